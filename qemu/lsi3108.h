@@ -1,0 +1,139 @@
+/*
+ * QEMU model of the LSI MegaRAID SAS3108 — interface between the controller
+ * core (lsi3108.c) and the logical drives (lsi3108-ld.c).
+ *
+ * The core owns the PCI function, the register file, the firmware state
+ * machine, the request/reply queues and the MFI management commands. A
+ * logical drive (LD) is a qdev device on the controller's bus: it owns a
+ * block backend, answers SCSI commands the way MegaRAID firmware does for a
+ * volume, and keeps its share of the controller's volatile write-back cache.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef HW_SCSI_LSI3108_H
+#define HW_SCSI_LSI3108_H
+
+#include "hw/pci/pci.h"
+#include "hw/qdev-core.h"
+#include "sysemu/dma.h"
+#include "sysemu/block-backend.h"
+#include "lsi3108_hw.h"
+
+#define TYPE_LSI3108		"lsi3108"
+#define TYPE_LSI3108_LD		"lsi3108-ld"
+#define TYPE_LSI3108_BUS	"lsi3108-bus"
+
+/* LD target ids the model accepts (firmware: 0..255; legacy map: < 64) */
+#define LSI3108_MAX_LD_TARGETS	LSI_MAX_LDS_LEGACY
+
+typedef struct Lsi3108State Lsi3108State;
+typedef struct Lsi3108LD Lsi3108LD;
+typedef struct Lsi3108Request Lsi3108Request;
+
+OBJECT_DECLARE_SIMPLE_TYPE(Lsi3108LD, LSI3108_LD)
+
+typedef enum {
+	LSI3108_DIR_NONE,
+	LSI3108_DIR_TO_HOST,	/* READ-like: device → guest memory */
+	LSI3108_DIR_TO_DEVICE,	/* WRITE-like: guest memory → device */
+} Lsi3108Dir;
+
+/*
+ * One SCSI command for an LD (Function 0xF1 frame). The core builds it from
+ * the request frame, hands it to lsi3108_ld_submit() and gets it back through
+ * lsi3108_request_done(), exactly once, possibly from a block-layer callback.
+ */
+struct Lsi3108Request {
+	Lsi3108State	*ctrl;
+	Lsi3108LD	*ld;
+	uint16_t	smid;
+	uint8_t		msix;		/* reply queue for the completion */
+	uint8_t		cdb[32];
+	unsigned int	cdb_len;
+	Lsi3108Dir	dir;
+	uint32_t	data_len;	/* DataLength of the frame */
+	QEMUSGList	qsg;		/* guest buffers, from the SGL */
+	/* core-private from here on */
+	QTAILQ_ENTRY(Lsi3108Request) next;
+	QEMUTimer	*delay_timer;	/* fault injection: delayed completion */
+	uint8_t		mfi_status;
+	uint8_t		scsi_status;
+	uint32_t	residual;
+};
+
+/* The controller-wide volatile cache budget, shared by all LDs. */
+typedef struct Lsi3108Cache {
+	uint64_t	max_bytes;	/* property "cache-size" */
+	uint64_t	dirty_bytes;	/* sum over LDs, not yet on a backend */
+} Lsi3108Cache;
+
+/* Counters the tests read with qom-get on the controller. */
+typedef struct Lsi3108Stats {
+	uint64_t	sync_cache;	/* SYNCHRONIZE CACHE 10/16 received */
+	uint64_t	flush_dcmd;	/* MR_DCMD_CTRL_CACHE_FLUSH received */
+	uint64_t	shutdown_dcmd;	/* CTRL_SHUTDOWN / HIBERNATE_SHUTDOWN */
+	uint64_t	fua_writes;	/* writes with FUA set */
+	uint64_t	writebacks;	/* cache pages written to a backend */
+} Lsi3108Stats;
+
+typedef struct Lsi3108CacheBlock Lsi3108CacheBlock;
+
+/* A logical drive. Properties: target, drive, write-back, serial, name. */
+struct Lsi3108LD {
+	DeviceState	parent_obj;
+	Lsi3108State	*ctrl;
+	BlockBackend	*blk;		/* property "drive" */
+	uint32_t	target;		/* property "target": LD target id */
+	bool		write_back;	/* property "write-back" (default on) */
+	char		*serial;	/* property "serial": VPD 0x80 */
+	uint64_t	sectors;	/* 512-byte blocks, from the backend */
+	uint16_t	seq_num;	/* bumped on every change (RAID map) */
+	/* write-back cache, owned by lsi3108-ld.c */
+	GHashTable	*cache;		/* block index -> Lsi3108CacheBlock */
+	QTAILQ_HEAD(, Lsi3108CacheBlock) lru;
+	unsigned int	inflight;	/* requests submitted, not done */
+};
+
+/* ---- core → LD (implemented in lsi3108-ld.c) ---- */
+
+/* Execute one SCSI command; completes it with lsi3108_request_done(). */
+void lsi3108_ld_submit(Lsi3108LD *ld, Lsi3108Request *req);
+
+/*
+ * Write every dirty cache block of the LD to its backend, then flush the
+ * backend. cb(opaque, 0 or -errno) runs when that is done (maybe at once).
+ */
+typedef void Lsi3108FlushCB(void *opaque, int ret);
+void lsi3108_ld_flush(Lsi3108LD *ld, Lsi3108FlushCB *cb, void *opaque);
+
+/* Power cut: drop every dirty block without writing it. */
+void lsi3108_ld_drop_cache(Lsi3108LD *ld);
+
+/* ---- LD → core (implemented in lsi3108.c) ---- */
+
+/*
+ * Finish a request: mfi_status goes to the RAID context status, scsi_status
+ * to ex_status; sense (CHECK CONDITION only) to the command's sense buffer;
+ * residual = bytes not transferred (reported with status 0x2D).
+ */
+void lsi3108_request_done(Lsi3108Request *req, uint8_t mfi_status,
+			  uint8_t scsi_status, const uint8_t *sense,
+			  size_t sense_len, uint32_t residual);
+
+/* The LD at a target id, or NULL. */
+Lsi3108LD *lsi3108_find_ld(Lsi3108State *s, uint32_t target);
+
+/* Hot-plug notifications from LD realize/unrealize (raise firmware events). */
+void lsi3108_ld_attached(Lsi3108State *s, Lsi3108LD *ld);
+void lsi3108_ld_detached(Lsi3108State *s, Lsi3108LD *ld);
+
+/* Shared cache budget and counters of the LD's controller. */
+Lsi3108Cache *lsi3108_cache(Lsi3108State *s);
+Lsi3108Stats *lsi3108_stats(Lsi3108State *s);
+
+/* Controller identity for INQUIRY and VPD pages. */
+const char *lsi3108_product_id(Lsi3108State *s);	/* e.g. "MR9361-8i" */
+const char *lsi3108_fw_revision(Lsi3108State *s);	/* 4 chars */
+uint64_t lsi3108_naa_base(Lsi3108State *s);		/* NAA-6 id, per LD + target */
+
+#endif /* HW_SCSI_LSI3108_H */
