@@ -1,0 +1,26 @@
+# shellcheck shell=bash
+# Helpers shared by the host-side scripts. Source it; it defines functions only.
+
+: "${LSI3108_CACHE:=$HOME/.cache/lsi3108}"
+export LSI3108_CACHE
+
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
+
+# Install Debian packages that are missing (apt-get update once, if needed).
+need_pkgs() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "installing: ${missing[*]}" >&2
+	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; then
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
+			die "apt-get install ${missing[*]} failed"
+	fi
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# make lint: build the driver with W=1 and sparse (C=2, endian checks) against
+# the Debian 6.1 and 6.12 headers, and run checkpatch --strict on the driver
+# sources and the shared header. Any warning fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+SOURCES=(src/*.c src/*.h include/*.h)
+
+checkpatch_dir() {
+	local dir="$LSI3108_CACHE/checkpatch"
+	if [ ! -x "$dir/checkpatch.pl" ]; then
+		need_pkgs linux-source-6.1
+		mkdir -p "$dir"
+		local tarball
+		tarball=$(ls /usr/src/linux-source-6.1*.tar.xz | head -n1)
+		tar -xJf "$tarball" -C "$dir" --strip-components=2 --wildcards \
+			'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+			'*/scripts/const_structs.checkpatch'
+	fi
+	echo "$dir"
+}
+
+lint_build() {
+	local kdir=$1 log
+	log=$(mktemp)
+	make -C "$kdir" M="$PWD" clean >/dev/null
+	if ! make -C "$kdir" M="$PWD" W=1 C=2 CF="-D__CHECK_ENDIAN__" modules >"$log" 2>&1; then
+		cat "$log"
+		die "build failed against $kdir"
+	fi
+	if grep -E 'warning:|error:' "$log"; then
+		die "warnings against $kdir (above)"
+	fi
+	make -C "$kdir" M="$PWD" clean >/dev/null
+	rm -f "$log"
+	echo "lint: W=1 C=2 clean against $kdir"
+}
+
+main() {
+	need_pkgs sparse
+	local kdir
+	for series in 6.1 6.12; do
+		kdir=$(bash scripts/guest-kernel.sh "$series" | sed -n 's/^HEADERS=//p')
+		[ -n "$kdir" ] || die "no $series kernel headers"
+		lint_build "$kdir"
+	done
+	local cp
+	cp=$(checkpatch_dir)
+	perl "$cp/checkpatch.pl" --strict --no-tree --terse --show-types \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f "${SOURCES[@]}" |
+		tee /tmp/lsi3108-checkpatch.log
+	if grep -qE ': (ERROR|WARNING|CHECK):' /tmp/lsi3108-checkpatch.log; then
+		die "checkpatch --strict found problems (above)"
+	fi
+	echo "lint: checkpatch --strict clean (${#SOURCES[@]} files)"
+}
+
+main "$@"
