@@ -7,6 +7,7 @@ line protocol. Standard library only.
 """
 
 import argparse
+import copy
 import json
 import os
 import re
@@ -76,14 +77,42 @@ CONTROLLERS = {
 }
 
 
-def expectations(controller, driver):
-    """Behaviour that legitimately differs between benches, for the guest tests."""
+# `make check`: the bench variants every driver must pass, as
+# (label, controller options, machine variant, tests). The full suite runs on
+# the default bench; the others run the tests whose outcome they change.
+CHECK_MATRIX = [
+    ("default", "", "none", "all"),
+    ("firmware without sync-cache", "sync-cache=off", "none", "55-flush,60-powercut"),
+    ("vIOMMU strict", "", "iommu", "20-identity,40-fio"),
+    ("swiotlb=force", "", "swiotlb", "20-identity,40-fio"),
+]
+
+
+def expectations(controller, driver, ctrl_opts=""):
+    """Behaviour that legitimately differs between benches, for the guest tests.
+
+    flush_path: where SYNCHRONIZE CACHE goes (cdb | dcmd | none);
+    flushed / unflushed: what a power cut leaves of data written with and
+    without a flush (kept | lost | any)."""
     if controller == "megasas-gen2":
         # Linux completes SYNCHRONIZE CACHE itself on MFI adapters, and QEMU's
         # scsi-hd has no volatile cache of its own: a SIGKILL keeps what the
         # guest wrote (it is in the host page cache).
-        return {"expect_flush": "any", "expect_unflushed": "kept"}
-    return {"expect_flush": "rise", "expect_unflushed": "lost"}
+        return {"expect_flush_path": "none", "expect_flushed": "kept",
+                "expect_unflushed": "kept"}
+    fw_sync_cache = "sync-cache=off" not in ctrl_opts.split(",")
+    if fw_sync_cache:
+        return {"expect_flush_path": "cdb", "expect_flushed": "kept",
+                "expect_unflushed": "lost"}
+    if driver == "megaraid_sas":
+        # Upstream completes SYNCHRONIZE CACHE to a volume itself unless the
+        # firmware sets the capability bit: the flush never reaches the
+        # controller, and a power cut loses "flushed" data.
+        return {"expect_flush_path": "none", "expect_flushed": "lost",
+                "expect_unflushed": "lost"}
+    # lsi3108 turns it into the controller cache-flush DCMD.
+    return {"expect_flush_path": "dcmd", "expect_flushed": "kept",
+            "expect_unflushed": "lost"}
 
 
 def controller_args(ctrl: Controller, lds, workdir: Path, ctrl_opts=""):
@@ -642,7 +671,7 @@ class Suite:
         self.workdir = workdir
         self.ctrl = CONTROLLERS[args.controller]
         self.lds = STANDARD_LDS
-        expect = expectations(args.controller, driver)
+        expect = expectations(args.controller, driver, args.controller_opts)
         expect.update(dict(kv.split("=", 1) for kv in args.expect))
         self.params = lsi_params(driver, self.ctrl, self.lds, expect, args.machine_variant)
         self.store = {}
@@ -738,6 +767,8 @@ def parse_args(argv):
     p.add_argument("--initrd", help="initramfs (default: build/initramfs-<kver>.cpio.lz4, rebuilt if stale)")
     p.add_argument("--module", action="append", default=[],
                    help="extra .ko for the initramfs (default ./lsi3108.ko or src/lsi3108.ko if built)")
+    p.add_argument("--matrix", action="store_true",
+                   help="run every bench variant of CHECK_MATRIX (what make check does)")
     p.add_argument("--machine-variant", choices=["none", "iommu", "swiotlb"], default="none")
     p.add_argument("--expect", action="append", default=[], metavar="KEY=VALUE",
                    help="override an expectation passed to the guest, e.g. expect_unflushed=any")
@@ -757,6 +788,19 @@ def parse_args(argv):
     return args
 
 
+def bench_runs(args):
+    """(label, args) per bench variant: one, or CHECK_MATRIX with --matrix."""
+    if not args.matrix:
+        return [("the bench as given", args)]
+    runs = []
+    for label, opts, variant, tests in CHECK_MATRIX:
+        run_args = copy.copy(args)
+        run_args.controller_opts = ",".join(o for o in (args.controller_opts, opts) if o)
+        run_args.machine_variant, run_args.tests = variant, tests
+        runs.append((label, run_args))
+    return runs
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if not Path(args.qemu).exists():
@@ -772,10 +816,13 @@ def main(argv=None):
     t0 = time.monotonic()
     boot_times = []
     try:
-        for driver in args.driver:
-            suite = Suite(args, driver, vmlinux, initrd, results, workdir / driver)
-            suite.run()
-            boot_times += suite.boot_times
+        for n, (label, run_args) in enumerate(bench_runs(args)):
+            for driver in args.driver:
+                print(f"# --- {driver} on {label}", flush=True)
+                suite = Suite(run_args, driver, vmlinux, initrd, results,
+                              workdir / f"{n}-{driver}")
+                suite.run()
+                boot_times += suite.boot_times
     except KeyboardInterrupt:
         results.add("fail", "interrupted")
     finally:

@@ -1,10 +1,9 @@
 #!/bin/sh
-# 50-fs: SYNCHRONIZE CACHE through sg_sync (and the model's flush-count rises
-# when the runner expects it), a GPT label with one partition, wipefs, ext4,
+# 50-fs: SYNCHRONIZE CACHE through sg_sync succeeds, a GPT label with one partition, wipefs, ext4,
 # files with Traditional Chinese UTF-8 names written, read back after a
 # remount with caches dropped, and a clean e2fsck.
 . /tests/lib.sh
-plan 11
+plan 10
 need_driver
 
 dev=$(ld_dev "$(ld_index fs)") || bail "fs LD has no disk"
@@ -18,21 +17,9 @@ names_in() {
     for f in "$1"/*; do echo "${f##*/}"; done | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//'
 }
 
-# --- SYNCHRONIZE CACHE
-before=$(qom_get flush-count)
-have_counter=$?
+# --- SYNCHRONIZE CACHE (where it goes is 55-flush's business)
 out=$(sg_sync "$dev" 2>&1)
-rc=$?
-expect_eq "sg_sync $dev exit status (output: '$out')" 0 "$rc"
-after=$(qom_get flush-count)
-if [ "$have_counter" -ne 0 ]; then
-    tap_skip "controller flush-count rises after sg_sync" "no flush-count property ($before)"
-elif [ "${LSI_EXPECT_FLUSH:-rise}" = rise ]; then
-    expect_eq "controller flush-count rises by at least 1 after sg_sync ($before -> $after)" yes \
-        "$([ "$after" -gt "$before" ] && echo yes || echo no)"
-else
-    tap_skip "controller flush-count rises after sg_sync" "not expected with $LSI_DRIVER ($before -> $after)"
-fi
+expect_eq "sg_sync $dev exit status (output: '$out')" 0 "$?"
 
 # --- GPT with one partition
 printf 'label: gpt\n,,L\n' | sfdisk --quiet --wipe always "$dev"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# make check: build the model, the guest kernel and the driver, lint the
+# driver, then run the whole guest suite on every bench variant with both
+# drivers: upstream megaraid_sas (the fidelity peer) and lsi3108. The runner
+# prints the one closing line `N passed, N failed`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+need_pkgs python3 make gcc kmod
+flock /tmp/lsi3108-qemu.lock bash qemu/build.sh >/dev/null
+eval "$(bash scripts/guest-kernel.sh 6.1)"
+make --no-print-directory module KDIR="$HEADERS"
+bash scripts/lint.sh
+exec python3 tests/runner.py --matrix --kver "$KVER" --kernel-dir "$KDIR" \
+	--module "$PWD/lsi3108.ko" --driver megaraid_sas --driver lsi3108 "$@"

@@ -1,0 +1,49 @@
+#!/bin/sh
+# 55-flush: where SYNCHRONIZE CACHE goes, read from the controller's counters.
+# The runner says what to expect in LSI_EXPECT_FLUSH_PATH:
+#   cdb   the firmware receives the SYNCHRONIZE CACHE CDB (flush-count rises)
+#   dcmd  the driver sends MR_DCMD_CTRL_CACHE_FLUSH instead
+#         (cache-flush-dcmd-count rises, flush-count does not)
+#   none  nothing reaches the firmware: the driver completes it itself
+# Three kinds of flush are tried on the scratch LD after a write that lands
+# in the write-back cache: SYNCHRONIZE CACHE(10) and (16) from sg_sync, and a
+# block-layer flush (fsync of the block device, sent by sd). When a flush
+# reaches the firmware, the cache must hold no dirty bytes afterwards.
+. /tests/lib.sh
+need_driver
+dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD has no disk"
+want=${LSI_EXPECT_FLUSH_PATH:-cdb}
+qom_get flush-count >/dev/null || { plan 1; tap_skip "flush path" "controller has no counters"; finish; }
+plan 10
+
+counters() { echo "$(qom_get flush-count) $(qom_get cache-flush-dcmd-count)"; }
+
+# Usage: check_flush <name> <command...>
+check_flush() {
+    local name=$1 before after cdb dcmd seen dirty
+    shift
+    random_file /tmp/flushdata 4
+    dev_write /tmp/flushdata "$dev" 128 || bail "O_DIRECT write to $dev failed"
+    dirty=$(qom_get dirty-bytes)
+    before=$(counters)
+    out=$("$@" 2>&1)
+    expect_eq "$name on $dev succeeds (output: '$out')" 0 "$?"
+    after=$(counters)
+    cdb=$(( ${after% *} - ${before% *} ))
+    dcmd=$(( ${after#* } - ${before#* } ))
+    if [ "$cdb" -gt 0 ]; then seen=cdb; elif [ "$dcmd" -gt 0 ]; then seen=dcmd; else seen=none; fi
+    expect_eq "$name reached the firmware as (cdb +$cdb, dcmd +$dcmd)" "$want" "$seen"
+    if [ "$want" = none ]; then
+        tap_diag "$name: dirty-bytes $dirty before, $(qom_get dirty-bytes) after"
+        expect_ne "$name left data in the volatile cache (dirty-bytes before the flush)" 0 "$dirty"
+    else
+        expect_eq "$name left no dirty bytes (before: $dirty)" 0 "$(qom_get dirty-bytes)"
+    fi
+}
+
+check_flush "SYNCHRONIZE CACHE(10)" sg_sync "$dev"
+check_flush "SYNCHRONIZE CACHE(16)" sg_sync --16 "$dev"
+check_flush "block-layer flush (fsync)" \
+    dd if=/dev/zero of="$dev" bs=4k count=1 seek=1 conv=notrunc,fsync status=none
+check_dmesg
+finish
