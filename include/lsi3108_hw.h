@@ -65,6 +65,16 @@
 #define LSI_REG_SCRATCH_PAD3		0x0bc
 #define LSI_REG_REQ_DESC_LOW		0x0c0
 #define LSI_REG_REQ_DESC_HIGH		0x0c4
+/*
+ * MFI inbound queue port. Before IOC INIT (state READY) the firmware also
+ * takes polled MFI frames here: value = frame address | (extra 64-byte
+ * frames << 1) | 1. SeaBIOS's megasas driver uses it on the 3108 (through
+ * the I/O BAR) to list and boot from LDs.
+ */
+#define LSI_REG_MFI_QUEUE_PORT		0x040
+#define LSI_MFI_QUEUE_PORT_VALID	0x00000001
+#define LSI_MFI_QUEUE_PORT_COUNT_MASK	0x0000001e
+#define LSI_MFI_QUEUE_PORT_ADDR_MASK	(~0x1fULL)
 /* Combined reply queue mode (> 8 vectors): register n serves 8n..8n+7. */
 #define LSI_REG_SUP_REPLY_POST_HOST_INDEX(n)	(0x30c + 0x10 * (n))
 #define LSI_SUP_REPLY_POST_REGS		16
@@ -220,7 +230,8 @@ LSI_SIZE_CHECK(struct lsi_sge, 16);
 #define LSI_RAID_CTX_TYPE_CUDA		0x2
 #define LSI_RAID_CTX_TYPE_NSEG_RW	0x12	/* type CUDA, nseg 1 */
 #define LSI_REG_LOCK_SEQ_NUM_ENABLE	0x08
-#define LSI_RAID_FLAGS_SYSPD		0x10
+#define LSI_RAID_FLAGS_IO_SUBTYPE_MASK	0x30
+#define LSI_RAID_FLAGS_SYSPD		0x10	/* sub-type 1: system PD */
 
 struct lsi_raid_context {
 	__u8	type_nseg;
@@ -293,6 +304,40 @@ LSI_OFFSET_CHECK(struct lsi_io_frame, sgl, 0x80);
 #define LSI_TM_FLAG_LD			0x00000001
 #define LSI_TM_FLAG_PD			0x00000002
 
+/* TM reply ResponseCode (MPI2 SCSITASKMGMT_RSP_*) */
+#define LSI_TM_RSP_COMPLETE		0x00
+#define LSI_TM_RSP_INVALID_FRAME	0x02
+#define LSI_TM_RSP_NOT_SUPPORTED	0x04
+#define LSI_TM_RSP_FAILED		0x05
+#define LSI_TM_RSP_SUCCEEDED		0x08
+#define LSI_TM_RSP_INVALID_LUN		0x09
+
+/*
+ * The TM reply the firmware writes at frame offset 0x80. It overlays the
+ * request's flag word (a union in the firmware interface). MegaRAID's layout
+ * has ResponseCode at byte 4, not where MPI2 proper puts it.
+ */
+struct lsi_tm_reply {
+	__le16	dev_handle;
+	__u8	msg_length;
+	__u8	function;
+	__u8	response_code;
+	__u8	task_type;
+	__u8	reserved1;
+	__u8	msg_flags;
+	__u8	vp_id;
+	__u8	vf_id;
+	__le16	reserved2;
+	__le16	reserved3;
+	__le16	ioc_status;
+	__le32	ioc_log_info;
+	__le32	termination_count;
+	__le32	response_info;
+};
+LSI_SIZE_CHECK(struct lsi_tm_reply, 0x1c);
+LSI_OFFSET_CHECK(struct lsi_tm_reply, response_code, 0x04);
+LSI_OFFSET_CHECK(struct lsi_tm_reply, ioc_status, 0x0e);
+
 struct lsi_tm_request {
 	__le16	dev_handle;
 	__u8	chain_offset;
@@ -309,13 +354,17 @@ struct lsi_tm_request {
 	__le16	task_mid;
 	__le16	reserved5;
 	__u8	reserved6[76];
-	__le32	tm_flags;		/* frame offset 0x80 */
-	__u8	reply[124];		/* by firmware */
+	union {				/* frame offset 0x80 */
+		__le32	tm_flags;	/* by the host: LSI_TM_FLAG_* */
+		struct lsi_tm_reply reply;	/* by firmware, on completion */
+		__u8	reply_area[128];
+	};
 };
 LSI_SIZE_CHECK(struct lsi_tm_request, LSI_FRAME_SIZE);
 LSI_OFFSET_CHECK(struct lsi_tm_request, lun, 0x0c);
 LSI_OFFSET_CHECK(struct lsi_tm_request, task_mid, 0x30);
 LSI_OFFSET_CHECK(struct lsi_tm_request, tm_flags, 0x80);
+LSI_OFFSET_CHECK(struct lsi_tm_request, reply, 0x80);
 
 /* ------------------------------------------------------------------ */
 /* IOC INIT                                                            */
@@ -480,6 +529,20 @@ LSI_SIZE_CHECK(struct lsi_mfi_dcmd_frame, 64);
 LSI_OFFSET_CHECK(struct lsi_mfi_dcmd_frame, opcode, 0x18);
 LSI_OFFSET_CHECK(struct lsi_mfi_dcmd_frame, sgl, 0x28);
 
+/* SCSI pass-through (cmd LD_SCSI_IO / PD_SCSI_IO); MFI mode only */
+struct lsi_mfi_pthru_frame {
+	struct lsi_mfi_header hdr;
+	__le32	sense_addr_lo;
+	__le32	sense_addr_hi;
+	__u8	cdb[16];
+	union {
+		struct lsi_mfi_sge32 sge32[2];
+		struct lsi_mfi_sge64 sge64[1];
+	} sgl;
+};
+LSI_OFFSET_CHECK(struct lsi_mfi_pthru_frame, cdb, 0x20);
+LSI_OFFSET_CHECK(struct lsi_mfi_pthru_frame, sgl, 0x30);
+
 struct lsi_mfi_abort_frame {
 	struct lsi_mfi_header hdr;
 	__le32	abort_context;
@@ -509,6 +572,12 @@ LSI_SIZE_CHECK(struct lsi_mfi_abort_frame, 64);
 #define LSI_MFI_STAT_LD_OFFLINE		0x33
 #define LSI_MFI_STAT_CONFIG_SEQ_MISMATCH 0x67
 #define LSI_MFI_STAT_INVALID_STATUS	0xff
+
+/*
+ * RAID context ex_status that firmware pairs with SCSI_IO_FAILED or
+ * LD_INIT_IN_PROGRESS to mean CHECK CONDITION (Linux map_cmd_status).
+ */
+#define LSI_EX_STATUS_CHECK_CONDITION	0xf0
 
 /* DCMD opcodes */
 #define LSI_DCMD_CTRL_GET_INFO		0x01010000
@@ -699,6 +768,14 @@ struct lsi_pd_list {
 	struct lsi_pd_address addr[];
 };
 
+/* MR_DCMD_LD_MAP_GET_INFO, pended ("map sync"): the host's view, per LD */
+struct lsi_ld_target_sync {
+	__u8	target_id;
+	__u8	reserved;
+	__le16	seq_num;
+};
+LSI_SIZE_CHECK(struct lsi_ld_target_sync, 4);
+
 /* MR_DCMD_LD_GET_PROPERTIES payload; cache policy bits */
 #define LSI_LD_CACHE_WRITE_BACK		0x01
 #define LSI_LD_CACHE_READ_AHEAD		0x04
@@ -717,8 +794,53 @@ struct lsi_ld_properties {
 };
 LSI_SIZE_CHECK(struct lsi_ld_properties, 32);
 
+/* MR_DCMD_LD_GET_INFO payload (mbox b[0] = target id) */
+struct lsi_ld_params {
+	__u8	primary_raid_level;
+	__u8	raid_level_qualifier;
+	__u8	secondary_raid_level;
+	__u8	stripe_size;		/* log2 of sectors */
+	__u8	num_drives;
+	__u8	span_depth;
+	__u8	state;			/* LSI_LD_STATE_* */
+	__u8	init_state;
+	__u8	is_consistent;
+	__u8	reserved[23];
+};
+LSI_SIZE_CHECK(struct lsi_ld_params, 32);
+
+struct lsi_ld_span {
+	__le64	start_block;
+	__le64	num_blocks;
+	__le16	array_ref;
+	__u8	reserved[6];
+};
+LSI_SIZE_CHECK(struct lsi_ld_span, 24);
+
+struct lsi_ld_info {
+	struct lsi_ld_properties properties;
+	struct lsi_ld_params params;
+	struct lsi_ld_span span[8];
+	__le64	size;			/* sectors */
+	__u8	progress[36];
+	__le16	cluster_owner;
+	__u8	reconstruct_active;
+	__u8	reserved1;
+	__u8	vpd_page83[64];
+	__u8	reserved2[16];
+};
+LSI_SIZE_CHECK(struct lsi_ld_info, 384);
+LSI_OFFSET_CHECK(struct lsi_ld_info, size, 0x100);
+LSI_OFFSET_CHECK(struct lsi_ld_info, vpd_page83, 0x130);
+
 /* Events */
 #define LSI_EVT_CLASS_DEBUG		(-2)
+#define LSI_EVT_CLASS_PROGRESS		(-1)
+#define LSI_EVT_CLASS_INFO		0
+#define LSI_EVT_CLASS_WARNING		1
+#define LSI_EVT_CLASS_CRITICAL		2
+#define LSI_EVT_CLASS_FATAL		3
+#define LSI_EVT_CLASS_DEAD		4
 #define LSI_EVT_LOCALE_LD		0x0001
 #define LSI_EVT_LOCALE_ALL		0xffff
 /* class/locale word: locale bits 15:0, class (signed) bits 31:24 */
@@ -734,6 +856,9 @@ LSI_SIZE_CHECK(struct lsi_ld_properties, 32);
 
 #define LSI_EVT_ARG_NONE		0x00
 #define LSI_EVT_ARG_LD			0x03
+
+/* evt_detail time_stamp: with these bits set, bits 23:0 are seconds since boot */
+#define LSI_EVT_TIMESTAMP_BOOT		0xff000000
 
 struct lsi_evt_log_info {
 	__le32	newest_seq_num;

@@ -77,6 +77,14 @@ typedef struct Lsi3108Stats {
 } Lsi3108Stats;
 
 typedef struct Lsi3108CacheBlock Lsi3108CacheBlock;
+typedef struct Lsi3108LDWrite Lsi3108LDWrite;	/* lsi3108-ld.c private */
+
+/*
+ * Largest LD READ/WRITE the model accepts, in 512-byte blocks (1 MiB, as
+ * lsi3108.c's LSI3108_MAX_XFER); VPD page 0xB0 reports it. Added by
+ * lsi3108-ld.c: ctrl_info's max_request_size should not exceed it.
+ */
+#define LSI3108_LD_MAX_XFER_BLOCKS	2048
 
 /* A logical drive. Properties: target, drive, write-back, serial, name. */
 struct Lsi3108LD {
@@ -92,6 +100,14 @@ struct Lsi3108LD {
 	GHashTable	*cache;		/* block index -> Lsi3108CacheBlock */
 	QTAILQ_HEAD(, Lsi3108CacheBlock) lru;
 	unsigned int	inflight;	/* requests submitted, not done */
+	/* added by lsi3108-ld.c, private to it as well */
+	QTAILQ_HEAD(, Lsi3108LDWrite) writes;	/* backend writes, issue order */
+	uint64_t	dirty_bytes;	/* this LD's share of cache->dirty_bytes */
+	uint64_t	clock;		/* cache version stamps */
+	unsigned int	jobs;		/* write-backs and flushes in flight */
+	int		wb_error;	/* write-back failure not yet reported */
+	bool		evicting;	/* an eviction pass is running */
+	bool		removing;	/* unrealize: refuse new commands */
 };
 
 /* ---- core → LD (implemented in lsi3108-ld.c) ---- */
@@ -109,6 +125,20 @@ void lsi3108_ld_flush(Lsi3108LD *ld, Lsi3108FlushCB *cb, void *opaque);
 /* Power cut: drop every dirty block without writing it. */
 void lsi3108_ld_drop_cache(Lsi3108LD *ld);
 
+/*
+ * Added by lsi3108-ld.c: change the LD's write policy live (MODE SELECT
+ * caching page, or an LD_SET_PROPERTIES DCMD). Switching write-back off
+ * starts writing the dirty blocks back in the background.
+ */
+void lsi3108_ld_set_write_back(Lsi3108LD *ld, bool on);
+
+/*
+ * Added by lsi3108-ld.c: the LD's VPD page 0x83 (device identification),
+ * as INQUIRY returns it, for LD_GET_INFO's vpd_page83. Copies at most size
+ * bytes to buf and returns the page's full length.
+ */
+size_t lsi3108_ld_vpd83(Lsi3108LD *ld, uint8_t *buf, size_t size);
+
 /* ---- LD → core (implemented in lsi3108.c) ---- */
 
 /*
@@ -119,6 +149,21 @@ void lsi3108_ld_drop_cache(Lsi3108LD *ld);
 void lsi3108_request_done(Lsi3108Request *req, uint8_t mfi_status,
 			  uint8_t scsi_status, const uint8_t *sense,
 			  size_t sense_len, uint32_t residual);
+
+/*
+ * Added by lsi3108-ld.c: the controller owning an lsi3108-bus (an LD's
+ * qdev_get_parent_bus()), since Lsi3108State is opaque to the LD code.
+ */
+Lsi3108State *lsi3108_from_bus(BusState *bus);
+
+/*
+ * Added by lsi3108.c: an LD's properties changed after it was attached
+ * (write policy from MODE SELECT): bumps its seq_num and completes the
+ * host's held RAID-map sync. lsi3108.c calls it itself after
+ * lsi3108_ld_set_write_back() for LD_SET_PROPERTIES; the MODE SELECT path in
+ * lsi3108-ld.c should call it too (not from lsi3108_ld_set_write_back).
+ */
+void lsi3108_ld_changed(Lsi3108State *s, Lsi3108LD *ld);
 
 /* The LD at a target id, or NULL. */
 Lsi3108LD *lsi3108_find_ld(Lsi3108State *s, uint32_t target);

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Talking to the firmware through registers.
+ *
+ * Scratch pad 0 is the firmware's status word: its state in bits 31:28, and
+ * in READY the number of commands it can hold. The host moves the state
+ * machine with doorbell writes (register 0x00) and waits for the whole status
+ * word to change after each one; the firmware may also move on by itself
+ * (FW_INIT, DEVICE_SCAN, ...). Once READY, scratch pad 1 tells the chain
+ * frame size, the number of reply queues and optional capabilities.
+ *
+ * IOC INIT hands the firmware the host memory layout. It is the one request
+ * posted with an MFA descriptor (the INIT frame's address with the type in
+ * its low byte). The firmware answers in the INIT frame's cmd_status and
+ * posts no reply descriptor, so it is polled, with interrupts masked.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/device.h>
+#include <linux/iopoll.h>
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/timekeeping.h>
+
+#include "lsi3108.h"
+
+#define LSI_POLL_US	(LSI_POLL_MS * USEC_PER_MSEC)
+
+u32 lsi_read_pad0(struct lsi_ctrl *ctrl)
+{
+	return readl(ctrl->regs + LSI_REG_SCRATCH_PAD0);
+}
+
+void lsi_intr_mask(struct lsi_ctrl *ctrl)
+{
+	writel(~0U, ctrl->regs + LSI_REG_OUTBOUND_INTR_MASK);
+	readl(ctrl->regs + LSI_REG_OUTBOUND_INTR_MASK);
+}
+
+/* Clear what is pending, then let doorbell and reply interrupts through. */
+void lsi_intr_unmask(struct lsi_ctrl *ctrl)
+{
+	writel(~0U, ctrl->regs + LSI_REG_OUTBOUND_INTR_STATUS);
+	writel(~LSI_INTR_ALL, ctrl->regs + LSI_REG_OUTBOUND_INTR_MASK);
+	readl(ctrl->regs + LSI_REG_OUTBOUND_INTR_MASK);
+}
+
+static int lsi_wait_doorbell_idle(struct lsi_ctrl *ctrl)
+{
+	u32 db;
+	int ret;
+
+	ret = readl_poll_timeout(ctrl->regs + LSI_REG_DOORBELL, db,
+				 !(db & LSI_DOORBELL_BUSY), LSI_POLL_US,
+				 LSI_DOORBELL_TIMEOUT_S * USEC_PER_SEC);
+	if (ret)
+		dev_err(ctrl->dev,
+			"doorbell still busy after %u s (doorbell %#010x, pad0 %#010x)\n",
+			LSI_DOORBELL_TIMEOUT_S, db, lsi_read_pad0(ctrl));
+	return ret;
+}
+
+/* Do what the current firmware state asks of the host. */
+static int lsi_fw_kick(struct lsi_ctrl *ctrl, u32 pad0)
+{
+	switch (lsi_fw_state(pad0)) {
+	case LSI_FW_STATE_WAIT_HANDSHAKE:
+		writel(LSI_DB_CLEAR_HANDSHAKE | LSI_DB_HOTPLUG,
+		       ctrl->regs + LSI_REG_DOORBELL);
+		return 0;
+	case LSI_FW_STATE_BOOT_MSG_PENDING:
+		writel(LSI_DB_HOTPLUG, ctrl->regs + LSI_REG_DOORBELL);
+		return 0;
+	case LSI_FW_STATE_OPERATIONAL:
+		/* Left running (kexec, earlier driver): abort all, back to READY */
+		lsi_intr_mask(ctrl);
+		writel(LSI_DB_RESET_FLAGS, ctrl->regs + LSI_REG_DOORBELL);
+		return lsi_wait_doorbell_idle(ctrl);
+	case LSI_FW_STATE_UNDEFINED:
+	case LSI_FW_STATE_BB_INIT:
+	case LSI_FW_STATE_FW_INIT:
+	case LSI_FW_STATE_FW_INIT_2:
+	case LSI_FW_STATE_DEVICE_SCAN:
+	case LSI_FW_STATE_FLUSH_CACHE:
+		return 0;	/* the firmware moves on by itself */
+	case LSI_FW_STATE_FAULT:
+		dev_err(ctrl->dev,
+			"firmware is in FAULT (pad0 %#010x: code %#x, subcode %#x)\n",
+			pad0,
+			(pad0 & LSI_FW_FAULT_CODE_MASK) >> LSI_FW_FAULT_CODE_SHIFT,
+			(pad0 & LSI_FW_FAULT_SUBCODE_MASK) >>
+				LSI_FW_FAULT_SUBCODE_SHIFT);
+		return -ENODEV;
+	default:
+		dev_err(ctrl->dev, "firmware is in unknown state %#x (pad0 %#010x)\n",
+			lsi_fw_state(pad0), pad0);
+		return -ENODEV;
+	}
+}
+
+/* Bring the firmware to READY, one handshake at a time (interface doc 4.1). */
+int lsi_fw_wait_ready(struct lsi_ctrl *ctrl)
+{
+	unsigned int step;
+	u32 pad0, now;
+	int ret;
+
+	for (step = 0; step < LSI_FW_MAX_STEPS; step++) {
+		pad0 = lsi_read_pad0(ctrl);
+		if (pad0 == U32_MAX) {
+			dev_err(ctrl->dev, "controller does not respond (pad0 reads %#010x)\n",
+				pad0);
+			return -ENODEV;
+		}
+		if (lsi_fw_state(pad0) == LSI_FW_STATE_READY)
+			return 0;
+		ret = lsi_fw_kick(ctrl, pad0);
+		if (ret)
+			return ret;
+		ret = readl_poll_timeout(ctrl->regs + LSI_REG_SCRATCH_PAD0, now,
+					 now != pad0, LSI_POLL_US,
+					 LSI_FW_READY_TIMEOUT_S * USEC_PER_SEC);
+		if (ret) {
+			dev_err(ctrl->dev, "firmware stuck in %s for %u s (pad0 %#010x)\n",
+				lsi_fw_state_name(pad0), LSI_FW_READY_TIMEOUT_S,
+				pad0);
+			return -ETIMEDOUT;
+		}
+	}
+	dev_err(ctrl->dev, "firmware not READY after %u state changes (pad0 %#010x)\n",
+		LSI_FW_MAX_STEPS, lsi_read_pad0(ctrl));
+	return -ETIMEDOUT;
+}
+
+/*
+ * Read and validate the limits the firmware advertises in READY. Out of
+ * range values the driver can live with are clamped; the rest fail.
+ */
+int lsi_fw_read_limits(struct lsi_ctrl *ctrl)
+{
+	u32 pad0 = lsi_read_pad0(ctrl);
+	u32 pad1 = readl(ctrl->regs + LSI_REG_SCRATCH_PAD1);
+	u32 pad2 = readl(ctrl->regs + LSI_REG_SCRATCH_PAD2);
+	u32 cmds = lsi_pad_max_cmds(pad0);
+	u32 chain = lsi_pad_chain_size(pad1);
+
+	if (cmds < LSI_MIN_FW_CMDS) {
+		dev_err(ctrl->dev,
+			"firmware supports %u commands (pad0 %#010x), at least %u are needed\n",
+			cmds, pad0, LSI_MIN_FW_CMDS);
+		return -ENODEV;
+	}
+	/* One less than reported: the reply queue must exceed what is queued. */
+	ctrl->max_smid = min_t(u32, cmds - 1, LSI_MAX_FW_CMDS);
+	ctrl->can_queue = ctrl->max_smid - LSI_NR_INTERNAL;
+	ctrl->reply_depth = lsi_reply_depth(ctrl->max_smid);
+	ctrl->chain_size = min_t(u32, chain, LSI_MAX_CHAIN_SIZE);
+	ctrl->max_sge = lsi_max_data_sges(ctrl->chain_size);
+	ctrl->fw_msix = pad0 & LSI_FW_MSIX_CAPABLE;
+	ctrl->fw_queues = min_t(u32, lsi_pad_queue_count(pad0, pad1),
+				LSI_MAX_REPLY_QUEUES);
+	ctrl->dma64 = pad1 & LSI_CAP_64BIT_DMA;
+
+	dev_info(ctrl->dev,
+		 "firmware: %u commands, %u B chain frames (using %u), %u reply queue(s)%s (pad0 %#010x, pad1 %#010x, pad2 %#010x)\n",
+		 cmds, chain, ctrl->chain_size, ctrl->fw_queues,
+		 ctrl->fw_msix ? " with MSI-X" : "", pad0, pad1, pad2);
+	return 0;
+}
+
+static u32 lsi_drv_caps(struct lsi_ctrl *ctrl)
+{
+	u32 caps = LSI_DRVCAP_MAX_255_LDS;
+
+	if (ctrl->combined)
+		caps |= LSI_DRVCAP_ADDITIONAL_MSIX;
+	if (ctrl->chain_size > LSI_MIN_CHAIN_FRAME_SIZE)
+		caps |= LSI_DRVCAP_EXT_IO_SIZE;
+	if (ctrl->dma64)
+		caps |= LSI_DRVCAP_64BIT_MODE;
+	return caps;
+}
+
+static void lsi_fill_ioc_init(struct lsi_ctrl *ctrl)
+{
+	struct lsi_ioc_init_params p = {
+		.frames		= ctrl->frames.dma,
+		.replies	= ctrl->replies.dma,
+		.sense		= ctrl->sense.dma,
+		.request	= ctrl->init.dma + LSI_IOC_INIT_REQ_OFFSET,
+		.reply_depth	= ctrl->reply_depth,
+		/* Reply queue count with MSI-X; 0 means one queue, no MSI-X. */
+		.msix_vectors	= ctrl->irq_mode == LSI_IRQ_MSIX ?
+				  ctrl->nr_queues : 0,
+		.drv_caps	= lsi_drv_caps(ctrl),
+		.timestamp_ms	= ktime_to_ms(ktime_get_real()),
+	};
+
+	lsi_build_ioc_init(ctrl->init.va,
+			   ctrl->init.va + LSI_IOC_INIT_REQ_OFFSET, &p);
+}
+
+/* Poll the INIT frame's status; a FAULT on the way ends the wait early. */
+static int lsi_wait_ioc_init(struct lsi_ctrl *ctrl,
+			     struct lsi_mfi_init_frame *init)
+{
+	unsigned long deadline = jiffies + LSI_IOC_INIT_TIMEOUT_S * HZ;
+	u8 status;
+	u32 pad0;
+
+	for (;;) {
+		status = READ_ONCE(init->cmd_status);
+		pad0 = lsi_read_pad0(ctrl);
+		if (status != LSI_MFI_STAT_INVALID_STATUS)
+			break;
+		if (lsi_fw_state(pad0) == LSI_FW_STATE_FAULT ||
+		    time_after(jiffies, deadline)) {
+			dev_err(ctrl->dev,
+				"IOC INIT not answered (firmware %s, pad0 %#010x)\n",
+				lsi_fw_state_name(pad0), pad0);
+			return -ETIMEDOUT;
+		}
+		msleep(LSI_POLL_MS);
+	}
+	if (status != LSI_MFI_STAT_OK) {
+		dev_err(ctrl->dev, "IOC INIT failed: MFI status %#04x (pad0 %#010x)\n",
+			status, pad0);
+		return -EIO;
+	}
+	return 0;
+}
+
+int lsi_ioc_init(struct lsi_ctrl *ctrl)
+{
+	u32 pad1 = readl(ctrl->regs + LSI_REG_SCRATCH_PAD1);
+	u32 pad0;
+	int ret;
+
+	if (ctrl->dma64 && !(pad1 & LSI_CAP_64BIT_DMA)) {
+		dev_err(ctrl->dev, "firmware no longer accepts 64-bit DMA (pad1 %#010x)\n",
+			pad1);
+		return -ENODEV;
+	}
+	/* Read just before IOC INIT: does the firmware handle SYNCHRONIZE CACHE? */
+	ctrl->fw_sync_cache = pad1 & LSI_CAP_SYNC_CACHE;
+
+	lsi_fill_ioc_init(ctrl);
+	lsi_intr_mask(ctrl);
+	ret = lsi_wait_doorbell_idle(ctrl);
+	if (ret)
+		return ret;
+	lsi_post(ctrl, lsi_mfa_desc(ctrl->init.dma));
+	ret = lsi_wait_ioc_init(ctrl, ctrl->init.va);
+	if (ret)
+		return ret;
+
+	ret = readl_poll_timeout(ctrl->regs + LSI_REG_SCRATCH_PAD0, pad0,
+				 lsi_fw_state(pad0) == LSI_FW_STATE_OPERATIONAL,
+				 LSI_POLL_US, LSI_OPERATIONAL_TIMEOUT_S * USEC_PER_SEC);
+	if (ret) {
+		dev_err(ctrl->dev, "IOC INIT accepted but firmware is %s (pad0 %#010x)\n",
+			lsi_fw_state_name(pad0), pad0);
+		return -EIO;
+	}
+	dev_info(ctrl->dev,
+		 "IOC INIT done: %u reply queue(s) of %u, SYNCHRONIZE CACHE %s\n",
+		 ctrl->nr_queues, ctrl->reply_depth,
+		 ctrl->fw_sync_cache ? "handled by firmware" :
+				       "sent as controller cache flush");
+	return 0;
+}

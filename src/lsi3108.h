@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * lsi3108: driver-internal definitions.
+ *
+ * The wire format (registers, frames, descriptors, opcodes) lives in
+ * include/lsi3108_hw.h, shared with the QEMU model. This header holds what
+ * only the driver needs: the controller, its reply queues and internal
+ * commands, the per-command private data, and the functions the files of the
+ * driver offer each other:
+ *
+ *   main.c   PCI probe/remove/shutdown, the controller state machine, the
+ *            one teardown path, the SCSI host template
+ *   fw.c     register access, firmware state handshake, limits, IOC INIT
+ *   queue.c  DMA memory, interrupt vectors, reply queue processing
+ *   io.c     queuecommand, SCSI completion
+ *   mfi.c    management commands (DCMDs) on internal SMIDs
+ *   sysfs.c  Scsi_Host attributes
+ *   proto.c  pure protocol logic (frames, SGLs, status mapping), unit-tested
+ *            by lsi3108_test.c
+ */
+#ifndef LSI3108_H
+#define LSI3108_H
+
+#include <linux/bitops.h>
+#include <linux/completion.h>
+#include <linux/device.h>
+#include <linux/io.h>
+#include <linux/io-64-nonatomic-lo-hi.h>
+#include <linux/irq_poll.h>
+#include <linux/scatterlist.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+#include "lsi3108_hw.h"
+
+struct pci_dev;
+struct scsi_cmnd;
+struct scsi_device;
+struct Scsi_Host;
+struct dma_pool;
+
+/* Driver limits and timeouts */
+#define LSI_NR_INTERNAL		8	/* SMIDs reserved for DCMDs */
+#define LSI_MIN_FW_CMDS		32	/* fewer is not a usable controller */
+#define LSI_MAX_FW_CMDS		8192	/* highest SMID the driver uses */
+#define LSI_MAX_CHAIN_SIZE	4096	/* bytes per chain frame: 1 MiB I/O */
+#define LSI_MAX_REPLY_QUEUES	(LSI_SUP_REPLY_POST_REGS * 8)
+#define LSI_MIN_REG_WINDOW	0x400	/* reaches the supplemental registers */
+#define LSI_REPLY_BUDGET	128	/* replies per interrupt / irq_poll round */
+#define LSI_LD_QUEUE_DEPTH	256
+#define LSI_IO_TIMEOUT_S	90	/* block-layer timeout for LD commands */
+#define LSI_DCMD_DATA_SIZE	8192	/* data buffer of each internal slot */
+#define LSI_IOC_INIT_REQ_OFFSET	2048	/* MPI2 request inside the INIT page */
+
+#define LSI_POLL_MS		20
+#define LSI_FW_READY_TIMEOUT_S	180	/* per firmware state change */
+#define LSI_FW_MAX_STEPS	32	/* state changes allowed on the way to READY */
+#define LSI_DOORBELL_TIMEOUT_S	10
+#define LSI_IOC_INIT_TIMEOUT_S	180
+#define LSI_OPERATIONAL_TIMEOUT_S 10
+#define LSI_DCMD_TIMEOUT_S	180
+
+/*
+ * Controller state. Every change goes through lsi_change_state(), which
+ * knows the legal transitions and refuses the others.
+ *
+ *   NEW       probing: management commands only
+ *   LIVE      I/O accepted
+ *   RESETTING I/O is requeued (reserved for the reset path)
+ *   DELETING  remove/shutdown in progress: I/O and DCMDs still accepted so
+ *             that caches can be flushed
+ *   DEAD      nothing reaches the hardware any more
+ */
+enum lsi_ctrl_state {
+	LSI_CTRL_NEW,
+	LSI_CTRL_LIVE,
+	LSI_CTRL_RESETTING,
+	LSI_CTRL_DELETING,
+	LSI_CTRL_DEAD,
+};
+
+enum lsi_irq_mode {
+	LSI_IRQ_NONE,
+	LSI_IRQ_INTX,
+	LSI_IRQ_MSI,
+	LSI_IRQ_MSIX,
+};
+
+enum lsi_data_dir {
+	LSI_DIR_NONE,
+	LSI_DIR_READ,		/* device to host */
+	LSI_DIR_WRITE,		/* host to device */
+};
+
+/* One coherent DMA allocation. */
+struct lsi_dma {
+	void		*va;
+	dma_addr_t	dma;
+	size_t		size;
+};
+
+/* The chain frame of one SCSI SMID. */
+struct lsi_chain {
+	struct lsi_sge	*va;
+	dma_addr_t	dma;
+};
+
+/*
+ * A reply descriptor queue and the vector that signals it. The ring is
+ * touched by one context at a time: the hard interrupt handler, or the
+ * irq_poll softirq it hands over to with the vector disabled, or (with no
+ * handler installed) the thread polling for a DCMD or tearing down.
+ */
+struct lsi_reply_queue {
+	struct lsi_ctrl		*ctrl;
+	__le64			*ring;
+	u32			index;		/* next slot to look at */
+	u16			vector;
+	int			irq;		/* 0 when no handler is installed */
+	void __iomem		*host_index_reg;
+	struct irq_poll		iop;
+} ____cacheline_aligned_in_smp;
+
+/* Bit numbers in lsi_cmd.flags and lsi_icmd.flags */
+#define LSI_CMD_INFLIGHT	0	/* owned by the firmware */
+
+enum lsi_cmd_kind {
+	LSI_CMD_SCSI,		/* a RAID SCSI IO frame */
+	LSI_CMD_FLUSH,		/* SYNCHRONIZE CACHE sent as a CACHE_FLUSH DCMD */
+};
+
+/* Per-command private data of a scsi_cmnd (.cmd_size). SMID = tag + 1. */
+struct lsi_cmd {
+	unsigned long		flags;
+	enum lsi_cmd_kind	kind;
+};
+
+/* A management command (DCMD) in one of the internal SMID slots. */
+struct lsi_icmd {
+	u16			smid;
+	unsigned long		flags;
+	struct lsi_mfi_dcmd_frame *mfi;	/* an LSI_MFI_FRAME_SIZE slot */
+	dma_addr_t		mfi_dma;
+	void			*data;		/* LSI_DCMD_DATA_SIZE bytes */
+	dma_addr_t		data_dma;
+	struct completion	done;
+	u8			mfi_status;
+	int			result;		/* 0, or -ENODEV if cancelled */
+	bool			abandoned;	/* the waiter timed out */
+};
+
+/* A DCMD as its callers describe it. */
+struct lsi_dcmd {
+	u32			opcode;
+	u8			mbox[LSI_DCMD_MBOX_SIZE];
+	enum lsi_data_dir	dir;
+	void			*data;		/* kernel buffer, copied */
+	u32			len;		/* at most LSI_DCMD_DATA_SIZE */
+	unsigned int		timeout_s;	/* 0: LSI_DCMD_TIMEOUT_S */
+	u8			mfi_status;	/* out: the firmware's answer */
+};
+
+struct lsi_ctrl {
+	struct pci_dev		*pdev;
+	struct device		*dev;
+	struct Scsi_Host	*shost;
+	void __iomem		*regs;
+	int			bar;		/* -1 until requested */
+	bool			pci_enabled;
+	bool			host_added;
+
+	spinlock_t		state_lock;	/* serialises state changes */
+	enum lsi_ctrl_state	state;
+
+	/* What the firmware advertises, validated (fw.c) */
+	u32			max_smid;	/* SCSI 1..can_queue, internal above */
+	u32			can_queue;
+	u32			reply_depth;
+	u32			chain_size;
+	u32			max_sge;
+	u32			fw_queues;
+	bool			fw_msix;
+	bool			dma64;		/* coherent memory may be above 4 GiB */
+	bool			fw_sync_cache;	/* SYNCHRONIZE CACHE goes to firmware */
+
+	/* Interrupts and reply queues (queue.c) */
+	enum lsi_irq_mode	irq_mode;
+	u32			nr_queues;
+	bool			combined;	/* supplemental host index registers */
+	bool			irqs_on;	/* handlers installed, intr unmasked */
+	struct lsi_reply_queue	*queues;
+
+	/* DMA memory (queue.c) */
+	struct lsi_dma		frames;		/* (max_smid + 1) request frames */
+	struct lsi_dma		replies;	/* nr_queues rings, one allocation */
+	struct lsi_dma		sense;		/* can_queue sense buffers */
+	struct lsi_dma		init;		/* IOC INIT: MFI frame + MPI2 request */
+	struct lsi_dma		mfi;		/* MFI frames of the internal slots */
+	struct lsi_dma		dcmd_data;	/* data buffers of the internal slots */
+	struct dma_pool		*chain_pool;
+	struct lsi_chain	*chains;	/* [smid - 1] for SCSI SMIDs */
+
+	/* Internal commands (mfi.c) */
+	spinlock_t		icmd_lock;	/* icmd_busy, abandoned, done */
+	unsigned long		icmd_busy;
+	wait_queue_head_t	icmd_wait;
+	struct lsi_icmd		icmd[LSI_NR_INTERNAL];
+
+	/* Logical drives the firmware exposes */
+	spinlock_t		ld_lock;
+	DECLARE_BITMAP(ld_present, LSI_MAX_LDS);
+	bool			ext_lds;	/* up to 256 LDs */
+
+	/* Identity and limits from CTRL_GET_INFO */
+	char			product[81];
+	char			serial[33];
+	char			fw_version[33];
+	char			fw_package[97];
+	u32			info_max_sectors;	/* 0: no limit given */
+
+	spinlock_t		desc_lock;	/* 32-bit kernels: descriptor halves */
+};
+
+static_assert(LSI_NR_INTERNAL <= BITS_PER_LONG);
+static_assert(LSI_MIN_CHAIN_FRAME_SIZE >= LSI_MFI_FRAME_SIZE);
+
+static inline struct lsi_io_frame *lsi_frame(struct lsi_ctrl *ctrl, u32 smid)
+{
+	return ctrl->frames.va + (size_t)smid * LSI_FRAME_SIZE;
+}
+
+/*
+ * Post a request descriptor. The controller needs the 64 bits as one write,
+ * or low then high with no other pair in between: 32-bit kernels write the
+ * two halves under a lock shared by all CPUs. writeq() orders the frame
+ * writes in coherent memory before the MMIO write.
+ */
+static inline void lsi_post(struct lsi_ctrl *ctrl, u64 desc)
+{
+	unsigned long flags;
+
+	if (IS_ENABLED(CONFIG_64BIT)) {
+		writeq(desc, ctrl->regs + LSI_REG_REQ_DESC_LOW);
+		return;
+	}
+	spin_lock_irqsave(&ctrl->desc_lock, flags);
+	writeq(desc, ctrl->regs + LSI_REG_REQ_DESC_LOW);
+	spin_unlock_irqrestore(&ctrl->desc_lock, flags);
+}
+
+/* main.c */
+bool lsi_change_state(struct lsi_ctrl *ctrl, enum lsi_ctrl_state new_state);
+const char *lsi_ctrl_state_name(enum lsi_ctrl_state state);
+
+/* fw.c */
+u32 lsi_read_pad0(struct lsi_ctrl *ctrl);
+void lsi_intr_mask(struct lsi_ctrl *ctrl);
+void lsi_intr_unmask(struct lsi_ctrl *ctrl);
+int lsi_fw_wait_ready(struct lsi_ctrl *ctrl);
+int lsi_fw_read_limits(struct lsi_ctrl *ctrl);
+int lsi_ioc_init(struct lsi_ctrl *ctrl);
+
+/* queue.c */
+int lsi_set_dma_masks(struct lsi_ctrl *ctrl);
+int lsi_alloc_vectors(struct lsi_ctrl *ctrl);
+int lsi_alloc_memory(struct lsi_ctrl *ctrl);
+void lsi_free_memory(struct lsi_ctrl *ctrl);
+int lsi_request_irqs(struct lsi_ctrl *ctrl);
+void lsi_free_irqs(struct lsi_ctrl *ctrl);
+int lsi_process_replies(struct lsi_reply_queue *rq, int budget);
+void lsi_reap_replies(struct lsi_ctrl *ctrl);
+void lsi_bad_reply(struct lsi_ctrl *ctrl, u32 smid, const char *why);
+
+/* io.c */
+int lsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd);
+void lsi_complete_scsi(struct lsi_ctrl *ctrl, u32 smid);
+void lsi_cancel_scsi(struct lsi_ctrl *ctrl, int host_byte);
+int lsi_slave_alloc(struct scsi_device *sdev);
+int lsi_slave_configure(struct scsi_device *sdev);
+void lsi_map_queues(struct Scsi_Host *shost);
+int lsi_eh_host_reset(struct scsi_cmnd *scmd);
+
+/* mfi.c */
+void lsi_icmd_setup(struct lsi_ctrl *ctrl);
+void lsi_complete_internal(struct lsi_ctrl *ctrl, u32 smid);
+void lsi_cancel_internal(struct lsi_ctrl *ctrl);
+int lsi_dcmd_exec(struct lsi_ctrl *ctrl, struct lsi_dcmd *dcmd);
+int lsi_get_ctrl_info(struct lsi_ctrl *ctrl);
+int lsi_read_ld_list(struct lsi_ctrl *ctrl);
+bool lsi_ld_present(struct lsi_ctrl *ctrl, unsigned int target_id);
+void lsi_ctrl_quiesce(struct lsi_ctrl *ctrl);
+
+/* sysfs.c */
+extern const struct attribute_group *lsi_host_groups[];
+
+/* proto.c: pure functions, no device access, no allocation, no sleeping */
+struct lsi_io_req {
+	const u8		*cdb;
+	u8			cdb_len;
+	u16			target_id;
+	u8			lun;
+	enum lsi_data_dir	dir;
+	u32			data_len;
+	u32			sense_lo;	/* low 32 bits of the sense buffer */
+	u16			timeout_s;	/* non-read/write commands */
+};
+
+struct lsi_scsi_status {
+	u8			mfi_status;	/* RAID context status */
+	u8			ex_status;	/* RAID context ex_status */
+	u32			bufflen;
+	u32			xfer_len;	/* DataLength written back */
+};
+
+struct lsi_scsi_result {
+	int			result;		/* for scsi_cmnd.result */
+	u32			resid;
+	bool			sense_valid;
+};
+
+struct lsi_ioc_init_params {
+	dma_addr_t		frames;
+	dma_addr_t		replies;
+	dma_addr_t		sense;
+	dma_addr_t		request;	/* the MPI2 request itself */
+	u16			reply_depth;
+	u8			msix_vectors;
+	u32			drv_caps;
+	u64			timestamp_ms;
+};
+
+u32 lsi_fw_state(u32 pad0);
+const char *lsi_fw_state_name(u32 pad0);
+u32 lsi_pad_max_cmds(u32 pad0);
+u32 lsi_pad_chain_size(u32 pad1);
+u32 lsi_pad_queue_count(u32 pad0, u32 pad1);
+u32 lsi_max_data_sges(u32 chain_size);
+u32 lsi_reply_depth(u32 max_smid);
+u32 lsi_info_max_sectors(u8 stripe_size_min, u16 max_strips_per_io,
+			 u32 max_request_size);
+
+u64 lsi_req_desc(u8 flags, u8 msix, u16 smid);
+u64 lsi_mfa_desc(u64 frame_addr);
+bool lsi_reply_empty(u64 desc);
+u16 lsi_reply_smid(u64 desc);
+u32 lsi_reply_next(u32 index, u32 depth);
+u32 lsi_host_index_offset(u32 vector, bool combined);
+u32 lsi_host_index_value(u32 vector, u32 index, bool combined);
+
+bool lsi_cdb_is_rw(u8 opcode);
+bool lsi_cdb_is_sync_cache(u8 opcode);
+u8 lsi_build_ld_io(struct lsi_io_frame *frame, const struct lsi_io_req *req);
+int lsi_build_sgl(struct lsi_io_frame *frame, struct lsi_sge *chain,
+		  dma_addr_t chain_dma, u32 chain_slots,
+		  struct scatterlist *sgl, int nseg);
+void lsi_build_mfi_passthru(struct lsi_io_frame *frame, dma_addr_t mfi,
+			    u32 mfi_len);
+void lsi_build_dcmd(struct lsi_mfi_dcmd_frame *mfi, const struct lsi_dcmd *dcmd,
+		    dma_addr_t data, u16 smid);
+void lsi_build_ioc_init(struct lsi_mfi_init_frame *init,
+			struct lsi_ioc_init_request *req,
+			const struct lsi_ioc_init_params *p);
+void lsi_map_scsi_status(const struct lsi_scsi_status *st,
+			 struct lsi_scsi_result *res);
+int lsi_map_flush_status(u8 mfi_status);
+
+int lsi_parse_ld_targets(const struct lsi_ld_targetid_list *list, u32 max,
+			 unsigned long *present);
+int lsi_parse_ld_list(const struct lsi_ld_list *list, u32 max,
+		      unsigned long *present);
+void lsi_fw_string(char *dst, size_t size, const char *src, size_t len);
+
+#endif /* LSI3108_H */

@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests for lsi3108's pure protocol logic (src/proto.c): CDB to frame
+ * fields, SGL and chain building at the limits, reply queue index handling,
+ * status and sense mapping, and parsing of what the firmware returns.
+ * Everything runs on stack or test-managed objects; no device is needed.
+ */
+#include <kunit/test.h>
+#include <linux/module.h>
+#include <linux/scatterlist.h>
+#include <scsi/scsi.h>
+#include <scsi/scsi_proto.h>
+
+#include "compat.h"
+#include "lsi3108.h"
+
+/* ---- helpers ---- */
+
+static struct scatterlist *lsi_test_sgl(struct kunit *test, int n)
+{
+	struct scatterlist *sgl = kunit_kcalloc(test, n, sizeof(*sgl),
+						GFP_KERNEL);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, sgl);
+	sg_init_table(sgl, n);
+	for (i = 0; i < n; i++) {
+		sg_dma_address(&sgl[i]) = 0x100000000ULL + i * 0x1000ULL;
+		sg_dma_len(&sgl[i]) = 512 + i;
+	}
+	return sgl;
+}
+
+static void lsi_test_expect_sge(struct kunit *test, const struct lsi_sge *sge,
+				int i, u8 flags)
+{
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(sge->addr),
+			0x100000000ULL + i * 0x1000ULL);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(sge->length), 512 + i);
+	KUNIT_EXPECT_EQ(test, sge->flags, flags);
+}
+
+/* ---- CDBs and frames ---- */
+
+static void lsi_test_cdb_classes(struct kunit *test)
+{
+	static const u8 rw[] = { READ_6, WRITE_6, READ_10, WRITE_10, READ_12,
+				 WRITE_12, READ_16, WRITE_16 };
+	static const u8 other[] = { INQUIRY, READ_CAPACITY, SERVICE_ACTION_IN_16,
+				    MODE_SENSE, TEST_UNIT_READY,
+				    SYNCHRONIZE_CACHE, SYNCHRONIZE_CACHE_16,
+				    WRITE_SAME_16, UNMAP, VERIFY };
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(rw); i++)
+		KUNIT_EXPECT_TRUE(test, lsi_cdb_is_rw(rw[i]));
+	for (i = 0; i < ARRAY_SIZE(other); i++)
+		KUNIT_EXPECT_FALSE(test, lsi_cdb_is_rw(other[i]));
+	KUNIT_EXPECT_TRUE(test, lsi_cdb_is_sync_cache(SYNCHRONIZE_CACHE));
+	KUNIT_EXPECT_TRUE(test, lsi_cdb_is_sync_cache(SYNCHRONIZE_CACHE_16));
+	KUNIT_EXPECT_FALSE(test, lsi_cdb_is_sync_cache(WRITE_10));
+}
+
+static void lsi_test_build_read10(struct kunit *test)
+{
+	static const u8 cdb[10] = { READ_10, 0, 0, 0, 0x10, 0, 0, 0, 8, 0 };
+	struct lsi_io_req req = {
+		.cdb = cdb, .cdb_len = 10, .target_id = 5, .lun = 0,
+		.dir = LSI_DIR_READ, .data_len = 4096, .sense_lo = 0x1234560,
+		.timeout_s = 30,
+	};
+	struct lsi_io_frame f;
+
+	memset(&f, 0xa5, sizeof(f));
+	KUNIT_EXPECT_EQ(test, lsi_build_ld_io(&f, &req), LSI_REQ_DESC_NO_LOCK);
+	KUNIT_EXPECT_EQ(test, f.function, LSI_FUNC_LD_IO);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.dev_handle), 5);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.raid_context.ld_target_id), 5);
+	KUNIT_EXPECT_EQ(test, f.raid_context.type_nseg, 0x12);
+	KUNIT_EXPECT_EQ(test, f.raid_context.reg_lock_flags, 0x08);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.raid_context.timeout), 0);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.io_flags), 10);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(f.control), LSI_CONTROL_READ);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(f.data_length), 4096);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(f.sense_addr_low), 0x1234560);
+	KUNIT_EXPECT_EQ(test, f.sense_length, LSI_SENSE_BUFFER_SIZE);
+	KUNIT_EXPECT_EQ(test, f.sgl_offset[0], 32);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.sgl_flags), LSI_SGL_FLAGS_64BIT);
+	KUNIT_EXPECT_EQ(test, f.chain_offset, 0);
+	KUNIT_EXPECT_EQ(test, f.lun[1], 0);
+	KUNIT_EXPECT_EQ(test, memcmp(f.cdb, cdb, sizeof(cdb)), 0);
+	KUNIT_EXPECT_EQ(test, f.cdb[10], 0);
+	KUNIT_EXPECT_EQ(test, f.raid_context.status, 0);
+}
+
+static void lsi_test_build_write16_fua(struct kunit *test)
+{
+	static const u8 cdb[16] = { WRITE_16, 0x08, 0, 0, 0, 1, 0, 0, 0, 0,
+				    0, 0, 0, 1, 0, 0 };
+	struct lsi_io_req req = {
+		.cdb = cdb, .cdb_len = 16, .target_id = 255,
+		.dir = LSI_DIR_WRITE, .data_len = 512,
+	};
+	struct lsi_io_frame f;
+
+	KUNIT_EXPECT_EQ(test, lsi_build_ld_io(&f, &req), LSI_REQ_DESC_NO_LOCK);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(f.control), LSI_CONTROL_WRITE);
+	/* The FUA bit passes through untouched. */
+	KUNIT_EXPECT_EQ(test, f.cdb[1], 0x08);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.dev_handle), 255);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.io_flags), 16);
+}
+
+static void lsi_test_build_non_rw(struct kunit *test)
+{
+	static const u8 inq[6] = { INQUIRY, 1, 0x83, 0, 0xff, 0 };
+	static const u8 sync[10] = { SYNCHRONIZE_CACHE };
+	struct lsi_io_req req = {
+		.cdb = inq, .cdb_len = 6, .target_id = 3, .lun = 0,
+		.dir = LSI_DIR_READ, .data_len = 255, .timeout_s = 90,
+	};
+	struct lsi_io_frame f;
+
+	KUNIT_EXPECT_EQ(test, lsi_build_ld_io(&f, &req), LSI_REQ_DESC_SCSI_IO);
+	KUNIT_EXPECT_EQ(test, f.function, LSI_FUNC_LD_IO);
+	KUNIT_EXPECT_EQ(test, f.raid_context.type_nseg, 0);
+	KUNIT_EXPECT_EQ(test, f.raid_context.reg_lock_flags, 0);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.raid_context.timeout), 90);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.raid_context.ld_target_id), 3);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.io_flags), 6);
+
+	/* No data: no direction, whatever the request says. */
+	req.cdb = sync;
+	req.cdb_len = 10;
+	req.data_len = 0;
+	KUNIT_EXPECT_EQ(test, lsi_build_ld_io(&f, &req), LSI_REQ_DESC_SCSI_IO);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(f.control), 0);
+	KUNIT_EXPECT_EQ(test, f.cdb[0], SYNCHRONIZE_CACHE);
+}
+
+/* ---- scatter-gather ---- */
+
+static void lsi_test_sgl_none(struct kunit *test)
+{
+	struct lsi_io_frame f = { };
+
+	KUNIT_EXPECT_EQ(test, lsi_build_sgl(&f, NULL, 0, 64, NULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, f.raid_context.num_sge, 0);
+	KUNIT_EXPECT_EQ(test, f.chain_offset, 0);
+	KUNIT_EXPECT_EQ(test, f.sgl[0].flags, 0);
+}
+
+static void lsi_test_sgl_in_frame(struct kunit *test)
+{
+	struct scatterlist *sgl = lsi_test_sgl(test, LSI_FRAME_SGE_SLOTS);
+	struct lsi_io_frame f = { };
+	int i;
+
+	KUNIT_EXPECT_EQ(test, lsi_build_sgl(&f, NULL, 0, 64, sgl, 1), 1);
+	lsi_test_expect_sge(test, &f.sgl[0], 0, LSI_SGE_FLAGS_END_OF_LIST);
+
+	/* Eight fit without a chain; the eighth is the last. */
+	memset(&f, 0, sizeof(f));
+	KUNIT_EXPECT_EQ(test, lsi_build_sgl(&f, NULL, 0, 64, sgl, 8), 8);
+	for (i = 0; i < 7; i++)
+		lsi_test_expect_sge(test, &f.sgl[i], i, 0);
+	lsi_test_expect_sge(test, &f.sgl[7], 7, LSI_SGE_FLAGS_END_OF_LIST);
+	KUNIT_EXPECT_EQ(test, f.chain_offset, 0);
+	KUNIT_EXPECT_EQ(test, f.raid_context.num_sge, 8);
+}
+
+static void lsi_test_sgl_chain(struct kunit *test)
+{
+	struct scatterlist *sgl = lsi_test_sgl(test, 9);
+	struct lsi_sge *chain = kunit_kzalloc(test, 1024, GFP_KERNEL);
+	struct lsi_io_frame f = { };
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, chain);
+	KUNIT_EXPECT_EQ(test, lsi_build_sgl(&f, chain, 0xabc000, 64, sgl, 9), 9);
+	for (i = 0; i < 7; i++)
+		lsi_test_expect_sge(test, &f.sgl[i], i, 0);
+	/* Slot 8 chains to the other two. */
+	KUNIT_EXPECT_EQ(test, f.chain_offset, LSI_CHAIN_OFFSET_IO);
+	KUNIT_EXPECT_EQ(test, f.sgl[7].flags, LSI_SGE_FLAGS_CHAIN);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(f.sgl[7].addr), 0xabc000);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(f.sgl[7].length), 2 * LSI_SGE_SIZE);
+	lsi_test_expect_sge(test, &chain[0], 7, 0);
+	lsi_test_expect_sge(test, &chain[1], 8, LSI_SGE_FLAGS_END_OF_LIST);
+	KUNIT_EXPECT_EQ(test, f.raid_context.num_sge, 9);
+	KUNIT_EXPECT_EQ(test, f.raid_context.num_sge_ext, 0);
+}
+
+static void lsi_test_sgl_limits(struct kunit *test)
+{
+	u32 slots = LSI_MAX_CHAIN_SIZE / LSI_SGE_SIZE;
+	int max = lsi_max_data_sges(LSI_MAX_CHAIN_SIZE);
+	struct scatterlist *sgl = lsi_test_sgl(test, 7 + slots + 1);
+	struct lsi_sge *chain = kunit_kzalloc(test, LSI_MAX_CHAIN_SIZE,
+					      GFP_KERNEL);
+	struct lsi_io_frame f = { };
+
+	KUNIT_ASSERT_NOT_NULL(test, chain);
+	/* What the host advertises fits, with room to spare. */
+	KUNIT_EXPECT_EQ(test, max, 262);
+	KUNIT_EXPECT_EQ(test, lsi_build_sgl(&f, chain, 0, slots, sgl, max), max);
+	KUNIT_EXPECT_EQ(test, f.raid_context.num_sge, max & 0xff);
+	KUNIT_EXPECT_EQ(test, f.raid_context.num_sge_ext, max >> 8);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(f.sgl[7].length),
+			(max - 7) * LSI_SGE_SIZE);
+	KUNIT_EXPECT_EQ(test, chain[max - 8].flags, LSI_SGE_FLAGS_END_OF_LIST);
+	KUNIT_EXPECT_EQ(test, chain[max - 9].flags, 0);
+
+	/* A reused chain frame: stale flags must not survive. */
+	memset(chain, 0xa5, LSI_MAX_CHAIN_SIZE);
+	memset(&f, 0xa5, sizeof(f));
+	KUNIT_EXPECT_EQ(test, lsi_build_sgl(&f, chain, 0, slots, sgl, 20), 20);
+	KUNIT_EXPECT_EQ(test, f.sgl[6].flags, 0);
+	KUNIT_EXPECT_EQ(test, f.sgl[7].flags, LSI_SGE_FLAGS_CHAIN);
+	KUNIT_EXPECT_EQ(test, f.sgl[7].next_chain_offset, 0);
+	KUNIT_EXPECT_EQ(test, chain[0].flags, 0);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(chain[0].reserved), 0);
+	KUNIT_EXPECT_EQ(test, chain[11].flags, 0);
+	KUNIT_EXPECT_EQ(test, chain[12].flags, LSI_SGE_FLAGS_END_OF_LIST);
+
+	/* Exactly full: 7 in the frame, every chain slot used. */
+	memset(&f, 0, sizeof(f));
+	KUNIT_EXPECT_EQ(test, lsi_build_sgl(&f, chain, 0, slots, sgl, 7 + slots),
+			7 + slots);
+	KUNIT_EXPECT_EQ(test, chain[slots - 1].flags, LSI_SGE_FLAGS_END_OF_LIST);
+
+	/* One more is refused, as is a negative count. */
+	KUNIT_EXPECT_EQ(test, lsi_build_sgl(&f, chain, 0, slots, sgl, 8 + slots),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, lsi_build_sgl(&f, chain, 0, slots, sgl, -1),
+			-EINVAL);
+}
+
+/* ---- scratch pads and limits ---- */
+
+static void lsi_test_pads(struct kunit *test)
+{
+	/* 8 units of 512 B, 96 queues, MSI-X, 928 commands */
+	u32 pad1 = (8 << 5) | LSI_CAP_CHAIN_UNITS_1MB | (95 << 14);
+	u32 pad0 = 0xb0000000 | LSI_FW_MSIX_CAPABLE | 928;
+
+	KUNIT_EXPECT_EQ(test, lsi_fw_state(pad0), LSI_FW_STATE_READY);
+	KUNIT_EXPECT_STREQ(test, lsi_fw_state_name(pad0), "READY");
+	KUNIT_EXPECT_STREQ(test, lsi_fw_state_name(0x20000000), "UNKNOWN");
+	KUNIT_EXPECT_EQ(test, lsi_pad_max_cmds(pad0), 928);
+	KUNIT_EXPECT_EQ(test, lsi_pad_chain_size(pad1), 4096);
+	KUNIT_EXPECT_EQ(test, lsi_pad_chain_size(8 << 5), 1024);
+	/* A zero or tiny field still gives the 1 KiB minimum. */
+	KUNIT_EXPECT_EQ(test, lsi_pad_chain_size(0), 1024);
+	KUNIT_EXPECT_EQ(test, lsi_pad_chain_size(1 << 5), 1024);
+	KUNIT_EXPECT_EQ(test, lsi_pad_queue_count(pad0, pad1), 96);
+	KUNIT_EXPECT_EQ(test, lsi_pad_queue_count(pad0 & ~LSI_FW_MSIX_CAPABLE,
+						  pad1), 1);
+	KUNIT_EXPECT_EQ(test, lsi_max_data_sges(1024), 70);
+	KUNIT_EXPECT_EQ(test, lsi_reply_depth(927), 1856);
+	KUNIT_EXPECT_EQ(test, lsi_reply_depth(31) % 16, 0);
+	KUNIT_EXPECT_GE(test, lsi_reply_depth(31), 2 * (31 + 1));
+	KUNIT_EXPECT_LE(test, lsi_reply_depth(LSI_MAX_FW_CMDS), 0xffff);
+}
+
+static void lsi_test_info_max_sectors(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, lsi_info_max_sectors(0, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, lsi_info_max_sectors(0, 0, 2048), 2048);
+	/* 64 KiB strips (128 sectors) x 8 = 1024 sectors beats 2048 */
+	KUNIT_EXPECT_EQ(test, lsi_info_max_sectors(7, 8, 2048), 1024);
+	KUNIT_EXPECT_EQ(test, lsi_info_max_sectors(7, 8, 0), 1024);
+	/* An absurd shift is ignored rather than overflowing. */
+	KUNIT_EXPECT_EQ(test, lsi_info_max_sectors(200, 8, 2048), 2048);
+}
+
+/* ---- descriptors and reply queues ---- */
+
+static void lsi_test_descriptors(struct kunit *test)
+{
+	struct lsi_req_desc d;
+	u64 v = lsi_req_desc(LSI_REQ_DESC_NO_LOCK, 3, 0x1234);
+
+	memcpy(&d, &(__le64){ cpu_to_le64(v) }, sizeof(d));
+	KUNIT_EXPECT_EQ(test, d.flags, LSI_REQ_DESC_NO_LOCK);
+	KUNIT_EXPECT_EQ(test, d.msix_index, 3);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(d.smid), 0x1234);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(d.lmid), 0);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(d.dev_handle), 0);
+	KUNIT_EXPECT_EQ(test, lsi_mfa_desc(0x12345678000ULL), 0x12345678002ULL);
+	KUNIT_EXPECT_EQ(test, lsi_mfa_desc(0x1000ff), 0x100002);
+}
+
+static void lsi_test_replies(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, lsi_reply_empty(LSI_RPY_EMPTY));
+	KUNIT_EXPECT_TRUE(test, lsi_reply_empty(0x000000000005000fULL));
+	/* A torn write: the high half still all-ones. */
+	KUNIT_EXPECT_TRUE(test, lsi_reply_empty(0xffffffff00050000ULL));
+	KUNIT_EXPECT_FALSE(test, lsi_reply_empty(0x0000000000050300ULL));
+	KUNIT_EXPECT_EQ(test, lsi_reply_smid(0x0000000012340300ULL), 0x1234);
+
+	KUNIT_EXPECT_EQ(test, lsi_reply_next(0, 16), 1);
+	KUNIT_EXPECT_EQ(test, lsi_reply_next(14, 16), 15);
+	KUNIT_EXPECT_EQ(test, lsi_reply_next(15, 16), 0);
+
+	KUNIT_EXPECT_EQ(test, lsi_host_index_offset(5, false), 0x6c);
+	KUNIT_EXPECT_EQ(test, lsi_host_index_value(5, 17, false),
+			(5U << 24) | 17);
+	KUNIT_EXPECT_EQ(test, lsi_host_index_offset(0, true), 0x30c);
+	KUNIT_EXPECT_EQ(test, lsi_host_index_offset(7, true), 0x30c);
+	KUNIT_EXPECT_EQ(test, lsi_host_index_offset(8, true), 0x31c);
+	KUNIT_EXPECT_EQ(test, lsi_host_index_offset(95, true), 0x30c + 11 * 0x10);
+	KUNIT_EXPECT_EQ(test, lsi_host_index_value(13, 1855, true),
+			(5U << 24) | 1855);
+}
+
+/* ---- completion status ---- */
+
+static void lsi_test_status_map(struct kunit *test)
+{
+	static const struct {
+		u8 mfi, ex;
+		int result;
+		u32 resid;
+		bool sense;
+	} cases[] = {
+		{ 0x00, 0x00, DID_OK << 16, 0, false },
+		{ 0x2d, SAM_STAT_CHECK_CONDITION,
+		  (DID_OK << 16) | SAM_STAT_CHECK_CONDITION, 4096 - 1024, true },
+		{ 0x2d, SAM_STAT_BUSY, (DID_OK << 16) | SAM_STAT_BUSY,
+		  4096 - 1024, false },
+		{ 0x2e, 0x00, DID_ERROR << 16, 0, false },
+		{ 0x2e, 0xf0, (DID_ERROR << 16) | SAM_STAT_CHECK_CONDITION, 0,
+		  false },
+		{ 0x18, 0x00, DID_ERROR << 16, 0, false },
+		{ 0x0c, 0x00, DID_BAD_TARGET << 16, 0, false },
+		{ 0x33, 0x00, DID_BAD_TARGET << 16, 0, false },
+		{ 0x67, 0x00, DID_IMM_RETRY << 16, 0, false },
+		{ 0x01, 0x00, DID_ERROR << 16, 0, false },
+		{ 0xff, 0x00, DID_ERROR << 16, 0, false },
+	};
+	struct lsi_scsi_result res;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct lsi_scsi_status st = {
+			.mfi_status = cases[i].mfi, .ex_status = cases[i].ex,
+			.bufflen = 4096, .xfer_len = 1024,
+		};
+
+		lsi_map_scsi_status(&st, &res);
+		KUNIT_EXPECT_EQ_MSG(test, res.result, cases[i].result,
+				    "case %d (status %#x)", i, cases[i].mfi);
+		KUNIT_EXPECT_EQ_MSG(test, res.resid, cases[i].resid, "case %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, res.sense_valid, cases[i].sense,
+				    "case %d", i);
+	}
+}
+
+static void lsi_test_status_resid_bounds(struct kunit *test)
+{
+	struct lsi_scsi_status st = {
+		.mfi_status = LSI_MFI_STAT_SCSI_DONE_WITH_ERROR,
+		.ex_status = SAM_STAT_GOOD, .bufflen = 512, .xfer_len = 4096,
+	};
+	struct lsi_scsi_result res;
+
+	/* Firmware claiming more than was asked must not underflow. */
+	lsi_map_scsi_status(&st, &res);
+	KUNIT_EXPECT_EQ(test, res.resid, 0);
+	st.xfer_len = 0;
+	lsi_map_scsi_status(&st, &res);
+	KUNIT_EXPECT_EQ(test, res.resid, 512);
+	KUNIT_EXPECT_EQ(test, lsi_map_flush_status(0), DID_OK << 16);
+	KUNIT_EXPECT_EQ(test, lsi_map_flush_status(0x15), DID_ERROR << 16);
+}
+
+/* ---- management frames ---- */
+
+static void lsi_test_mfi_passthru(struct kunit *test)
+{
+	struct lsi_io_frame f;
+
+	memset(&f, 0xa5, sizeof(f));
+	lsi_build_mfi_passthru(&f, 0x87654321000ULL, LSI_MFI_FRAME_SIZE);
+	KUNIT_EXPECT_EQ(test, f.function, LSI_FUNC_MFI_PASSTHRU);
+	KUNIT_EXPECT_EQ(test, f.chain_offset, LSI_CHAIN_OFFSET_MFI);
+	KUNIT_EXPECT_EQ(test, f.sgl_offset[0], 32);
+	KUNIT_EXPECT_EQ(test, f.sgl[0].flags, 0x83);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(f.sgl[0].addr), 0x87654321000ULL);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(f.sgl[0].length), LSI_MFI_FRAME_SIZE);
+	KUNIT_EXPECT_EQ(test, f.sgl[7].flags, 0);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.dev_handle), 0);
+}
+
+static void lsi_test_dcmd(struct kunit *test)
+{
+	u8 *slot = kunit_kmalloc(test, LSI_MFI_FRAME_SIZE, GFP_KERNEL);
+	struct lsi_mfi_dcmd_frame *mfi = (void *)slot;
+	struct lsi_dcmd flush = {
+		.opcode = LSI_DCMD_CTRL_CACHE_FLUSH, .mbox = { 0x03 },
+	};
+	struct lsi_dcmd info = {
+		.opcode = LSI_DCMD_CTRL_GET_INFO, .dir = LSI_DIR_READ,
+		.len = sizeof(struct lsi_ctrl_info),
+	};
+
+	KUNIT_ASSERT_NOT_NULL(test, slot);
+	memset(slot, 0xa5, LSI_MFI_FRAME_SIZE);
+	lsi_build_dcmd(mfi, &flush, 0, 900);
+	KUNIT_EXPECT_EQ(test, mfi->hdr.cmd, LSI_MFI_CMD_DCMD);
+	KUNIT_EXPECT_EQ(test, mfi->hdr.cmd_status, 0xff);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(mfi->opcode), 0x01101000);
+	KUNIT_EXPECT_EQ(test, mfi->mbox[0], 0x03);
+	KUNIT_EXPECT_EQ(test, mfi->hdr.sge_count, 0);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(mfi->hdr.flags), 0);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(mfi->hdr.data_xfer_len), 0);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(mfi->hdr.context), 900);
+	KUNIT_EXPECT_EQ(test, slot[LSI_MFI_FRAME_SIZE - 1], 0);
+
+	lsi_build_dcmd(mfi, &info, 0x123456789000ULL, 901);
+	KUNIT_EXPECT_EQ(test, mfi->hdr.sge_count, 1);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(mfi->hdr.flags),
+			LSI_MFI_FLAG_SGL64 | LSI_MFI_FLAG_DIR_READ);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(mfi->hdr.data_xfer_len), 0x950);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(mfi->sgl.sge64[0].addr_lo), 0x56789000);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(mfi->sgl.sge64[0].addr_hi), 0x1234);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(mfi->sgl.sge64[0].length), 0x950);
+}
+
+static void lsi_test_ioc_init(struct kunit *test)
+{
+	struct lsi_ioc_init_params p = {
+		.frames = 0x100000000ULL, .replies = 0x100200000ULL,
+		.sense = 0x2ffff0000ULL, .request = 0x300000800ULL,
+		.reply_depth = 1856, .msix_vectors = 8,
+		.drv_caps = LSI_DRVCAP_EXT_IO_SIZE, .timestamp_ms = 1234,
+	};
+	struct lsi_ioc_init_request req;
+	struct lsi_mfi_init_frame init;
+
+	lsi_build_ioc_init(&init, &req, &p);
+	KUNIT_EXPECT_EQ(test, req.who_init, LSI_WHOINIT_HOST_DRIVER);
+	KUNIT_EXPECT_EQ(test, req.function, LSI_FUNC_IOC_INIT);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(req.msg_version), 0x0200);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(req.header_version), 0x1000);
+	KUNIT_EXPECT_EQ(test, req.host_page_size, 12);
+	KUNIT_EXPECT_EQ(test, req.host_msix_vectors, 8);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(req.system_request_frame_size), 64);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(req.reply_descriptor_post_queue_depth),
+			1856);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(req.sense_buffer_address_high), 2);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(req.system_request_frame_base_address),
+			0x100000000ULL);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(req.reply_descriptor_post_queue_address),
+			0x100200000ULL);
+	KUNIT_EXPECT_EQ(test, req.msg_flags, 0);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(req.time_stamp), 1234);
+
+	KUNIT_EXPECT_EQ(test, init.cmd, LSI_MFI_CMD_INIT);
+	KUNIT_EXPECT_EQ(test, init.cmd_status, 0xff);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(init.driver_operations),
+			LSI_DRVCAP_EXT_IO_SIZE);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(init.data_xfer_len), 72);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(init.queue_info_new_lo), 0x00000800);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(init.queue_info_new_hi), 3);
+}
+
+/* ---- what the firmware returns ---- */
+
+static void lsi_test_ld_lists(struct kunit *test)
+{
+	struct lsi_ld_targetid_list *q = kunit_kzalloc(test, sizeof(*q),
+						       GFP_KERNEL);
+	struct lsi_ld_list *l = kunit_kzalloc(test, sizeof(*l), GFP_KERNEL);
+	DECLARE_BITMAP(present, LSI_MAX_LDS);
+
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	q->count = cpu_to_le32(3);
+	q->target_id[0] = 0;
+	q->target_id[1] = 7;
+	q->target_id[2] = 255;
+	KUNIT_EXPECT_EQ(test, lsi_parse_ld_targets(q, LSI_MAX_LDS, present), 3);
+	KUNIT_EXPECT_TRUE(test, test_bit(255, present));
+	KUNIT_EXPECT_FALSE(test, test_bit(1, present));
+	q->count = cpu_to_le32(65);
+	KUNIT_EXPECT_EQ(test, lsi_parse_ld_targets(q, 64, present), -EPROTO);
+
+	l->ld_count = cpu_to_le32(2);
+	l->ld[0].target_id = 2;
+	l->ld[0].state = LSI_LD_STATE_OPTIMAL;
+	l->ld[1].target_id = 9;
+	l->ld[1].state = LSI_LD_STATE_OFFLINE;
+	KUNIT_EXPECT_EQ(test, lsi_parse_ld_list(l, 64, present), 1);
+	KUNIT_EXPECT_TRUE(test, test_bit(2, present));
+	KUNIT_EXPECT_FALSE(test, test_bit(9, present));
+	l->ld_count = cpu_to_le32(0xffffffff);
+	KUNIT_EXPECT_EQ(test, lsi_parse_ld_list(l, 256, present), -EPROTO);
+}
+
+static void lsi_test_fw_string(struct kunit *test)
+{
+	static const char raw[8] = { 'A', 'B', '\n', 'C', ' ', ' ', ' ', ' ' };
+	static const char full[4] = { 'W', 'X', 'Y', 'Z' };
+	char out[16];
+	char small[3];
+
+	lsi_fw_string(out, sizeof(out), raw, sizeof(raw));
+	KUNIT_EXPECT_STREQ(test, out, "AB?C");
+	/* Not NUL-terminated by the firmware: still bounded. */
+	lsi_fw_string(out, sizeof(out), full, sizeof(full));
+	KUNIT_EXPECT_STREQ(test, out, "WXYZ");
+	lsi_fw_string(small, sizeof(small), full, sizeof(full));
+	KUNIT_EXPECT_STREQ(test, small, "WX");
+}
+
+static struct kunit_case lsi_test_cases[] = {
+	KUNIT_CASE(lsi_test_cdb_classes),
+	KUNIT_CASE(lsi_test_build_read10),
+	KUNIT_CASE(lsi_test_build_write16_fua),
+	KUNIT_CASE(lsi_test_build_non_rw),
+	KUNIT_CASE(lsi_test_sgl_none),
+	KUNIT_CASE(lsi_test_sgl_in_frame),
+	KUNIT_CASE(lsi_test_sgl_chain),
+	KUNIT_CASE(lsi_test_sgl_limits),
+	KUNIT_CASE(lsi_test_pads),
+	KUNIT_CASE(lsi_test_info_max_sectors),
+	KUNIT_CASE(lsi_test_descriptors),
+	KUNIT_CASE(lsi_test_replies),
+	KUNIT_CASE(lsi_test_status_map),
+	KUNIT_CASE(lsi_test_status_resid_bounds),
+	KUNIT_CASE(lsi_test_mfi_passthru),
+	KUNIT_CASE(lsi_test_dcmd),
+	KUNIT_CASE(lsi_test_ioc_init),
+	KUNIT_CASE(lsi_test_ld_lists),
+	KUNIT_CASE(lsi_test_fw_string),
+	{}
+};
+
+static struct kunit_suite lsi_test_suite = {
+	.name = "lsi3108",
+	.test_cases = lsi_test_cases,
+};
+kunit_test_suite(lsi_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the lsi3108 driver's protocol logic");
+MODULE_LICENSE("GPL");
+LSI_IMPORT_KUNIT_NS();

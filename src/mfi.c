@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Management commands (DCMDs).
+ *
+ * A DCMD is an MFI frame (opcode, 12-byte mailbox, one data SGE) wrapped in
+ * an MPI pass-through frame and posted with a SCSI IO descriptor on reply
+ * queue 0. The firmware writes its answer into the MFI frame's cmd_status
+ * and always posts a reply descriptor for the pass-through SMID, so a DCMD
+ * ends when that descriptor is consumed: by the interrupt handler once it is
+ * installed, or before that by the waiting thread itself, which then walks
+ * reply queue 0 (only the probe thread issues DCMDs at that stage).
+ *
+ * DCMDs use the SMIDs above can_queue. Each of these internal slots owns an
+ * MFI frame and a data buffer, so a caller that gives up after a timeout can
+ * simply leave the slot behind: the slot is released when the firmware
+ * finally answers, or when the device is torn down.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/slab.h>
+
+#include "lsi3108.h"
+
+void lsi_icmd_setup(struct lsi_ctrl *ctrl)
+{
+	u32 i;
+
+	for (i = 0; i < LSI_NR_INTERNAL; i++) {
+		struct lsi_icmd *ic = &ctrl->icmd[i];
+
+		ic->smid = ctrl->can_queue + 1 + i;
+		ic->mfi = ctrl->mfi.va + i * LSI_MFI_FRAME_SIZE;
+		ic->mfi_dma = ctrl->mfi.dma + i * LSI_MFI_FRAME_SIZE;
+		ic->data = ctrl->dcmd_data.va + i * LSI_DCMD_DATA_SIZE;
+		ic->data_dma = ctrl->dcmd_data.dma + i * LSI_DCMD_DATA_SIZE;
+		init_completion(&ic->done);
+	}
+}
+
+static struct lsi_icmd *lsi_icmd_tryget(struct lsi_ctrl *ctrl)
+{
+	struct lsi_icmd *ic = NULL;
+	unsigned long i;
+
+	spin_lock_irq(&ctrl->icmd_lock);
+	i = find_first_zero_bit(&ctrl->icmd_busy, LSI_NR_INTERNAL);
+	if (i < LSI_NR_INTERNAL) {
+		__set_bit(i, &ctrl->icmd_busy);
+		ic = &ctrl->icmd[i];
+	}
+	spin_unlock_irq(&ctrl->icmd_lock);
+	return ic;
+}
+
+/* Called with icmd_lock held. */
+static void lsi_icmd_release(struct lsi_ctrl *ctrl, struct lsi_icmd *ic)
+{
+	__clear_bit(ic - ctrl->icmd, &ctrl->icmd_busy);
+	wake_up(&ctrl->icmd_wait);
+}
+
+static void lsi_icmd_put(struct lsi_ctrl *ctrl, struct lsi_icmd *ic)
+{
+	spin_lock_irq(&ctrl->icmd_lock);
+	lsi_icmd_release(ctrl, ic);
+	spin_unlock_irq(&ctrl->icmd_lock);
+}
+
+static void lsi_icmd_start(struct lsi_ctrl *ctrl, struct lsi_icmd *ic,
+			   const struct lsi_dcmd *dcmd)
+{
+	reinit_completion(&ic->done);
+	ic->abandoned = false;
+	ic->result = 0;
+	ic->mfi_status = LSI_MFI_STAT_INVALID_STATUS;
+	lsi_build_dcmd(ic->mfi, dcmd, ic->data_dma, ic->smid);
+	lsi_build_mfi_passthru(lsi_frame(ctrl, ic->smid), ic->mfi_dma,
+			       LSI_MFI_FRAME_SIZE);
+	set_bit(LSI_CMD_INFLIGHT, &ic->flags);
+	lsi_post(ctrl, lsi_req_desc(LSI_REQ_DESC_SCSI_IO, 0, ic->smid));
+}
+
+/* Hand a finished slot to its waiter, or free it if the waiter left. */
+static void lsi_icmd_finish(struct lsi_ctrl *ctrl, struct lsi_icmd *ic,
+			    u8 mfi_status, int result)
+{
+	unsigned long flags;
+
+	memset(lsi_frame(ctrl, ic->smid), 0, LSI_FRAME_SIZE);
+	spin_lock_irqsave(&ctrl->icmd_lock, flags);
+	ic->mfi_status = mfi_status;
+	ic->result = result;
+	if (ic->abandoned)
+		lsi_icmd_release(ctrl, ic);
+	else
+		complete(&ic->done);
+	spin_unlock_irqrestore(&ctrl->icmd_lock, flags);
+}
+
+void lsi_complete_internal(struct lsi_ctrl *ctrl, u32 smid)
+{
+	struct lsi_icmd *ic = &ctrl->icmd[smid - ctrl->can_queue - 1];
+
+	if (!test_and_clear_bit(LSI_CMD_INFLIGHT, &ic->flags)) {
+		lsi_bad_reply(ctrl, smid, "DCMD not outstanding");
+		return;
+	}
+	lsi_icmd_finish(ctrl, ic, READ_ONCE(ic->mfi->hdr.cmd_status), 0);
+}
+
+/* Teardown, with DMA stopped: fail what the firmware will never answer. */
+void lsi_cancel_internal(struct lsi_ctrl *ctrl)
+{
+	u32 i;
+
+	for (i = 0; i < LSI_NR_INTERNAL; i++) {
+		struct lsi_icmd *ic = &ctrl->icmd[i];
+
+		if (test_and_clear_bit(LSI_CMD_INFLIGHT, &ic->flags))
+			lsi_icmd_finish(ctrl, ic, LSI_MFI_STAT_INVALID_STATUS,
+					-ENODEV);
+	}
+}
+
+/* Before the handlers exist: walk reply queue 0 ourselves. */
+static bool lsi_icmd_poll(struct lsi_ctrl *ctrl, struct lsi_icmd *ic,
+			  unsigned long timeout)
+{
+	unsigned long deadline = jiffies + timeout;
+
+	for (;;) {
+		lsi_process_replies(&ctrl->queues[0], LSI_REPLY_BUDGET);
+		if (completion_done(&ic->done))
+			return true;
+		if (time_after(jiffies, deadline))
+			return false;
+		msleep(LSI_POLL_MS);
+	}
+}
+
+/* Wait for the answer; on timeout leave the slot to the firmware. */
+static int lsi_icmd_wait(struct lsi_ctrl *ctrl, struct lsi_icmd *ic,
+			 unsigned long timeout)
+{
+	bool done;
+
+	if (ctrl->irqs_on)
+		done = wait_for_completion_timeout(&ic->done, timeout);
+	else
+		done = lsi_icmd_poll(ctrl, ic, timeout);
+	if (done)
+		return 0;
+
+	spin_lock_irq(&ctrl->icmd_lock);
+	done = completion_done(&ic->done);
+	if (!done)
+		ic->abandoned = true;
+	spin_unlock_irq(&ctrl->icmd_lock);
+	return done ? 0 : -ETIMEDOUT;
+}
+
+static bool lsi_dcmds_allowed(struct lsi_ctrl *ctrl)
+{
+	switch (READ_ONCE(ctrl->state)) {
+	case LSI_CTRL_NEW:
+	case LSI_CTRL_LIVE:
+	case LSI_CTRL_DELETING:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Run one DCMD and wait for it (process context). Returns 0, -EIO if the
+ * firmware refused it (dcmd->mfi_status says why), -ETIMEDOUT, -ENODEV if
+ * the controller is going away, -EBUSY if no slot freed up.
+ */
+int lsi_dcmd_exec(struct lsi_ctrl *ctrl, struct lsi_dcmd *dcmd)
+{
+	unsigned long timeout = (dcmd->timeout_s ?: LSI_DCMD_TIMEOUT_S) * HZ;
+	struct lsi_icmd *ic = NULL;
+	int ret;
+
+	dcmd->mfi_status = LSI_MFI_STAT_INVALID_STATUS;
+	if (dcmd->len > LSI_DCMD_DATA_SIZE)
+		return -EINVAL;
+	if (!lsi_dcmds_allowed(ctrl))
+		return -ENODEV;
+	wait_event_timeout(ctrl->icmd_wait, (ic = lsi_icmd_tryget(ctrl)), timeout);
+	if (!ic) {
+		dev_err(ctrl->dev, "DCMD %#010x: no internal command slot free\n",
+			dcmd->opcode);
+		return -EBUSY;
+	}
+
+	if (dcmd->dir == LSI_DIR_WRITE)
+		memcpy(ic->data, dcmd->data, dcmd->len);
+	lsi_icmd_start(ctrl, ic, dcmd);
+	ret = lsi_icmd_wait(ctrl, ic, timeout);
+	if (ret) {
+		dev_err(ctrl->dev, "DCMD %#010x timed out after %lu s (pad0 %#010x)\n",
+			dcmd->opcode, timeout / HZ, lsi_read_pad0(ctrl));
+		return ret;
+	}
+
+	ret = ic->result;
+	dcmd->mfi_status = ic->mfi_status;
+	if (!ret && dcmd->mfi_status != LSI_MFI_STAT_OK)
+		ret = -EIO;
+	if (!ret && dcmd->dir == LSI_DIR_READ)
+		memcpy(dcmd->data, ic->data, dcmd->len);
+	lsi_icmd_put(ctrl, ic);
+	return ret;
+}
+
+/* ---- the DCMDs the driver uses ---- */
+
+static void lsi_fw_version(struct lsi_ctrl *ctrl,
+			   const struct lsi_ctrl_info *info)
+{
+	u32 n = min_t(u32, le32_to_cpu(info->image_component_count),
+		      ARRAY_SIZE(info->image_component));
+	const struct lsi_image_component *img = &info->image_component[0];
+	u32 i;
+
+	ctrl->fw_version[0] = '\0';
+	if (!n)
+		return;
+	/* The application image is the firmware proper; else take the first. */
+	for (i = 0; i < n; i++) {
+		if (!strncmp(info->image_component[i].name, "APP", 4)) {
+			img = &info->image_component[i];
+			break;
+		}
+	}
+	lsi_fw_string(ctrl->fw_version, sizeof(ctrl->fw_version), img->version,
+		      sizeof(img->version));
+}
+
+static int lsi_apply_ctrl_info(struct lsi_ctrl *ctrl,
+			       const struct lsi_ctrl_info *info)
+{
+	if (info->host_interface & LSI_HOST_IF_SRIOV) {
+		dev_err(ctrl->dev, "controller is an SR-IOV virtual function (host_interface %#04x), not supported\n",
+			info->host_interface);
+		return -ENODEV;
+	}
+	lsi_fw_string(ctrl->product, sizeof(ctrl->product), info->product_name,
+		      sizeof(info->product_name));
+	lsi_fw_string(ctrl->serial, sizeof(ctrl->serial), info->serial_no,
+		      sizeof(info->serial_no));
+	lsi_fw_string(ctrl->fw_package, sizeof(ctrl->fw_package),
+		      info->package_version, sizeof(info->package_version));
+	lsi_fw_version(ctrl, info);
+	ctrl->ext_lds = info->max_lds > LSI_MAX_LDS_LEGACY ||
+		(le32_to_cpu(info->adapter_operations3) &
+		 LSI_ADAPTER_OPS3_MAX_EXT_LDS);
+	ctrl->info_max_sectors =
+		lsi_info_max_sectors(info->stripe_size_min,
+				     le16_to_cpu(info->max_strips_per_io),
+				     le32_to_cpu(info->max_request_size));
+
+	dev_info(ctrl->dev, "%s, firmware %s (package %s), serial %s, %u MiB cache, up to %u LDs\n",
+		 ctrl->product, ctrl->fw_version, ctrl->fw_package, ctrl->serial,
+		 le16_to_cpu(info->memory_size),
+		 ctrl->ext_lds ? LSI_MAX_LDS : LSI_MAX_LDS_LEGACY);
+	return 0;
+}
+
+int lsi_get_ctrl_info(struct lsi_ctrl *ctrl)
+{
+	struct lsi_ctrl_info *info = kzalloc(sizeof(*info), GFP_KERNEL);
+	struct lsi_dcmd dcmd = {
+		.opcode	= LSI_DCMD_CTRL_GET_INFO,
+		.dir	= LSI_DIR_READ,
+		.data	= info,
+		.len	= sizeof(*info),
+	};
+	int ret;
+
+	if (!info)
+		return -ENOMEM;
+	ret = lsi_dcmd_exec(ctrl, &dcmd);
+	if (ret)
+		dev_err(ctrl->dev, "CTRL_GET_INFO failed: %d (MFI status %#04x)\n",
+			ret, dcmd.mfi_status);
+	else
+		ret = lsi_apply_ctrl_info(ctrl, info);
+	kfree(info);
+	return ret;
+}
+
+static int lsi_ld_list_query(struct lsi_ctrl *ctrl, u32 max,
+			     unsigned long *present)
+{
+	struct lsi_ld_targetid_list *list = kzalloc(sizeof(*list), GFP_KERNEL);
+	struct lsi_dcmd dcmd = {
+		.opcode	= LSI_DCMD_LD_LIST_QUERY,
+		.mbox	= { LSI_LD_QUERY_EXPOSED_TO_HOST, 0, ctrl->ext_lds },
+		.dir	= LSI_DIR_READ,
+		.data	= list,
+		.len	= LSI_LD_TARGETID_LIST_SIZE,
+	};
+	int ret;
+
+	if (!list)
+		return -ENOMEM;
+	ret = lsi_dcmd_exec(ctrl, &dcmd);
+	if (!ret)
+		ret = lsi_parse_ld_targets(list, max, present);
+	if (ret < 0)
+		dev_info(ctrl->dev, "LD_LIST_QUERY failed: %d (MFI status %#04x, count %u)\n",
+			 ret, dcmd.mfi_status, le32_to_cpu(list->count));
+	kfree(list);
+	return ret;
+}
+
+static int lsi_ld_get_list(struct lsi_ctrl *ctrl, u32 max,
+			   unsigned long *present)
+{
+	struct lsi_ld_list *list = kzalloc(sizeof(*list), GFP_KERNEL);
+	struct lsi_dcmd dcmd = {
+		.opcode	= LSI_DCMD_LD_GET_LIST,
+		.mbox	= { ctrl->ext_lds },
+		.dir	= LSI_DIR_READ,
+		.data	= list,
+		.len	= sizeof(*list),
+	};
+	int ret;
+
+	if (!list)
+		return -ENOMEM;
+	ret = lsi_dcmd_exec(ctrl, &dcmd);
+	if (!ret)
+		ret = lsi_parse_ld_list(list, max, present);
+	if (ret < 0)
+		dev_err(ctrl->dev, "LD_GET_LIST failed: %d (MFI status %#04x, count %u)\n",
+			ret, dcmd.mfi_status, le32_to_cpu(list->ld_count));
+	kfree(list);
+	return ret;
+}
+
+/* Learn which LDs exist; SCSI scanning only accepts those. */
+int lsi_read_ld_list(struct lsi_ctrl *ctrl)
+{
+	u32 max = ctrl->ext_lds ? LSI_MAX_LDS : LSI_MAX_LDS_LEGACY;
+	DECLARE_BITMAP(present, LSI_MAX_LDS);
+	int n;
+
+	n = lsi_ld_list_query(ctrl, max, present);
+	if (n < 0)
+		n = lsi_ld_get_list(ctrl, max, present);
+	if (n < 0)
+		return n;
+
+	spin_lock(&ctrl->ld_lock);
+	bitmap_copy(ctrl->ld_present, present, LSI_MAX_LDS);
+	spin_unlock(&ctrl->ld_lock);
+	dev_info(ctrl->dev, "%d logical drive(s): %*pbl\n", n, LSI_MAX_LDS,
+		 present);
+	return n;
+}
+
+bool lsi_ld_present(struct lsi_ctrl *ctrl, unsigned int target_id)
+{
+	bool present;
+
+	if (target_id >= LSI_MAX_LDS)
+		return false;
+	spin_lock(&ctrl->ld_lock);
+	present = test_bit(target_id, ctrl->ld_present);
+	spin_unlock(&ctrl->ld_lock);
+	return present;
+}
+
+/*
+ * Write the controller cache back, then tell the firmware the host is going
+ * away (remove, reboot, power-off). Failures are reported, not fatal.
+ */
+void lsi_ctrl_quiesce(struct lsi_ctrl *ctrl)
+{
+	struct lsi_dcmd flush = {
+		.opcode	= LSI_DCMD_CTRL_CACHE_FLUSH,
+		.mbox	= { LSI_FLUSH_CTRL_CACHE | LSI_FLUSH_DISK_CACHE },
+	};
+	struct lsi_dcmd shutdown = { .opcode = LSI_DCMD_CTRL_SHUTDOWN };
+	int ret;
+
+	ret = lsi_dcmd_exec(ctrl, &flush);
+	if (ret)
+		dev_err(ctrl->dev, "controller cache flush failed: %d (MFI status %#04x)\n",
+			ret, flush.mfi_status);
+	ret = lsi_dcmd_exec(ctrl, &shutdown);
+	if (ret)
+		dev_err(ctrl->dev, "controller shutdown failed: %d (MFI status %#04x)\n",
+			ret, shutdown.mfi_status);
+}

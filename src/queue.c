@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Host memory, interrupt vectors and reply queues.
+ *
+ * Memory. The firmware is given base addresses only: the request frames
+ * (frame s at base + 256 * s, SMID 0 never used), the reply queues (queue i
+ * at base + i * depth * 8) and the sense buffers (the firmware is told only
+ * their common upper 32 bits). Each of these is therefore one coherent
+ * allocation that must not cross a 4 GiB boundary. Chain frames are
+ * addressed by full 64-bit chain elements and come from a DMA pool.
+ *
+ * DMA masks. Data buffers are mapped with a 63-bit mask, as Linux's own
+ * driver does on this chip family. Control structures use a 64-bit (63-bit)
+ * coherent mask when the firmware advertises LSI_CAP_64BIT_DMA, which the
+ * driver then announces in IOC INIT (LSI_DRVCAP_64BIT_MODE); otherwise they
+ * stay below 4 GiB.
+ *
+ * Reply queues. Each MSI-X vector has its own queue. A slot is empty when it
+ * holds all-ones; the host reads slots in order until an empty one, writes
+ * all-ones back into each slot it consumed, and then tells the firmware how
+ * far it got with one host index register write per batch: vector in bits
+ * 31:24, index below. With more than eight vectors the firmware works in
+ * "combined" mode and each group of eight vectors has its own supplemental
+ * index register. The status of a command is in its request frame, not in
+ * the descriptor, which only names the SMID.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-mapping.h>
+#include <linux/dmapool.h>
+#include <linux/interrupt.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <scsi/scsi_host.h>
+
+#include "compat.h"
+#include "lsi3108.h"
+
+int lsi_set_dma_masks(struct lsi_ctrl *ctrl)
+{
+	u64 coherent = ctrl->dma64 ? DMA_BIT_MASK(63) : DMA_BIT_MASK(32);
+	int ret;
+
+	ret = dma_set_mask(ctrl->dev, DMA_BIT_MASK(63));
+	if (!ret)
+		ret = dma_set_coherent_mask(ctrl->dev, coherent);
+	if (ret)
+		dev_err(ctrl->dev, "no usable DMA mask (streaming 63-bit, coherent %s): %d\n",
+			ctrl->dma64 ? "63-bit" : "32-bit", ret);
+	return ret;
+}
+
+/* ---- memory ---- */
+
+static int lsi_dma_alloc(struct lsi_ctrl *ctrl, struct lsi_dma *buf,
+			 size_t size, const char *what)
+{
+	buf->va = dma_alloc_coherent(ctrl->dev, size, &buf->dma, GFP_KERNEL);
+	if (!buf->va) {
+		dev_err(ctrl->dev, "cannot allocate %zu bytes of DMA memory for %s\n",
+			size, what);
+		return -ENOMEM;
+	}
+	buf->size = size;
+	if (upper_32_bits(buf->dma) != upper_32_bits(buf->dma + size - 1)) {
+		dev_err(ctrl->dev, "%s at %pad (%zu bytes) crosses a 4 GiB boundary\n",
+			what, &buf->dma, size);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void lsi_dma_free(struct lsi_ctrl *ctrl, struct lsi_dma *buf)
+{
+	if (buf->va)
+		dma_free_coherent(ctrl->dev, buf->size, buf->va, buf->dma);
+	buf->va = NULL;
+}
+
+static int lsi_alloc_chains(struct lsi_ctrl *ctrl)
+{
+	u32 i;
+
+	ctrl->chains = kcalloc(ctrl->can_queue, sizeof(*ctrl->chains),
+			       GFP_KERNEL);
+	ctrl->chain_pool = dma_pool_create("lsi3108_chain", ctrl->dev,
+					   ctrl->chain_size, LSI_FRAME_SIZE, 0);
+	if (!ctrl->chains || !ctrl->chain_pool)
+		goto fail;
+	for (i = 0; i < ctrl->can_queue; i++) {
+		struct lsi_chain *c = &ctrl->chains[i];
+
+		c->va = dma_pool_alloc(ctrl->chain_pool, GFP_KERNEL, &c->dma);
+		if (!c->va)
+			goto fail;
+	}
+	return 0;
+fail:
+	dev_err(ctrl->dev, "cannot allocate %u chain frames of %u bytes\n",
+		ctrl->can_queue, ctrl->chain_size);
+	return -ENOMEM;
+}
+
+static void lsi_free_chains(struct lsi_ctrl *ctrl)
+{
+	u32 i;
+
+	for (i = 0; ctrl->chains && i < ctrl->can_queue; i++) {
+		if (ctrl->chains[i].va)
+			dma_pool_free(ctrl->chain_pool, ctrl->chains[i].va,
+				      ctrl->chains[i].dma);
+	}
+	dma_pool_destroy(ctrl->chain_pool);
+	ctrl->chain_pool = NULL;
+	kfree(ctrl->chains);
+	ctrl->chains = NULL;
+}
+
+/* Empty every reply queue and point each at its host index register. */
+static void lsi_init_reply_queues(struct lsi_ctrl *ctrl)
+{
+	u32 i;
+
+	memset(ctrl->replies.va, 0xff, ctrl->replies.size);
+	for (i = 0; i < ctrl->nr_queues; i++) {
+		struct lsi_reply_queue *rq = &ctrl->queues[i];
+
+		rq->ctrl = ctrl;
+		rq->ring = (__le64 *)ctrl->replies.va + (size_t)i * ctrl->reply_depth;
+		rq->index = 0;
+		rq->vector = i;
+		rq->host_index_reg = ctrl->regs +
+				     lsi_host_index_offset(i, ctrl->combined);
+	}
+}
+
+int lsi_alloc_memory(struct lsi_ctrl *ctrl)
+{
+	size_t ring_bytes = (size_t)ctrl->reply_depth * sizeof(__le64);
+	int ret;
+
+	ctrl->queues = kcalloc(ctrl->nr_queues, sizeof(*ctrl->queues),
+			       GFP_KERNEL);
+	if (!ctrl->queues)
+		return -ENOMEM;
+	ret = lsi_dma_alloc(ctrl, &ctrl->frames,
+			    ((size_t)ctrl->max_smid + 1) * LSI_FRAME_SIZE,
+			    "request frames");
+	if (!ret)
+		ret = lsi_dma_alloc(ctrl, &ctrl->replies,
+				    ring_bytes * ctrl->nr_queues, "reply queues");
+	if (!ret)
+		ret = lsi_dma_alloc(ctrl, &ctrl->sense,
+				    (size_t)ctrl->can_queue * LSI_SENSE_BUFFER_SIZE,
+				    "sense buffers");
+	if (!ret)
+		ret = lsi_dma_alloc(ctrl, &ctrl->init, LSI_IOC_INIT_FRAME_SIZE,
+				    "IOC INIT frame");
+	if (!ret)
+		ret = lsi_dma_alloc(ctrl, &ctrl->mfi,
+				    LSI_NR_INTERNAL * LSI_MFI_FRAME_SIZE, "MFI frames");
+	if (!ret)
+		ret = lsi_dma_alloc(ctrl, &ctrl->dcmd_data,
+				    LSI_NR_INTERNAL * LSI_DCMD_DATA_SIZE, "DCMD data");
+	if (!ret)
+		ret = lsi_alloc_chains(ctrl);
+	if (ret)
+		return ret;
+
+	lsi_init_reply_queues(ctrl);
+	return 0;
+}
+
+/* Safe on partly allocated memory; called with DMA stopped. */
+void lsi_free_memory(struct lsi_ctrl *ctrl)
+{
+	lsi_free_chains(ctrl);
+	lsi_dma_free(ctrl, &ctrl->dcmd_data);
+	lsi_dma_free(ctrl, &ctrl->mfi);
+	lsi_dma_free(ctrl, &ctrl->init);
+	lsi_dma_free(ctrl, &ctrl->sense);
+	lsi_dma_free(ctrl, &ctrl->replies);
+	lsi_dma_free(ctrl, &ctrl->frames);
+	kfree(ctrl->queues);
+	ctrl->queues = NULL;
+}
+
+/* ---- reply processing ---- */
+
+void lsi_bad_reply(struct lsi_ctrl *ctrl, u32 smid, const char *why)
+{
+	dev_err_ratelimited(ctrl->dev, "reply for SMID %u ignored: %s (valid 1..%u)\n",
+			    smid, why, ctrl->max_smid);
+	/*
+	 * The firmware and the driver disagree about what is outstanding.
+	 * The reliability work requests a controller reset from here.
+	 */
+}
+
+static void lsi_complete_smid(struct lsi_ctrl *ctrl, u32 smid)
+{
+	if (smid >= 1 && smid <= ctrl->can_queue) {
+		/* SCSI SMIDs exist only while the host (and its tags) does. */
+		if (READ_ONCE(ctrl->host_added))
+			lsi_complete_scsi(ctrl, smid);
+		else
+			lsi_bad_reply(ctrl, smid, "no SCSI host");
+	} else if (smid > ctrl->can_queue && smid <= ctrl->max_smid)
+		lsi_complete_internal(ctrl, smid);
+	else
+		lsi_bad_reply(ctrl, smid, "SMID out of range");
+}
+
+/*
+ * Consume at most budget descriptors from a reply queue and tell the
+ * firmware once, at the end. Returns the number consumed.
+ */
+int lsi_process_replies(struct lsi_reply_queue *rq, int budget)
+{
+	struct lsi_ctrl *ctrl = rq->ctrl;
+	int done = 0;
+
+	while (done < budget) {
+		__le64 *slot = &rq->ring[rq->index];
+		u64 desc = le64_to_cpu(READ_ONCE(*slot));
+
+		if (lsi_reply_empty(desc))
+			break;
+		/* The frame's status was written before the descriptor. */
+		dma_rmb();
+		lsi_complete_smid(ctrl, lsi_reply_smid(desc));
+		WRITE_ONCE(*slot, cpu_to_le64(LSI_RPY_EMPTY));
+		rq->index = lsi_reply_next(rq->index, ctrl->reply_depth);
+		done++;
+	}
+	/* writel() orders the all-ones stores before the index update. */
+	if (done)
+		writel(lsi_host_index_value(rq->vector, rq->index, ctrl->combined),
+		       rq->host_index_reg);
+	return done;
+}
+
+/* Teardown, with handlers gone and DMA stopped: take what was posted. */
+void lsi_reap_replies(struct lsi_ctrl *ctrl)
+{
+	u32 i;
+
+	for (i = 0; ctrl->queues && ctrl->replies.va && i < ctrl->nr_queues; i++)
+		lsi_process_replies(&ctrl->queues[i], ctrl->reply_depth);
+}
+
+/* ---- interrupts ---- */
+
+/* INTx is shared: is it ours? Acknowledges a firmware state change. */
+static bool lsi_intx_claim(struct lsi_ctrl *ctrl)
+{
+	u32 status = readl(ctrl->regs + LSI_REG_OUTBOUND_INTR_STATUS);
+
+	if (status == U32_MAX || !(status & LSI_INTR_ALL))
+		return false;
+	if (status & LSI_INTR_DOORBELL)
+		writel(status, ctrl->regs + LSI_REG_OUTBOUND_INTR_STATUS);
+	return true;
+}
+
+static irqreturn_t lsi_isr(int irq, void *data)
+{
+	struct lsi_reply_queue *rq = data;
+	bool claimed = false;
+	int done;
+
+	if (rq->ctrl->irq_mode == LSI_IRQ_INTX) {
+		if (!lsi_intx_claim(rq->ctrl))
+			return IRQ_NONE;
+		claimed = true;
+	}
+	done = lsi_process_replies(rq, LSI_REPLY_BUDGET);
+	if (done == LSI_REPLY_BUDGET) {
+		/* More may be waiting: finish in softirq with the vector off. */
+		disable_irq_nosync(irq);
+		irq_poll_sched(&rq->iop);
+	}
+	return (done || claimed) ? IRQ_HANDLED : IRQ_NONE;
+}
+
+static int lsi_irqpoll(struct irq_poll *iop, int budget)
+{
+	struct lsi_reply_queue *rq = container_of(iop, struct lsi_reply_queue,
+						  iop);
+	int done = lsi_process_replies(rq, budget);
+
+	if (done < budget) {
+		irq_poll_complete(iop);
+		enable_irq(rq->irq);
+	}
+	return done;
+}
+
+/*
+ * One reply queue per MSI-X vector, spread over the CPUs; else a single
+ * queue on MSI or INTx.
+ */
+int lsi_alloc_vectors(struct lsi_ctrl *ctrl)
+{
+	struct irq_affinity affd = { };
+	u32 want = min_t(u32, ctrl->fw_queues, num_possible_cpus());
+	int n = -ENODEV;
+
+	if (ctrl->fw_msix)
+		n = pci_alloc_irq_vectors_affinity(ctrl->pdev, 1, want,
+						   PCI_IRQ_MSIX | PCI_IRQ_AFFINITY,
+						   &affd);
+	if (n > 0) {
+		ctrl->irq_mode = LSI_IRQ_MSIX;
+		ctrl->nr_queues = n;
+		ctrl->combined = ctrl->fw_queues > 8;
+		return 0;
+	}
+	n = pci_alloc_irq_vectors(ctrl->pdev, 1, 1, PCI_IRQ_MSI | PCI_IRQ_INTX);
+	if (n < 0) {
+		dev_err(ctrl->dev, "no usable interrupt (MSI-X, MSI, INTx): %d\n", n);
+		return n;
+	}
+	ctrl->irq_mode = ctrl->pdev->msi_enabled ? LSI_IRQ_MSI : LSI_IRQ_INTX;
+	ctrl->nr_queues = 1;
+	ctrl->combined = false;
+	return 0;
+}
+
+int lsi_request_irqs(struct lsi_ctrl *ctrl)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; i < ctrl->nr_queues; i++) {
+		struct lsi_reply_queue *rq = &ctrl->queues[i];
+
+		irq_poll_init(&rq->iop, LSI_REPLY_BUDGET, lsi_irqpoll);
+		rq->irq = pci_irq_vector(ctrl->pdev, i);
+		ret = pci_request_irq(ctrl->pdev, i, lsi_isr, NULL, rq,
+				      "lsi3108_h%u_q%u", ctrl->shost->host_no, i);
+		if (ret) {
+			dev_err(ctrl->dev, "cannot install the handler of reply queue %u (IRQ %d): %d\n",
+				i, rq->irq, ret);
+			rq->irq = 0;
+			lsi_free_irqs(ctrl);
+			return ret;
+		}
+	}
+	lsi_intr_unmask(ctrl);
+	ctrl->irqs_on = true;
+	dev_info(ctrl->dev, "%u reply queue(s) on %s\n", ctrl->nr_queues,
+		 ctrl->irq_mode == LSI_IRQ_MSIX ? "MSI-X" :
+		 ctrl->irq_mode == LSI_IRQ_MSI ? "MSI" : "INTx");
+	return 0;
+}
+
+/* Safe to call at any stage; the device's interrupts must be masked. */
+void lsi_free_irqs(struct lsi_ctrl *ctrl)
+{
+	u32 i;
+
+	ctrl->irqs_on = false;
+	for (i = 0; ctrl->queues && i < ctrl->nr_queues; i++) {
+		struct lsi_reply_queue *rq = &ctrl->queues[i];
+
+		if (!rq->irq)
+			continue;
+		irq_poll_disable(&rq->iop);
+		pci_free_irq(ctrl->pdev, i, rq);
+		rq->irq = 0;
+	}
+	if (ctrl->irq_mode != LSI_IRQ_NONE)
+		pci_free_irq_vectors(ctrl->pdev);
+	ctrl->irq_mode = LSI_IRQ_NONE;
+}

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Scsi_Host attributes: /sys/class/scsi_host/hostN/{product, serial,
+ * fw_version, fw_package, fw_state, ctrl_state, sync_cache_mode}.
+ * Identity strings come from CTRL_GET_INFO at probe; fw_state reads the
+ * firmware's status register now.
+ */
+#include <linux/device.h>
+#include <linux/sysfs.h>
+#include <scsi/scsi_host.h>
+
+#include "lsi3108.h"
+
+static struct lsi_ctrl *lsi_dev_ctrl(struct device *dev)
+{
+	return shost_priv(class_to_shost(dev));
+}
+
+static ssize_t product_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%s\n", lsi_dev_ctrl(dev)->product);
+}
+static DEVICE_ATTR_RO(product);
+
+static ssize_t serial_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%s\n", lsi_dev_ctrl(dev)->serial);
+}
+static DEVICE_ATTR_RO(serial);
+
+static ssize_t fw_version_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", lsi_dev_ctrl(dev)->fw_version);
+}
+static DEVICE_ATTR_RO(fw_version);
+
+static ssize_t fw_package_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", lsi_dev_ctrl(dev)->fw_package);
+}
+static DEVICE_ATTR_RO(fw_package);
+
+static ssize_t fw_state_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  lsi_fw_state_name(lsi_read_pad0(lsi_dev_ctrl(dev))));
+}
+static DEVICE_ATTR_RO(fw_state);
+
+static ssize_t ctrl_state_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  lsi_ctrl_state_name(READ_ONCE(lsi_dev_ctrl(dev)->state)));
+}
+static DEVICE_ATTR_RO(ctrl_state);
+
+/* "firmware": SYNCHRONIZE CACHE is forwarded; "flush-dcmd": translated. */
+static ssize_t sync_cache_mode_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", lsi_dev_ctrl(dev)->fw_sync_cache ?
+			  "firmware" : "flush-dcmd");
+}
+static DEVICE_ATTR_RO(sync_cache_mode);
+
+static struct attribute *lsi_host_attrs[] = {
+	&dev_attr_product.attr,
+	&dev_attr_serial.attr,
+	&dev_attr_fw_version.attr,
+	&dev_attr_fw_package.attr,
+	&dev_attr_fw_state.attr,
+	&dev_attr_ctrl_state.attr,
+	&dev_attr_sync_cache_mode.attr,
+	NULL,
+};
+
+static const struct attribute_group lsi_host_group = {
+	.attrs = lsi_host_attrs,
+};
+
+const struct attribute_group *lsi_host_groups[] = {
+	&lsi_host_group,
+	NULL,
+};
