@@ -26,12 +26,21 @@
 #define LSI3108_HW_H
 
 #include <linux/types.h>
+#ifdef __KERNEL__
+#include <linux/bits.h>
+#include <linux/build_bug.h>
+#else
+#include <assert.h>
+#endif
+#ifndef BIT
+#define BIT(nr)		(1UL << (nr))
+#endif
 
 #define LSI_SIZE_CHECK(type, size) \
-	_Static_assert(sizeof(type) == (size), #type " must be " #size " bytes")
+	static_assert(sizeof(type) == (size), #type " must be " #size " bytes")
 #define LSI_OFFSET_CHECK(type, field, off) \
-	_Static_assert(__builtin_offsetof(type, field) == (off), \
-		       #type "." #field " must be at " #off)
+	static_assert(__builtin_offsetof(type, field) == (off), \
+		      #type "." #field " must be at " #off)
 
 /* ------------------------------------------------------------------ */
 /* PCI identity                                                        */
@@ -167,6 +176,7 @@ struct lsi_req_desc {
 	__le16	lmid;
 	__le16	dev_handle;
 };
+
 LSI_SIZE_CHECK(struct lsi_req_desc, 8);
 
 /* Reply descriptor; a slot of all-ones is empty. */
@@ -182,6 +192,7 @@ struct lsi_reply_desc {
 	__le16	task_tag;
 	__le16	reserved;
 };
+
 LSI_SIZE_CHECK(struct lsi_reply_desc, 8);
 
 /* ------------------------------------------------------------------ */
@@ -224,6 +235,7 @@ struct lsi_sge {
 	__u8	next_chain_offset;
 	__u8	flags;
 };
+
 LSI_SIZE_CHECK(struct lsi_sge, 16);
 
 /* RAID context (Invader layout), frame offset 0x60 */
@@ -253,6 +265,7 @@ struct lsi_raid_context {
 	__u8	num_sge_ext;
 	__u8	resvd2;
 };
+
 LSI_SIZE_CHECK(struct lsi_raid_context, 32);
 
 struct lsi_io_frame {
@@ -285,6 +298,7 @@ struct lsi_io_frame {
 	struct lsi_raid_context raid_context;
 	struct lsi_sge sgl[LSI_FRAME_SGE_SLOTS];
 };
+
 LSI_SIZE_CHECK(struct lsi_io_frame, LSI_FRAME_SIZE);
 LSI_OFFSET_CHECK(struct lsi_io_frame, sense_addr_low, 0x0c);
 LSI_OFFSET_CHECK(struct lsi_io_frame, data_length, 0x1c);
@@ -334,6 +348,7 @@ struct lsi_tm_reply {
 	__le32	termination_count;
 	__le32	response_info;
 };
+
 LSI_SIZE_CHECK(struct lsi_tm_reply, 0x1c);
 LSI_OFFSET_CHECK(struct lsi_tm_reply, response_code, 0x04);
 LSI_OFFSET_CHECK(struct lsi_tm_reply, ioc_status, 0x0e);
@@ -360,6 +375,7 @@ struct lsi_tm_request {
 		__u8	reply_area[128];
 	};
 };
+
 LSI_SIZE_CHECK(struct lsi_tm_request, LSI_FRAME_SIZE);
 LSI_OFFSET_CHECK(struct lsi_tm_request, lun, 0x0c);
 LSI_OFFSET_CHECK(struct lsi_tm_request, task_mid, 0x30);
@@ -405,6 +421,7 @@ struct lsi_ioc_init_request {
 	__le64	reply_free_queue_address;
 	__le64	time_stamp;		/* ms since the epoch */
 };
+
 LSI_SIZE_CHECK(struct lsi_ioc_init_request, 72);
 LSI_OFFSET_CHECK(struct lsi_ioc_init_request, host_msix_vectors, 0x17);
 LSI_OFFSET_CHECK(struct lsi_ioc_init_request, reply_descriptor_post_queue_depth, 0x1c);
@@ -417,18 +434,19 @@ struct lsi_rdpq_entry {
 	__le32	reserved1;
 	__le32	reserved2;
 };
+
 LSI_SIZE_CHECK(struct lsi_rdpq_entry, 16);
 #define LSI_RDPQ_MAX_ENTRIES		128
 
 /* Driver capability bits in the MFI INIT frame (driver_operations) */
-#define LSI_DRVCAP_FP_REMOTE_LUN	(1U << 0)
-#define LSI_DRVCAP_ADDITIONAL_MSIX	(1U << 1)	/* > 8 vectors */
-#define LSI_DRVCAP_MAX_255_LDS		(1U << 3)
-#define LSI_DRVCAP_NDRIVE_R1_LB		(1U << 4)
-#define LSI_DRVCAP_SECURITY_PROTOCOL	(1U << 6)
-#define LSI_DRVCAP_EXT_QUEUE_DEPTH	(1U << 7)
-#define LSI_DRVCAP_EXT_IO_SIZE		(1U << 8)	/* chain frames > 1 KiB */
-#define LSI_DRVCAP_64BIT_MODE		(1U << 13)
+#define LSI_DRVCAP_FP_REMOTE_LUN	BIT(0)
+#define LSI_DRVCAP_ADDITIONAL_MSIX	BIT(1)	/* > 8 vectors */
+#define LSI_DRVCAP_MAX_255_LDS		BIT(3)
+#define LSI_DRVCAP_NDRIVE_R1_LB		BIT(4)
+#define LSI_DRVCAP_SECURITY_PROTOCOL	BIT(6)
+#define LSI_DRVCAP_EXT_QUEUE_DEPTH	BIT(7)
+#define LSI_DRVCAP_EXT_IO_SIZE		BIT(8)	/* chain frames > 1 KiB */
+#define LSI_DRVCAP_64BIT_MODE		BIT(13)
 
 /* ------------------------------------------------------------------ */
 /* MFI frames (management commands)                                    */
@@ -469,6 +487,7 @@ struct lsi_mfi_header {
 	__le16	timeout;
 	__le32	data_xfer_len;
 };
+
 LSI_SIZE_CHECK(struct lsi_mfi_header, 0x18);
 
 struct lsi_mfi_init_frame {
@@ -491,6 +510,7 @@ struct lsi_mfi_init_frame {
 	__le32	system_info_hi;
 	__le32	reserved5[2];
 };
+
 LSI_SIZE_CHECK(struct lsi_mfi_init_frame, 64);
 
 /* MFI scatter-gather forms; addresses split so no packing is needed */
@@ -504,6 +524,7 @@ struct lsi_mfi_sge64 {
 	__le32	addr_hi;
 	__le32	length;
 };
+
 LSI_SIZE_CHECK(struct lsi_mfi_sge64, 12);
 
 struct lsi_mfi_sge_ieee {
@@ -525,6 +546,7 @@ struct lsi_mfi_dcmd_frame {
 		struct lsi_mfi_sge_ieee sge_ieee[1];
 	} sgl;
 };
+
 LSI_SIZE_CHECK(struct lsi_mfi_dcmd_frame, 64);
 LSI_OFFSET_CHECK(struct lsi_mfi_dcmd_frame, opcode, 0x18);
 LSI_OFFSET_CHECK(struct lsi_mfi_dcmd_frame, sgl, 0x28);
@@ -540,6 +562,7 @@ struct lsi_mfi_pthru_frame {
 		struct lsi_mfi_sge64 sge64[1];
 	} sgl;
 };
+
 LSI_OFFSET_CHECK(struct lsi_mfi_pthru_frame, cdb, 0x20);
 LSI_OFFSET_CHECK(struct lsi_mfi_pthru_frame, sgl, 0x30);
 
@@ -551,6 +574,7 @@ struct lsi_mfi_abort_frame {
 	__le32	abort_mfi_addr_hi;
 	__le32	reserved[6];
 };
+
 LSI_SIZE_CHECK(struct lsi_mfi_abort_frame, 64);
 
 /* MFI status codes (MFI cmd_status, and RAID context status) */
@@ -622,16 +646,17 @@ struct lsi_image_component {
 	char	build_date[16];
 	char	build_time[16];
 };
+
 LSI_SIZE_CHECK(struct lsi_image_component, 72);
 
 /* ctrl_info host_interface bits */
 #define LSI_HOST_IF_PCIE		0x02
 #define LSI_HOST_IF_SRIOV		0x10
 /* ctrl_info properties.on_off_properties */
-#define LSI_CTRL_PROP_DISABLE_OCR	(1U << 10)
-#define LSI_CTRL_PROP_ENABLE_JBOD	(1U << 13)
+#define LSI_CTRL_PROP_DISABLE_OCR	BIT(10)
+#define LSI_CTRL_PROP_ENABLE_JBOD	BIT(13)
 /* ctrl_info adapter_operations3 */
-#define LSI_ADAPTER_OPS3_MAX_EXT_LDS	(1U << 5)
+#define LSI_ADAPTER_OPS3_MAX_EXT_LDS	BIT(5)
 
 /* MR_DCMD_CTRL_GET_INFO payload: only the fields drivers read are named. */
 struct lsi_ctrl_info {
@@ -698,6 +723,7 @@ struct lsi_ctrl_info {
 	__u8	max_reset_timeout;		/* 0x94c: seconds */
 	__u8	reserved14[3];
 };
+
 LSI_SIZE_CHECK(struct lsi_ctrl_info, 0x950);
 LSI_OFFSET_CHECK(struct lsi_ctrl_info, host_interface, 0x020);
 LSI_OFFSET_CHECK(struct lsi_ctrl_info, image_component, 0x0b8);
@@ -731,6 +757,7 @@ struct lsi_ld_list_entry {
 	__u8	reserved1[3];
 	__le64	size;			/* sectors */
 };
+
 LSI_SIZE_CHECK(struct lsi_ld_list_entry, 16);
 
 struct lsi_ld_list {
@@ -738,6 +765,7 @@ struct lsi_ld_list {
 	__le32	reserved;
 	struct lsi_ld_list_entry ld[LSI_MAX_LDS];
 };
+
 LSI_SIZE_CHECK(struct lsi_ld_list, 4104);
 
 /* MR_DCMD_LD_LIST_QUERY payload */
@@ -747,6 +775,7 @@ struct lsi_ld_targetid_list {
 	__u8	pad[3];
 	__u8	target_id[LSI_MAX_LDS];
 };
+
 LSI_OFFSET_CHECK(struct lsi_ld_targetid_list, target_id, 0x0b);
 #define LSI_LD_TARGETID_LIST_SIZE	267	/* bytes the firmware fills */
 
@@ -760,6 +789,7 @@ struct lsi_pd_address {
 	__u8	connected_port_bitmap;
 	__le64	sas_addr[2];
 };
+
 LSI_SIZE_CHECK(struct lsi_pd_address, 24);
 
 struct lsi_pd_list {
@@ -774,6 +804,7 @@ struct lsi_ld_target_sync {
 	__u8	reserved;
 	__le16	seq_num;
 };
+
 LSI_SIZE_CHECK(struct lsi_ld_target_sync, 4);
 
 /* MR_DCMD_LD_GET_PROPERTIES payload; cache policy bits */
@@ -792,6 +823,7 @@ struct lsi_ld_properties {
 	__u8	no_bgi;
 	__u8	reserved1[7];
 };
+
 LSI_SIZE_CHECK(struct lsi_ld_properties, 32);
 
 /* MR_DCMD_LD_GET_INFO payload (mbox b[0] = target id) */
@@ -807,6 +839,7 @@ struct lsi_ld_params {
 	__u8	is_consistent;
 	__u8	reserved[23];
 };
+
 LSI_SIZE_CHECK(struct lsi_ld_params, 32);
 
 struct lsi_ld_span {
@@ -815,6 +848,7 @@ struct lsi_ld_span {
 	__le16	array_ref;
 	__u8	reserved[6];
 };
+
 LSI_SIZE_CHECK(struct lsi_ld_span, 24);
 
 struct lsi_ld_info {
@@ -829,6 +863,7 @@ struct lsi_ld_info {
 	__u8	vpd_page83[64];
 	__u8	reserved2[16];
 };
+
 LSI_SIZE_CHECK(struct lsi_ld_info, 384);
 LSI_OFFSET_CHECK(struct lsi_ld_info, size, 0x100);
 LSI_OFFSET_CHECK(struct lsi_ld_info, vpd_page83, 0x130);
@@ -867,6 +902,7 @@ struct lsi_evt_log_info {
 	__le32	shutdown_seq_num;
 	__le32	boot_seq_num;
 };
+
 LSI_SIZE_CHECK(struct lsi_evt_log_info, 20);
 
 struct lsi_evt_detail {
@@ -886,6 +922,7 @@ struct lsi_evt_detail {
 	} args;
 	char	description[128];
 };
+
 LSI_SIZE_CHECK(struct lsi_evt_detail, 256);
 LSI_OFFSET_CHECK(struct lsi_evt_detail, args, 0x20);
 LSI_OFFSET_CHECK(struct lsi_evt_detail, description, 0x80);
@@ -902,8 +939,8 @@ LSI_OFFSET_CHECK(struct lsi_evt_detail, description, 0x80);
 #define LSI_MAP_INVALID_DEV_HANDLE	0xffff
 
 /* MR_LD_RAID capability bits */
-#define LSI_LD_CAP_FP_CAPABLE		(1U << 0)
-#define LSI_LD_CAP_TM_CAPABLE		(1U << 25)
+#define LSI_LD_CAP_FP_CAPABLE		BIT(0)
+#define LSI_LD_CAP_TM_CAPABLE		BIT(25)
 
 struct lsi_map_dev_handle_info {
 	__le16	cur_dev_handle;
@@ -911,6 +948,7 @@ struct lsi_map_dev_handle_info {
 	__u8	interface_type;
 	__le16	dev_handle[2];
 };
+
 LSI_SIZE_CHECK(struct lsi_map_dev_handle_info, 8);
 
 struct lsi_map_ld_raid {
@@ -940,6 +978,7 @@ struct lsi_map_ld_raid {
 	__le32	cpu_affinity;
 	__u8	reserved4[68];
 };
+
 LSI_SIZE_CHECK(struct lsi_map_ld_raid, 128);
 LSI_OFFSET_CHECK(struct lsi_map_ld_raid, target_id, 0x18);
 LSI_OFFSET_CHECK(struct lsi_map_ld_raid, seq_num, 0x1e);
@@ -952,6 +991,7 @@ struct lsi_map_ld_span_map {
 	__u8	data_arm_map[LSI_MAP_MAX_ROW_SIZE];
 	__u8	span_block[LSI_MAP_MAX_SPAN_DEPTH][LSI_MAP_SPAN_BLOCK_SIZE];
 };
+
 LSI_SIZE_CHECK(struct lsi_map_ld_span_map, 2528);
 
 struct lsi_raid_map {
@@ -966,6 +1006,7 @@ struct lsi_raid_map {
 	struct lsi_map_dev_handle_info dev_hndl_info[LSI_MAP_MAX_PHYS_DEV];
 	struct lsi_map_ld_span_map ld_span_map[];
 };
+
 LSI_OFFSET_CHECK(struct lsi_raid_map, ld_tgt_id_to_ld, 0x20);
 LSI_OFFSET_CHECK(struct lsi_raid_map, ar_map_info, 0xa8);
 LSI_OFFSET_CHECK(struct lsi_raid_map, dev_hndl_info, 0x20a8);

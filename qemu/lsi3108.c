@@ -1105,7 +1105,7 @@ static bool lsi3108_mfi_map_sgl(Lsi3108State *s, Lsi3108Mfi *m, size_t off)
         uint32_t len;
 
         if (esz == sizeof(struct lsi_mfi_sge32)) {
-            addr = ldl_le_p(e);
+            addr = (uint32_t)ldl_le_p(e);   /* ldl_le_p returns int */
             len = ldl_le_p(e + 4);
         } else {
             addr = ldq_le_p(e);
@@ -1228,6 +1228,7 @@ static uint8_t lsi3108_event_reply(Lsi3108Mfi *m, const Lsi3108Event *e)
 /* Complete every held EVENT_WAIT the new event @e satisfies. */
 static void lsi3108_wake_event_waiters(Lsi3108State *s, const Lsi3108Event *e)
 {
+    uint32_t epoch = s->epoch;
     Lsi3108Mfi *m, *mn;
 
     QTAILQ_FOREACH_SAFE(m, &s->held, next, mn) {
@@ -1239,6 +1240,9 @@ static void lsi3108_wake_event_waiters(Lsi3108State *s, const Lsi3108Event *e)
         }
         QTAILQ_REMOVE(&s->held, m, next);
         lsi3108_mfi_complete(s, m, lsi3108_event_reply(m, e));
+        if (s->epoch != epoch) {
+            break;          /* a DMA fault dropped the rest of the list */
+        }
     }
 }
 
@@ -1366,6 +1370,7 @@ static bool lsi3108_map_in_sync(Lsi3108State *s, Lsi3108Mfi *m)
 /* The LD configuration changed: answer every held map sync with the map. */
 static void lsi3108_config_changed(Lsi3108State *s)
 {
+    uint32_t epoch = s->epoch;
     Lsi3108Mfi *m, *mn;
 
     trace_lsi3108_config_changed(lsi3108_ld_count(s));
@@ -1376,6 +1381,9 @@ static void lsi3108_config_changed(Lsi3108State *s)
         if (m->opcode == LSI_DCMD_LD_MAP_GET_INFO) {
             QTAILQ_REMOVE(&s->held, m, next);
             lsi3108_mfi_complete(s, m, lsi3108_map_reply(s, m));
+            if (s->epoch != epoch) {
+                break;      /* a DMA fault dropped the rest of the list */
+            }
         }
     }
 }
@@ -2214,6 +2222,9 @@ static void lsi3108_mmio_write(void *opaque, hwaddr addr, uint64_t val,
     Lsi3108State *s = opaque;
 
     trace_lsi3108_mmio_write(addr, val, size);
+    if (s->powered_off) {
+        return;
+    }
     if (s->in_mmio) {
         /* a DMA of ours aimed at our own registers */
         lsi3108_guest_error("re-entrant register write", addr, val);

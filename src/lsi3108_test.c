@@ -11,7 +11,6 @@
 #include <scsi/scsi.h>
 #include <scsi/scsi_proto.h>
 
-#include "compat.h"
 #include "lsi3108.h"
 
 /* ---- helpers ---- */
@@ -543,8 +542,9 @@ static struct kunit_suite lsi_test_suite = {
 	.name = "lsi3108",
 	.test_cases = lsi_test_cases,
 };
+
 kunit_test_suite(lsi_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the lsi3108 driver's protocol logic");
 MODULE_LICENSE("GPL");
-LSI_IMPORT_KUNIT_NS();
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -52,16 +52,14 @@ int lsi_set_dma_masks(struct lsi_ctrl *ctrl)
 
 /* ---- memory ---- */
 
+/* The allocator reports a failure itself; a 4 GiB crossing is ours to tell. */
 static int lsi_dma_alloc(struct lsi_ctrl *ctrl, struct lsi_dma *buf,
 			 size_t size, const char *what)
 {
-	buf->va = dma_alloc_coherent(ctrl->dev, size, &buf->dma, GFP_KERNEL);
-	if (!buf->va) {
-		dev_err(ctrl->dev, "cannot allocate %zu bytes of DMA memory for %s\n",
-			size, what);
-		return -ENOMEM;
-	}
 	buf->size = size;
+	buf->va = dma_alloc_coherent(ctrl->dev, size, &buf->dma, GFP_KERNEL);
+	if (!buf->va)
+		return -ENOMEM;
 	if (upper_32_bits(buf->dma) != upper_32_bits(buf->dma + size - 1)) {
 		dev_err(ctrl->dev, "%s at %pad (%zu bytes) crosses a 4 GiB boundary\n",
 			what, &buf->dma, size);
@@ -86,19 +84,15 @@ static int lsi_alloc_chains(struct lsi_ctrl *ctrl)
 	ctrl->chain_pool = dma_pool_create("lsi3108_chain", ctrl->dev,
 					   ctrl->chain_size, LSI_FRAME_SIZE, 0);
 	if (!ctrl->chains || !ctrl->chain_pool)
-		goto fail;
+		return -ENOMEM;
 	for (i = 0; i < ctrl->can_queue; i++) {
 		struct lsi_chain *c = &ctrl->chains[i];
 
 		c->va = dma_pool_alloc(ctrl->chain_pool, GFP_KERNEL, &c->dma);
 		if (!c->va)
-			goto fail;
+			return -ENOMEM;
 	}
 	return 0;
-fail:
-	dev_err(ctrl->dev, "cannot allocate %u chain frames of %u bytes\n",
-		ctrl->can_queue, ctrl->chain_size);
-	return -ENOMEM;
 }
 
 static void lsi_free_chains(struct lsi_ctrl *ctrl)
@@ -137,36 +131,37 @@ static void lsi_init_reply_queues(struct lsi_ctrl *ctrl)
 int lsi_alloc_memory(struct lsi_ctrl *ctrl)
 {
 	size_t ring_bytes = (size_t)ctrl->reply_depth * sizeof(__le64);
-	int ret;
+	const struct {
+		struct lsi_dma	*buf;
+		size_t		size;
+		const char	*what;
+	} bufs[] = {
+		{ &ctrl->frames, ((size_t)ctrl->max_smid + 1) * LSI_FRAME_SIZE,
+		  "request frames" },
+		{ &ctrl->replies, ring_bytes * ctrl->nr_queues, "reply queues" },
+		{ &ctrl->sense, (size_t)ctrl->can_queue * LSI_SENSE_BUFFER_SIZE,
+		  "sense buffers" },
+		{ &ctrl->init, LSI_IOC_INIT_FRAME_SIZE, "IOC INIT frame" },
+		{ &ctrl->mfi, LSI_NR_INTERNAL * LSI_MFI_FRAME_SIZE, "MFI frames" },
+		{ &ctrl->dcmd_data, LSI_NR_INTERNAL * LSI_DCMD_DATA_SIZE,
+		  "DCMD data" },
+	};
+	int i, ret = 0;
 
 	ctrl->queues = kcalloc(ctrl->nr_queues, sizeof(*ctrl->queues),
 			       GFP_KERNEL);
 	if (!ctrl->queues)
-		return -ENOMEM;
-	ret = lsi_dma_alloc(ctrl, &ctrl->frames,
-			    ((size_t)ctrl->max_smid + 1) * LSI_FRAME_SIZE,
-			    "request frames");
-	if (!ret)
-		ret = lsi_dma_alloc(ctrl, &ctrl->replies,
-				    ring_bytes * ctrl->nr_queues, "reply queues");
-	if (!ret)
-		ret = lsi_dma_alloc(ctrl, &ctrl->sense,
-				    (size_t)ctrl->can_queue * LSI_SENSE_BUFFER_SIZE,
-				    "sense buffers");
-	if (!ret)
-		ret = lsi_dma_alloc(ctrl, &ctrl->init, LSI_IOC_INIT_FRAME_SIZE,
-				    "IOC INIT frame");
-	if (!ret)
-		ret = lsi_dma_alloc(ctrl, &ctrl->mfi,
-				    LSI_NR_INTERNAL * LSI_MFI_FRAME_SIZE, "MFI frames");
-	if (!ret)
-		ret = lsi_dma_alloc(ctrl, &ctrl->dcmd_data,
-				    LSI_NR_INTERNAL * LSI_DCMD_DATA_SIZE, "DCMD data");
+		ret = -ENOMEM;
+	for (i = 0; !ret && i < ARRAY_SIZE(bufs); i++)
+		ret = lsi_dma_alloc(ctrl, bufs[i].buf, bufs[i].size,
+				    bufs[i].what);
 	if (!ret)
 		ret = lsi_alloc_chains(ctrl);
-	if (ret)
+	if (ret) {
+		dev_err(ctrl->dev, "cannot set up host memory for %u commands and %u reply queue(s) of %u: %d\n",
+			ctrl->max_smid, ctrl->nr_queues, ctrl->reply_depth, ret);
 		return ret;
-
+	}
 	lsi_init_reply_queues(ctrl);
 	return 0;
 }
@@ -199,16 +194,19 @@ void lsi_bad_reply(struct lsi_ctrl *ctrl, u32 smid, const char *why)
 
 static void lsi_complete_smid(struct lsi_ctrl *ctrl, u32 smid)
 {
-	if (smid >= 1 && smid <= ctrl->can_queue) {
-		/* SCSI SMIDs exist only while the host (and its tags) does. */
-		if (READ_ONCE(ctrl->host_added))
-			lsi_complete_scsi(ctrl, smid);
-		else
-			lsi_bad_reply(ctrl, smid, "no SCSI host");
-	} else if (smid > ctrl->can_queue && smid <= ctrl->max_smid)
-		lsi_complete_internal(ctrl, smid);
-	else
+	if (smid < 1 || smid > ctrl->max_smid) {
 		lsi_bad_reply(ctrl, smid, "SMID out of range");
+		return;
+	}
+	if (smid > ctrl->can_queue) {
+		lsi_complete_internal(ctrl, smid);
+		return;
+	}
+	/* SCSI SMIDs exist only while the host (and its tag set) does. */
+	if (READ_ONCE(ctrl->host_added))
+		lsi_complete_scsi(ctrl, smid);
+	else
+		lsi_bad_reply(ctrl, smid, "no SCSI host");
 }
 
 /*

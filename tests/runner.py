@@ -127,7 +127,8 @@ def controller_args(ctrl: Controller, lds, workdir: Path, ctrl_opts=""):
             dev = (f"scsi-hd,bus=mr0.0,scsi-id={ld.target},lun=0,"
                    f"drive=ld{ld.index},serial={ld.serial}")
         else:
-            dev = f"{ctrl.ld_device},bus=mr0.0,target={ld.target},drive=ld{ld.index},serial={ld.serial}"
+            dev = (f"{ctrl.ld_device},id=ld{ld.index},bus=mr0.0,target={ld.target},"
+                   f"drive=ld{ld.index},serial={ld.serial}")
             if ld.write_back is not None:
                 dev += ",write-back=" + ("on" if ld.write_back else "off")
         args += ["-device", dev]

@@ -8,10 +8,13 @@
 # Three kinds of flush are tried on the scratch LD after a write that lands
 # in the write-back cache: SYNCHRONIZE CACHE(10) and (16) from sg_sync, and a
 # block-layer flush (fsync of the block device, sent by sd). When a flush
-# reaches the firmware, the cache must hold no dirty bytes afterwards.
+# reaches the firmware, the LD's share of the cache (the LD device's own
+# dirty-bytes, /machine/peripheral/ld<N>) must be empty afterwards.
 . /tests/lib.sh
 need_driver
-dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD has no disk"
+idx=$(ld_index scratch)
+dev=$(ld_dev "$idx") || bail "scratch LD has no disk"
+ld_dirty() { qom_get dirty-bytes "/machine/peripheral/ld$idx"; }
 want=${LSI_EXPECT_FLUSH_PATH:-cdb}
 qom_get flush-count >/dev/null || { plan 1; tap_skip "flush path" "controller has no counters"; finish; }
 plan 10
@@ -24,7 +27,7 @@ check_flush() {
     shift
     random_file /tmp/flushdata 4
     dev_write /tmp/flushdata "$dev" 128 || bail "O_DIRECT write to $dev failed"
-    dirty=$(qom_get dirty-bytes)
+    dirty=$(ld_dirty)
     before=$(counters)
     out=$("$@" 2>&1)
     expect_eq "$name on $dev succeeds (output: '$out')" 0 "$?"
@@ -34,10 +37,10 @@ check_flush() {
     if [ "$cdb" -gt 0 ]; then seen=cdb; elif [ "$dcmd" -gt 0 ]; then seen=dcmd; else seen=none; fi
     expect_eq "$name reached the firmware as (cdb +$cdb, dcmd +$dcmd)" "$want" "$seen"
     if [ "$want" = none ]; then
-        tap_diag "$name: dirty-bytes $dirty before, $(qom_get dirty-bytes) after"
-        expect_ne "$name left data in the volatile cache (dirty-bytes before the flush)" 0 "$dirty"
+        tap_diag "$name: LD dirty-bytes $dirty before, $(ld_dirty) after"
+        expect_ne "$name left data in the volatile cache (LD dirty-bytes before the flush)" 0 "$dirty"
     else
-        expect_eq "$name left no dirty bytes (before: $dirty)" 0 "$(qom_get dirty-bytes)"
+        expect_eq "$name left no dirty bytes on the LD (before: $dirty)" 0 "$(ld_dirty)"
     fi
 }
 
