@@ -2377,6 +2377,16 @@ static void lsi3108_pre_plug(HotplugHandler *hotplug_dev, DeviceState *dev,
 /* QOM properties for tests                                            */
 /* ------------------------------------------------------------------ */
 
+/*
+ * qom-get/qom-set on /machine/peripheral/<id>:
+ *   read:  flush-count (SYNCHRONIZE CACHE received), cache-flush-dcmd-count,
+ *          shutdown-count, fua-count, writeback-count, dirty-bytes,
+ *          fw-state ("READY", "OPERATIONAL" or "FAULT")
+ *   write: power-cut (true: lose the cache, stop), fault (code: FAULT until a
+ *          chip reset), completion-delay-us, drop-completions (fault injection
+ *          on SCSI completions)
+ */
+
 static char *lsi3108_get_fw_state(Object *obj, Error **errp)
 {
     return g_strdup(lsi3108_state_name(LSI3108(obj)->fw_state));

@@ -105,11 +105,12 @@ def expectations(controller, driver, ctrl_opts=""):
         return {"expect_flush_path": "cdb", "expect_flushed": "kept",
                 "expect_unflushed": "lost"}
     if driver == "megaraid_sas":
-        # Upstream completes SYNCHRONIZE CACHE to a volume itself unless the
-        # firmware sets the capability bit: the flush never reaches the
-        # controller, and a power cut loses "flushed" data.
-        return {"expect_flush_path": "none", "expect_flushed": "lost",
-                "expect_unflushed": "lost"}
+        # Upstream completes SYNCHRONIZE CACHE(10) to a volume itself unless
+        # the firmware sets the capability bit: the flush never reaches the
+        # controller, and a power cut loses "flushed" data. It tests only
+        # opcode 0x35, so SYNCHRONIZE CACHE(16) does reach the firmware.
+        return {"expect_flush_path": "none", "expect_flush16_path": "cdb",
+                "expect_flushed": "lost", "expect_unflushed": "lost"}
     # lsi3108 turns it into the controller cache-flush DCMD.
     return {"expect_flush_path": "dcmd", "expect_flushed": "kept",
             "expect_unflushed": "lost"}

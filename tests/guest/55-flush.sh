@@ -5,6 +5,8 @@
 #   dcmd  the driver sends MR_DCMD_CTRL_CACHE_FLUSH instead
 #         (cache-flush-dcmd-count rises, flush-count does not)
 #   none  nothing reaches the firmware: the driver completes it itself
+# and, for SYNCHRONIZE CACHE(16), LSI_EXPECT_FLUSH16_PATH (default: the same):
+# upstream megaraid_sas intercepts only the 10-byte opcode.
 # Three kinds of flush are tried on the scratch LD after a write that lands
 # in the write-back cache: SYNCHRONIZE CACHE(10) and (16) from sg_sync, and a
 # block-layer flush (fsync of the block device, sent by sd). When a flush
@@ -15,16 +17,17 @@ need_driver
 idx=$(ld_index scratch)
 dev=$(ld_dev "$idx") || bail "scratch LD has no disk"
 ld_dirty() { qom_get dirty-bytes "/machine/peripheral/ld$idx"; }
-want=${LSI_EXPECT_FLUSH_PATH:-cdb}
+want10=${LSI_EXPECT_FLUSH_PATH:-cdb}
+want16=${LSI_EXPECT_FLUSH16_PATH:-$want10}
 qom_get flush-count >/dev/null || { plan 1; tap_skip "flush path" "controller has no counters"; finish; }
 plan 10
 
 counters() { echo "$(qom_get flush-count) $(qom_get cache-flush-dcmd-count)"; }
 
-# Usage: check_flush <name> <command...>
+# Usage: check_flush <name> <expected path> <command...>
 check_flush() {
-    local name=$1 before after cdb dcmd seen dirty
-    shift
+    local name=$1 want=$2 before after cdb dcmd seen dirty
+    shift 2
     random_file /tmp/flushdata 4
     dev_write /tmp/flushdata "$dev" 128 || bail "O_DIRECT write to $dev failed"
     dirty=$(ld_dirty)
@@ -44,9 +47,9 @@ check_flush() {
     fi
 }
 
-check_flush "SYNCHRONIZE CACHE(10)" sg_sync "$dev"
-check_flush "SYNCHRONIZE CACHE(16)" sg_sync --16 "$dev"
-check_flush "block-layer flush (fsync)" \
+check_flush "SYNCHRONIZE CACHE(10)" "$want10" sg_sync "$dev"
+check_flush "SYNCHRONIZE CACHE(16)" "$want16" sg_sync --16 "$dev"
+check_flush "block-layer flush (fsync)" "$want10" \
     dd if=/dev/zero of="$dev" bs=4k count=1 seek=1 conv=notrunc,fsync status=none
 check_dmesg
 finish
