@@ -13,4 +13,5 @@ eval "$(bash scripts/guest-kernel.sh 6.1)"
 bash scripts/lint.sh	# cleans the tree afterwards: build the module after it
 make --no-print-directory module KDIR="$HEADERS"
 exec python3 tests/runner.py --matrix --kver "$KVER" --kernel-dir "$KDIR" \
-	--module "$PWD/lsi3108.ko" --driver megaraid_sas --driver lsi3108 "$@"
+	--module "$PWD/lsi3108.ko" --module "$PWD/lsi3108_test.ko" \
+	--driver megaraid_sas --driver lsi3108 "$@"

@@ -5,7 +5,7 @@
  * status and sense mapping, and parsing of what the firmware returns.
  * Everything runs on stack or test-managed objects; no device is needed.
  */
-#include <kunit/test.h>
+#include "ktest.h"
 #include <linux/module.h>
 #include <linux/scatterlist.h>
 #include <scsi/scsi.h>

@@ -28,9 +28,10 @@ TOP = Path(__file__).resolve().parent.parent
 MiB = 1 << 20
 TiB = 1 << 40
 CTRL_QOM = "/machine/peripheral/mr0"
-MAX_BOOTS = 12          # per suite: power cuts and restarts after a dead boot
+MAX_BOOTS = 24          # per suite: power cuts (65-powercut-rounds alone makes 10) and restarts
 BAD_KLOG = re.compile(r"WARNING:|BUG:|Oops|general protection|KASAN|hung task|"
-                      r"blocked for more than|Call Trace|Kernel panic")
+                      r"blocked for more than|Call Trace|Kernel panic|"
+                      r"DMAR: \[DMA|DMAR:.*fault|IO_PAGE_FAULT")
 KLOG_LINE = re.compile(r"^\[\s*\d+\.\d+\] ")
 SHUTDOWN_COUNTERS = ("cache-flush-dcmd-count", "dirty-bytes", "flush-count")
 DEFAULT_KOS = [TOP / "lsi3108.ko", TOP / "src/lsi3108.ko"]   # where make module puts it
@@ -60,6 +61,14 @@ STANDARD_LDS = [
     LogicalDrive(2, 2, 66 * TiB, "qcow2", "LSI3108LD2S0003", "big"),
 ]
 
+# `make bench` (scripts/bench.sh, --layout bench): one write-through LD on a
+# null-co backend (reads return zeros, writes are dropped), so neither the
+# host's storage nor the model's write-back cache is in the measurement.
+BENCH_LDS = [
+    LogicalDrive(0, 0, 4096 * MiB, "null", "LSI3108BENCH001", "scratch", write_back=False),
+]
+LAYOUTS = {"standard": STANDARD_LDS, "bench": BENCH_LDS}
+
 
 @dataclass
 class Controller:
@@ -83,7 +92,8 @@ CONTROLLERS = {
 CHECK_MATRIX = [
     ("default", "", "none", "all"),
     ("firmware without sync-cache", "sync-cache=off", "none", "55-flush,60-powercut"),
-    ("vIOMMU strict", "", "iommu", "20-identity,40-fio"),
+    # Interrupt remapping for the MSI-X vectors; DMA unmapped strictly across reloads.
+    ("vIOMMU strict", "", "iommu", "20-identity,40-fio,80-vectors,85-reload"),
     ("swiotlb=force", "", "swiotlb", "20-identity,40-fio"),
 ]
 
@@ -93,7 +103,29 @@ def expectations(controller, driver, ctrl_opts=""):
 
     flush_path: where SYNCHRONIZE CACHE goes (cdb | dcmd | none);
     flushed / unflushed: what a power cut leaves of data written with and
-    without a flush (kept | lost | any)."""
+    without a flush (kept | lost | any);
+    vectors: which MSI-X vectors must take completions under fio on both CPUs
+    (all: every one with an online CPU in its affinity | two: at least two |
+    one: at least one);
+    powercut_rounds: power cuts 65-powercut-rounds makes (one boot each)."""
+    expect = flush_expectations(controller, driver, ctrl_opts)
+    if controller == "megasas-gen2":
+        # QEMU's MFI model signals every completion on MSI-X vector 0.
+        expect["expect_vectors"] = "one"
+    elif driver == "lsi3108":
+        # One reply queue per CPU, managed affinity: each CPU's vector works.
+        expect["expect_vectors"] = "all"
+    else:
+        # Upstream spreads its vectors over all CPUs (no managed affinity).
+        expect["expect_vectors"] = "two"
+    # The issue asks for 10 rounds of lsi3108; megaraid_sas, the peer, is
+    # only held to the same behaviour in 3 (each round is a boot, 5-8 s).
+    expect["powercut_rounds"] = "10" if driver == "lsi3108" else "3"
+    return expect
+
+
+def flush_expectations(controller, driver, ctrl_opts=""):
+    """The flush and power-cut part of expectations()."""
     if controller == "megasas-gen2":
         # Linux completes SYNCHRONIZE CACHE itself on MFI adapters, and QEMU's
         # scsi-hd has no volatile cache of its own: a SIGKILL keeps what the
@@ -122,8 +154,12 @@ def controller_args(ctrl: Controller, lds, workdir: Path, ctrl_opts=""):
     args = ["-device", f"{ctrl.device},id=mr0{opts}"]
     for ld in lds:
         path = workdir / f"ld{ld.index}.{ld.fmt}"
-        args += ["-blockdev", f"driver=file,filename={path},node-name=f{ld.index}",
-                 "-blockdev", f"driver={ld.fmt},file=f{ld.index},node-name=ld{ld.index}"]
+        if ld.fmt == "null":
+            args += ["-blockdev", f"driver=null-co,size={ld.size},read-zeroes=on,"
+                                  f"node-name=ld{ld.index}"]
+        else:
+            args += ["-blockdev", f"driver=file,filename={path},node-name=f{ld.index}",
+                     "-blockdev", f"driver={ld.fmt},file=f{ld.index},node-name=ld{ld.index}"]
         if ctrl.ld_device == "scsi-hd":
             dev = (f"scsi-hd,bus=mr0.0,scsi-id={ld.target},lun=0,"
                    f"drive=ld{ld.index},serial={ld.serial}")
@@ -147,6 +183,8 @@ def ensure_qemu_img():
 def create_disks(lds, workdir: Path):
     for ld in lds:
         path = workdir / f"ld{ld.index}.{ld.fmt}"
+        if ld.fmt == "null":
+            continue
         if ld.fmt == "raw":
             with open(path, "wb") as f:
                 f.truncate(ld.size)
@@ -672,7 +710,7 @@ class Suite:
         self.results = results
         self.workdir = workdir
         self.ctrl = CONTROLLERS[args.controller]
-        self.lds = STANDARD_LDS
+        self.lds = LAYOUTS[args.layout]
         expect = expectations(args.controller, driver, args.controller_opts)
         expect.update(dict(kv.split("=", 1) for kv in args.expect))
         self.params = lsi_params(driver, self.ctrl, self.lds, expect, args.machine_variant)
@@ -733,6 +771,9 @@ def build_initrd(args, kver, modroot):
     built = [ko for ko in DEFAULT_KOS if ko.exists()]
     if not modules and built:
         modules = built[:1]
+        # 90-unit's KUnit module, which make module builds next to it.
+        if built[0].with_name("lsi3108_test.ko").exists():
+            modules.append(built[0].with_name("lsi3108_test.ko"))
     if "lsi3108" in args.driver and not any(m.name == "lsi3108.ko" for m in modules):
         sys.exit(f"runner: --driver lsi3108 needs lsi3108.ko: not found at "
                  f"{' or '.join(map(str, DEFAULT_KOS))} (run make module, or pass --module PATH)")
@@ -778,6 +819,8 @@ def parse_args(argv):
     p.add_argument("--timeout", type=float, default=600, help="per-boot timeout in seconds")
     p.add_argument("--interactive", action="store_true", help="shell on the console (stdio)")
     p.add_argument("--run", help="guest runs this instead of the tests: demo or a /tests script")
+    p.add_argument("--layout", choices=sorted(LAYOUTS), default="standard",
+                   help="LDs: standard (the suite's three) or bench (one null-co LD, for make bench)")
     p.add_argument("--keep", action="store_true", help="keep the work dir (disks, console logs)")
     p.add_argument("-v", "--verbose", action="store_true", help="print every host request and reply")
     p.add_argument("--workdir", help="parent of the work dir (default /dev/shm, else /tmp)")

@@ -154,7 +154,7 @@ shutdown_and_continue() {
 
 # ---- kernel log ----------------------------------------------------------
 
-LSI_BAD_KLOG='WARNING:|BUG:|Oops|general protection|KASAN|hung task|blocked for more than|Call Trace|Kernel panic'
+LSI_BAD_KLOG='WARNING:|BUG:|Oops|general protection|KASAN|hung task|blocked for more than|Call Trace|Kernel panic|DMAR: \[DMA|DMAR:.*fault|IO_PAGE_FAULT'
 
 # Kernel log lines since the test started (LSI_DMESG_START, a printk time).
 dmesg_since_start() {
