@@ -93,8 +93,9 @@ CHECK_MATRIX = [
     ("default", "", "none", "all"),
     ("firmware without sync-cache", "sync-cache=off", "none", "55-flush,60-powercut"),
     # Interrupt remapping for the MSI-X vectors; DMA unmapped strictly across reloads.
-    ("vIOMMU strict", "", "iommu", "20-identity,40-fio,80-vectors,85-reload"),
-    ("swiotlb=force", "", "swiotlb", "20-identity,40-fio"),
+    ("vIOMMU strict", "", "iommu", "10-bind,20-identity,40-fio,80-vectors,85-reload"),
+    ("swiotlb=force", "", "swiotlb", "10-bind,20-identity,40-fio"),
+    ("INTx only (pci=nomsi)", "", "intx", "10-bind,30-dd,40-fio"),
 ]
 
 
@@ -200,6 +201,9 @@ def machine_args(variant):
                 ["intel_iommu=on", "iommu.strict=1"])
     if variant == "swiotlb":
         return ["-machine", "q35"], ["swiotlb=force"]
+    if variant == "intx":
+        # No MSI or MSI-X: the drivers' legacy-interrupt fallback.
+        return ["-machine", "q35"], ["pci=nomsi"]
     return ["-machine", "q35"], []
 
 
@@ -812,7 +816,8 @@ def parse_args(argv):
                    help="extra .ko for the initramfs (default ./lsi3108.ko or src/lsi3108.ko if built)")
     p.add_argument("--matrix", action="store_true",
                    help="run every bench variant of CHECK_MATRIX (what make check does)")
-    p.add_argument("--machine-variant", choices=["none", "iommu", "swiotlb"], default="none")
+    p.add_argument("--machine-variant", choices=["none", "iommu", "swiotlb", "intx"],
+                   default="none")
     p.add_argument("--expect", action="append", default=[], metavar="KEY=VALUE",
                    help="override an expectation passed to the guest, e.g. expect_unflushed=any")
     p.add_argument("--append", action="append", default=[], help="extra kernel parameter")

@@ -63,6 +63,9 @@ case "${LSI_VARIANT:-none}" in
     swiotlb)
         expect_eq "swiotlb=force on the kernel command line, bounce buffer present" yes \
             "$(grep -q 'swiotlb=force' /proc/cmdline && [ -e /sys/kernel/debug/swiotlb/io_tlb_nslabs ] && echo yes || echo no)" ;;
+    intx)
+        expect_eq "controller ${pci##*/} uses a legacy interrupt (MSI/MSI-X vectors in use)" 0 \
+            "$(ls "$pci/msi_irqs" 2>/dev/null | wc -l)" ;;
     *)
         tap_skip "machine variant in effect" "variant ${LSI_VARIANT:-none}" ;;
 esac
