@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 need_pkgs python3 make gcc kmod
 flock /tmp/lsi3108-qemu.lock bash qemu/build.sh >/dev/null
 eval "$(bash scripts/guest-kernel.sh 6.1)"
-bash scripts/lint.sh	# cleans the tree afterwards: build the module after it
+bash scripts/lint.sh
 make --no-print-directory module KDIR="$HEADERS"
 exec python3 tests/runner.py --matrix --kver "$KVER" --kernel-dir "$KDIR" \
 	--module "$PWD/lsi3108.ko" --module "$PWD/lsi3108_test.ko" \

@@ -22,19 +22,20 @@ checkpatch_dir() {
 	echo "$dir"
 }
 
+# Builds a scratch copy, so linting never touches the checkout's build.
 lint_build() {
-	local kdir=$1 log
-	log=$(mktemp)
-	make -C "$kdir" M="$PWD" clean >/dev/null
-	if ! make -C "$kdir" M="$PWD" W=1 C=2 CF="-D__CHECK_ENDIAN__" modules >"$log" 2>&1; then
+	local kdir=$1 tmp log
+	tmp=$(mktemp -d)
+	log=$tmp/build.log
+	cp -r Kbuild src include "$tmp/"
+	if ! make -C "$kdir" M="$tmp" W=1 C=2 CF="-D__CHECK_ENDIAN__" modules >"$log" 2>&1; then
 		cat "$log"
-		die "build failed against $kdir"
+		die "build failed against $kdir (scratch copy kept in $tmp)"
 	fi
 	if grep -E 'warning:|error:' "$log"; then
-		die "warnings against $kdir (above)"
+		die "warnings against $kdir (above; scratch copy kept in $tmp)"
 	fi
-	make -C "$kdir" M="$PWD" clean >/dev/null
-	rm -f "$log"
+	rm -rf "$tmp"
 	echo "lint: W=1 C=2 clean against $kdir"
 }
 
