@@ -29,6 +29,8 @@ MiB = 1 << 20
 TiB = 1 << 40
 CTRL_QOM = "/machine/peripheral/mr0"
 MAX_BOOTS = 24          # per suite: power cuts (65-powercut-rounds alone makes 10) and restarts
+BOOT_STALL_S = 120      # no /init by then: the guest kernel stalled before any test ran
+MAX_STALL_RETRIES = 2   # per suite: such a boot is started again, with the same tests
 BAD_KLOG = re.compile(r"WARNING:|BUG:|Oops|general protection|KASAN|hung task|"
                       r"blocked for more than|Call Trace|Kernel panic|"
                       r"DMAR: \[DMA|DMAR:.*fault|IO_PAGE_FAULT")
@@ -337,7 +339,7 @@ class TestPhase:
 
 @dataclass
 class BootOutcome:
-    kind: str                       # done | powercut | shutdown | died | timeout | interactive
+    kind: str                       # done | powercut | shutdown | died | timeout | stalled | interactive
     tests: str = ""                 # for the next boot
     phase: str = "1"
 
@@ -362,6 +364,7 @@ class Boot:
         self.planned_tests = []
         self.ctrl_props = None
         self.started = 0.0
+        self.booted = False
 
     # --- QEMU
     def qemu_command(self):
@@ -469,6 +472,8 @@ class Boot:
                     console_pos = self.echo_console(console_pos)
                 if timeout and time.monotonic() - self.started > timeout:
                     return self.fail_boot("timeout", f"no end within {timeout} s")
+                if timeout and not self.booted and time.monotonic() - self.started > self.suite.args.boot_stall:
+                    return self.stalled()
                 sel.select(timeout=0.5)
                 exited = self.proc.poll() is not None
                 lines = self.read_lines()
@@ -493,7 +498,26 @@ class Boot:
             return None
         return handler(rest)
 
+    def stalled(self):
+        """
+        The guest kernel stopped before /init (seen once in CI, under TCG, in
+        early boot: no module of ours was loaded yet). Record where the vCPUs
+        were and let the suite start this boot again.
+        """
+        try:
+            where = self.qmp.cmd("human-monitor-command", **{"command-line": "info registers -a"})
+            rips = re.findall(r"RIP=([0-9a-f]+)", where)
+            state = self.qmp.cmd("query-status").get("status")
+        except (QmpError, OSError) as e:
+            rips, state = [], f"QMP failed: {e}"
+        self.suite.stalls.append(f"boot {self.number}: no /init after {self.suite.args.boot_stall} s, "
+                                 f"VM {state}, vCPU RIPs {' '.join(rips) or '?'}; "
+                                 f"console tail:\n{self.console_tail(8)}")
+        print(f"# [{self.suite.driver}] {self.suite.stalls[-1]}", flush=True)
+        return BootOutcome("stalled", tests=self.tests, phase=self.phase)
+
     def on_boot(self, rest):
+        self.booted = True
         wall = time.monotonic() - self.started
         self.suite.boot_times.append(wall)
         print(f"# [{self.suite.driver}] boot {self.number}: /init after {wall:.2f} s "
@@ -721,6 +745,7 @@ class Suite:
         self.store = {}
         self.boot_times = []
         self.finished_tests = set()
+        self.stalls = []
 
     def run(self):
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -728,6 +753,10 @@ class Suite:
         tests, phase = self.args.tests, "1"
         for number in range(1, MAX_BOOTS + 1):
             outcome = Boot(self, number, tests, phase).run()
+            if outcome.kind == "stalled" and len(self.stalls) > MAX_STALL_RETRIES:
+                self.results.add("fail", f"[{self.driver}] guest kernel stalled before /init "
+                                         f"{len(self.stalls)} times:\n" + "\n".join(self.stalls))
+                break
             if outcome.kind in ("done", "interactive") or not outcome.tests:
                 break
             tests, phase = outcome.tests, outcome.phase
@@ -822,6 +851,8 @@ def parse_args(argv):
                    help="override an expectation passed to the guest, e.g. expect_unflushed=any")
     p.add_argument("--append", action="append", default=[], help="extra kernel parameter")
     p.add_argument("--timeout", type=float, default=600, help="per-boot timeout in seconds")
+    p.add_argument("--boot-stall", type=float, default=BOOT_STALL_S,
+                   help="seconds without /init after which a boot is started again")
     p.add_argument("--interactive", action="store_true", help="shell on the console (stdio)")
     p.add_argument("--run", help="guest runs this instead of the tests: demo or a /tests script")
     p.add_argument("--layout", choices=sorted(LAYOUTS), default="standard",
