@@ -21,6 +21,7 @@
 #include <linux/iopoll.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
+#include <linux/pci.h>
 #include <linux/timekeeping.h>
 
 #include "lsi3108.h"
@@ -167,6 +168,101 @@ int lsi_fw_read_limits(struct lsi_ctrl *ctrl)
 		 cmds, chain, ctrl->chain_size, ctrl->fw_queues,
 		 ctrl->fw_msix ? " with MSI-X" : "", pad0, pad1, pad2);
 	return 0;
+}
+
+/*
+ * After a reset the firmware must still fit the memory and queues the driver
+ * built at probe: it may offer more, never less.
+ */
+int lsi_fw_check_limits(struct lsi_ctrl *ctrl)
+{
+	u32 pad0 = lsi_read_pad0(ctrl);
+	u32 pad1 = readl(ctrl->regs + LSI_REG_SCRATCH_PAD1);
+	u32 cmds = lsi_pad_max_cmds(pad0);
+	u32 chain = lsi_pad_chain_size(pad1);
+	u32 queues = lsi_pad_queue_count(pad0, pad1);
+
+	if (cmds - 1 < ctrl->max_smid || chain < ctrl->chain_size ||
+	    (ctrl->irq_mode == LSI_IRQ_MSIX &&
+	     (!(pad0 & LSI_FW_MSIX_CAPABLE) || queues < ctrl->nr_queues))) {
+		dev_err(ctrl->dev,
+			"firmware shrank across the reset: %u commands (need %u), %u B chains (need %u), %u queues (need %u) (pad0 %#010x, pad1 %#010x)\n",
+			cmds, ctrl->max_smid + 1, chain, ctrl->chain_size, queues,
+			ctrl->nr_queues, pad0, pad1);
+		return -ENXIO;
+	}
+	return 0;
+}
+
+/* Poll a register until @done(value) or the timeout; all-ones: gone. */
+static int lsi_poll_reg(struct lsi_ctrl *ctrl, u32 reg, u32 mask, u32 want,
+			unsigned int timeout_s, u32 *val)
+{
+	int ret;
+
+	ret = readl_poll_timeout(ctrl->regs + reg, *val,
+				 *val == U32_MAX || (*val & mask) == want,
+				 LSI_POLL_US, timeout_s * USEC_PER_SEC);
+	if (*val == U32_MAX)
+		return -ENXIO;
+	return ret;
+}
+
+/*
+ * Chip reset through the host diagnostic register (interface doc 9.3): the
+ * write-sequence keys unlock it, RESET_ADAPTER restarts the firmware, which
+ * then boots on its own towards READY. Returns -ENXIO when a reset is not
+ * possible (the device is gone, or the firmware's fault forbids it), other
+ * errors when this attempt failed.
+ */
+int lsi_chip_reset(struct lsi_ctrl *ctrl)
+{
+	static const u8 keys[] = LSI_WRITE_SEQ_KEYS;
+	u32 pad0 = lsi_read_pad0(ctrl);
+	u32 diag;
+	int i, ret;
+
+	if (pad0 == U32_MAX || !pci_device_is_present(ctrl->pdev)) {
+		dev_err(ctrl->dev, "chip reset: the controller is gone (pad0 %#010x)\n",
+			pad0);
+		return -ENXIO;
+	}
+	if (lsi_fw_state(pad0) == LSI_FW_STATE_FAULT &&
+	    !(pad0 & LSI_FW_RESET_ADAPTER)) {
+		dev_err(ctrl->dev, "chip reset: firmware fault %#x does not allow a reset (pad0 %#010x)\n",
+			(pad0 & LSI_FW_FAULT_CODE_MASK) >> LSI_FW_FAULT_CODE_SHIFT,
+			pad0);
+		return -ENXIO;
+	}
+
+	writel(LSI_WRITE_SEQ_FLUSH, ctrl->regs + LSI_REG_WRITE_SEQ);
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		writel(keys[i], ctrl->regs + LSI_REG_WRITE_SEQ);
+	ret = lsi_poll_reg(ctrl, LSI_REG_HOST_DIAG, LSI_HOST_DIAG_WRITE_ENABLE,
+			   LSI_HOST_DIAG_WRITE_ENABLE,
+			   LSI_DIAG_ENABLE_TIMEOUT_S, &diag);
+	if (ret) {
+		dev_err(ctrl->dev, "chip reset: host diag not unlocked (diag %#010x): %d\n",
+			diag, ret);
+		return ret;
+	}
+	writel(diag | LSI_HOST_DIAG_RESET_ADAPTER, ctrl->regs + LSI_REG_HOST_DIAG);
+	ret = lsi_poll_reg(ctrl, LSI_REG_HOST_DIAG, LSI_HOST_DIAG_RESET_ADAPTER,
+			   0, LSI_CHIP_RESET_TIMEOUT_S, &diag);
+	/* Then wait for the firmware to boot past FW_INIT. */
+	if (!ret)
+		ret = readl_poll_timeout(ctrl->regs + LSI_REG_SCRATCH_PAD0, pad0,
+					 pad0 == U32_MAX ||
+					 lsi_fw_state(pad0) > LSI_FW_STATE_FW_INIT,
+					 LSI_POLL_US,
+					 LSI_CHIP_RESET_TIMEOUT_S * USEC_PER_SEC);
+	if (!ret && pad0 == U32_MAX)
+		ret = -ENXIO;
+	writel(LSI_WRITE_SEQ_FLUSH, ctrl->regs + LSI_REG_WRITE_SEQ);
+	if (ret)
+		dev_err(ctrl->dev, "chip reset: firmware did not come back (diag %#010x, pad0 %#010x): %d\n",
+			diag, lsi_read_pad0(ctrl), ret);
+	return ret;
 }
 
 static u32 lsi_drv_caps(struct lsi_ctrl *ctrl)

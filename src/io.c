@@ -32,9 +32,27 @@
 
 static_assert(LSI_SENSE_BUFFER_SIZE == SCSI_SENSE_BUFFERSIZE);
 
-static u32 lsi_scmd_smid(struct scsi_cmnd *scmd)
+u32 lsi_scmd_smid(struct scsi_cmnd *scmd)
 {
 	return scsi_cmd_to_rq(scmd)->tag + 1;
+}
+
+/* Does the firmware still own the command? */
+bool lsi_scmd_inflight(struct scsi_cmnd *scmd)
+{
+	struct lsi_cmd *cmd = scsi_cmd_priv(scmd);
+
+	return test_bit(LSI_CMD_INFLIGHT, &cmd->flags);
+}
+
+/* Hand the command to the firmware, to be answered on @queue. */
+static void lsi_post_cmd(struct lsi_ctrl *ctrl, struct lsi_cmd *cmd, u8 type,
+			 u16 queue, u32 smid)
+{
+	cmd->queue = queue;
+	cmd->start = jiffies;
+	set_bit(LSI_CMD_INFLIGHT, &cmd->flags);
+	lsi_post(ctrl, lsi_req_desc(type, queue, smid));
 }
 
 static u8 lsi_scmd_queue(struct scsi_cmnd *scmd)
@@ -100,8 +118,7 @@ static int lsi_submit_io(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd)
 		return lsi_finish_now(scmd, DID_ERROR);
 	}
 	cmd->kind = LSI_CMD_SCSI;
-	set_bit(LSI_CMD_INFLIGHT, &cmd->flags);
-	lsi_post(ctrl, lsi_req_desc(type, lsi_scmd_queue(scmd), smid));
+	lsi_post_cmd(ctrl, cmd, type, lsi_scmd_queue(scmd), smid);
 	return 0;
 }
 
@@ -120,12 +137,15 @@ static int lsi_submit_flush(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd)
 	lsi_build_mfi_passthru(lsi_frame(ctrl, smid), chain->dma,
 			       LSI_MFI_FRAME_SIZE);
 	cmd->kind = LSI_CMD_FLUSH;
-	set_bit(LSI_CMD_INFLIGHT, &cmd->flags);
 	/* Pass-through frames complete on reply queue 0. */
-	lsi_post(ctrl, lsi_req_desc(LSI_REQ_DESC_SCSI_IO, 0, smid));
+	lsi_post_cmd(ctrl, cmd, LSI_REQ_DESC_SCSI_IO, 0, smid);
 	return 0;
 }
 
+/*
+ * Runs under RCU (blk-mq dispatch): a reset changes the state and then waits
+ * with synchronize_rcu() until no command is half-posted.
+ */
 int lsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd)
 {
 	struct lsi_ctrl *ctrl = shost_priv(shost);
@@ -135,6 +155,7 @@ int lsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd)
 	case LSI_CTRL_DELETING:
 		break;
 	case LSI_CTRL_RESETTING:
+	case LSI_CTRL_SUSPENDED:
 		return SCSI_MLQUEUE_HOST_BUSY;
 	default:
 		return lsi_finish_now(scmd, DID_NO_CONNECT);
@@ -188,19 +209,27 @@ static void lsi_end_scmd(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd,
 	scsi_done(scmd);
 }
 
-void lsi_complete_scsi(struct lsi_ctrl *ctrl, u32 smid)
+void lsi_complete_scsi(struct lsi_ctrl *ctrl, u32 smid, u32 queue)
 {
 	struct scsi_cmnd *scmd = scsi_host_find_tag(ctrl->shost, smid - 1);
 	struct lsi_cmd *cmd;
 	int result;
 
 	if (!scmd) {
-		lsi_bad_reply(ctrl, smid, "no such command");
+		lsi_bad_reply(ctrl, smid, queue, "no such command");
 		return;
 	}
 	cmd = scsi_cmd_priv(scmd);
+	if (!test_bit(LSI_CMD_INFLIGHT, &cmd->flags)) {
+		lsi_bad_reply(ctrl, smid, queue, "command not outstanding");
+		return;
+	}
+	if (READ_ONCE(cmd->queue) != queue) {
+		lsi_bad_reply(ctrl, smid, queue, "command was sent for another reply queue");
+		return;
+	}
 	if (!test_and_clear_bit(LSI_CMD_INFLIGHT, &cmd->flags)) {
-		lsi_bad_reply(ctrl, smid, "command not outstanding");
+		lsi_bad_reply(ctrl, smid, queue, "command not outstanding");
 		return;
 	}
 	if (cmd->kind == LSI_CMD_FLUSH)
@@ -259,15 +288,4 @@ void lsi_map_queues(struct Scsi_Host *shost)
 		blk_mq_pci_map_queues(map, ctrl->pdev, 0);
 	else
 		blk_mq_map_queues(map);
-}
-
-int lsi_eh_host_reset(struct scsi_cmnd *scmd)
-{
-	struct lsi_ctrl *ctrl = shost_priv(scmd->device->host);
-	u32 pad0 = lsi_read_pad0(ctrl);
-
-	dev_warn(ctrl->dev,
-		 "host reset requested (firmware %s, pad0 %#010x): controller reset is not implemented\n",
-		 lsi_fw_state_name(pad0), pad0);
-	return FAILED;
 }

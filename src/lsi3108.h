@@ -13,7 +13,10 @@
  *   fw.c     register access, firmware state handshake, limits, IOC INIT
  *   queue.c  DMA memory, interrupt vectors, reply queue processing
  *   io.c     queuecommand, SCSI completion
- *   mfi.c    management commands (DCMDs) on internal SMIDs
+ *   eh.c     SCSI error handling: command timeouts, task management, host reset
+ *   reset.c  watchdog, controller reset, suspend/resume, PCI reset and errors
+ *   event.c  firmware events, logical drive hot-plug
+ *   mfi.c    management commands (DCMDs, TMs) on internal SMIDs
  *   sysfs.c  Scsi_Host attributes
  *   proto.c  pure protocol logic (frames, SGLs, status mapping), unit-tested
  *            by lsi3108_test.c
@@ -31,7 +34,9 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
+#include "compat.h"
 #include "lsi3108_hw.h"
 
 struct pci_dev;
@@ -60,6 +65,18 @@ struct dma_pool;
 #define LSI_IOC_INIT_TIMEOUT_S	180
 #define LSI_OPERATIONAL_TIMEOUT_S 10
 #define LSI_DCMD_TIMEOUT_S	180
+#define LSI_EVT_DCMD_TIMEOUT_S	30	/* DCMDs of the event path */
+#define LSI_TM_TIMEOUT_S	30
+#define LSI_TM_DRAIN_MS		1000	/* victims' replies after a TM */
+#define LSI_WATCHDOG_MS		1000
+#define LSI_MAX_RESET_TRIES	3
+#define LSI_DIAG_ENABLE_TIMEOUT_S 10
+#define LSI_CHIP_RESET_TIMEOUT_S 100
+#define LSI_RESCAN_TRIES	3
+#define LSI_EVT_SEQ_WINDOW	65536	/* events the firmware may skip */
+#define LSI_CMD_LIMIT_DEFAULT_S	60	/* module parameter cmd_limit */
+#define LSI_CMD_LIMIT_MIN_S	5
+#define LSI_CMD_LIMIT_MAX_S	3600
 
 /*
  * Controller state. Every change goes through lsi_change_state(), which
@@ -67,17 +84,34 @@ struct dma_pool;
  *
  *   NEW       probing: management commands only
  *   LIVE      I/O accepted
- *   RESETTING I/O is requeued (reserved for the reset path)
+ *   RESETTING the controller is being reset or re-initialised (OCR, host
+ *             reset, FLR, PCI error recovery, resume); SCSI commands wait
+ *   SUSPENDED system sleep: firmware shut down, SCSI commands wait
  *   DELETING  remove/shutdown in progress: I/O and DCMDs still accepted so
  *             that caches can be flushed
- *   DEAD      nothing reaches the hardware any more
+ *   DEAD      nothing reaches the hardware any more; I/O fails at once
+ *
+ *   NEW -> LIVE, DELETING, DEAD
+ *   LIVE -> RESETTING, SUSPENDED, DELETING, DEAD
+ *   RESETTING -> LIVE, DEAD
+ *   SUSPENDED -> RESETTING, DELETING, DEAD
+ *   DELETING -> DEAD
  */
 enum lsi_ctrl_state {
 	LSI_CTRL_NEW,
 	LSI_CTRL_LIVE,
 	LSI_CTRL_RESETTING,
+	LSI_CTRL_SUSPENDED,
 	LSI_CTRL_DELETING,
 	LSI_CTRL_DEAD,
+};
+
+/* Bit numbers in lsi_ctrl.flags */
+enum {
+	LSI_STOPPING,		/* remove/shutdown: no new resets or events */
+	LSI_AEN_ARMED,		/* an EVENT_WAIT is with the firmware */
+	LSI_EVT_PENDING,	/* an EVENT_WAIT ended: event_work consumes it */
+	LSI_EVT_RESCAN,		/* event_work re-reads the LD list */
 };
 
 enum lsi_irq_mode {
@@ -120,6 +154,8 @@ struct lsi_reply_queue {
 	int			irq;		/* 0 when no handler is installed */
 	void __iomem		*host_index_reg;
 	struct irq_poll		iop;
+	bool			iop_on;		/* irq_poll enabled */
+	bool			polling;	/* vector off, irq_poll owns it */
 } ____cacheline_aligned_in_smp;
 
 /* Bit numbers in lsi_cmd.flags and lsi_icmd.flags */
@@ -134,9 +170,19 @@ enum lsi_cmd_kind {
 struct lsi_cmd {
 	unsigned long		flags;
 	enum lsi_cmd_kind	kind;
+	u16			queue;		/* reply queue the firmware must use */
+	unsigned long		start;		/* jiffies when posted */
 };
 
-/* A management command (DCMD) in one of the internal SMID slots. */
+struct lsi_ctrl;
+struct lsi_icmd;
+typedef void (*lsi_icmd_done_t)(struct lsi_ctrl *ctrl, struct lsi_icmd *ic);
+
+/*
+ * A management command (DCMD, MFI abort or TM) in one of the internal SMID
+ * slots. DCMDs carry an MFI frame in the slot's own MFI area; a TM is the
+ * request frame itself.
+ */
 struct lsi_icmd {
 	u16			smid;
 	unsigned long		flags;
@@ -145,7 +191,11 @@ struct lsi_icmd {
 	void			*data;		/* LSI_DCMD_DATA_SIZE bytes */
 	dma_addr_t		data_dma;
 	struct completion	done;
+	lsi_icmd_done_t		done_fn;	/* asynchronous: called instead */
+	bool			is_tm;
 	u8			mfi_status;
+	u8			tm_response;
+	u32			tm_terminated;
 	int			result;		/* 0, or -ENODEV if cancelled */
 	bool			abandoned;	/* the waiter timed out */
 };
@@ -172,6 +222,28 @@ struct lsi_ctrl {
 
 	spinlock_t		state_lock;	/* serialises state changes */
 	enum lsi_ctrl_state	state;
+	unsigned long		flags;		/* LSI_STOPPING, LSI_AEN_* ... */
+	bool			fw_up;		/* IOC INIT done; icmd_lock */
+
+	/* Recovery (reset.c) and events (event.c) */
+	struct workqueue_struct	*wq;		/* ordered: reset_work */
+	struct work_struct	reset_work;
+	const char		*reset_reason;
+	struct delayed_work	watchdog;
+	struct work_struct	event_work;
+	u32			evt_seq;	/* sequence number to wait for */
+	bool			evt_seq_valid;
+	int			evt_result;	/* of the last EVENT_WAIT */
+	u8			evt_status;
+	struct lsi_evt_detail	evt;		/* copy of the last event */
+
+	/* Counters for sysfs */
+	atomic_long_t		reset_count;
+	atomic_long_t		abort_count;
+	atomic_long_t		target_reset_count;
+	atomic_long_t		bad_reply_count;
+	atomic_long_t		bad_event_count;
+	atomic_long_t		event_count;
 
 	/* What the firmware advertises, validated (fw.c) */
 	u32			max_smid;	/* SCSI 1..can_queue, internal above */
@@ -253,8 +325,29 @@ static inline void lsi_post(struct lsi_ctrl *ctrl, u64 desc)
 bool lsi_change_state(struct lsi_ctrl *ctrl, enum lsi_ctrl_state new_state);
 const char *lsi_ctrl_state_name(enum lsi_ctrl_state state);
 
+/* reset.c */
+void lsi_stop_hw(struct lsi_ctrl *ctrl);
+void lsi_end_outstanding(struct lsi_ctrl *ctrl, int host_byte);
+void lsi_request_reset(struct lsi_ctrl *ctrl, const char *why);
+int lsi_host_reset(struct lsi_ctrl *ctrl, const char *why);
+void lsi_kill(struct lsi_ctrl *ctrl, const char *why);
+void lsi_reset_init(struct lsi_ctrl *ctrl);
+void lsi_watchdog_start(struct lsi_ctrl *ctrl);
+void lsi_stop_workers(struct lsi_ctrl *ctrl);
+extern const struct dev_pm_ops lsi_pm_ops;
+extern const struct pci_error_handlers lsi_err_handlers;
+
+/* event.c */
+void lsi_event_init(struct lsi_ctrl *ctrl);
+void lsi_events_start(struct lsi_ctrl *ctrl, bool rescan);
+
+/* eh.c */
+extern unsigned int lsi_cmd_limit;
+
 /* fw.c */
 u32 lsi_read_pad0(struct lsi_ctrl *ctrl);
+int lsi_chip_reset(struct lsi_ctrl *ctrl);
+int lsi_fw_check_limits(struct lsi_ctrl *ctrl);
 void lsi_intr_mask(struct lsi_ctrl *ctrl);
 void lsi_intr_unmask(struct lsi_ctrl *ctrl);
 int lsi_fw_wait_ready(struct lsi_ctrl *ctrl);
@@ -268,24 +361,41 @@ int lsi_alloc_memory(struct lsi_ctrl *ctrl);
 void lsi_free_memory(struct lsi_ctrl *ctrl);
 int lsi_request_irqs(struct lsi_ctrl *ctrl);
 void lsi_free_irqs(struct lsi_ctrl *ctrl);
+void lsi_irqs_quiet(struct lsi_ctrl *ctrl);
+void lsi_irqs_resume(struct lsi_ctrl *ctrl);
+void lsi_reset_reply_queues(struct lsi_ctrl *ctrl);
 int lsi_process_replies(struct lsi_reply_queue *rq, int budget);
 void lsi_reap_replies(struct lsi_ctrl *ctrl);
-void lsi_bad_reply(struct lsi_ctrl *ctrl, u32 smid, const char *why);
+void lsi_bad_reply(struct lsi_ctrl *ctrl, u32 smid, u32 queue,
+		   const char *why);
 
 /* io.c */
 int lsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd);
-void lsi_complete_scsi(struct lsi_ctrl *ctrl, u32 smid);
+void lsi_complete_scsi(struct lsi_ctrl *ctrl, u32 smid, u32 queue);
 void lsi_cancel_scsi(struct lsi_ctrl *ctrl, int host_byte);
+bool lsi_scmd_inflight(struct scsi_cmnd *scmd);
+u32 lsi_scmd_smid(struct scsi_cmnd *scmd);
 int lsi_slave_alloc(struct scsi_device *sdev);
 int lsi_slave_configure(struct scsi_device *sdev);
 void lsi_map_queues(struct Scsi_Host *shost);
+
+/* eh.c */
+int lsi_eh_abort(struct scsi_cmnd *scmd);
+lsi_timeout_ret lsi_eh_timed_out(struct scsi_cmnd *scmd);
+int lsi_eh_device_reset(struct scsi_cmnd *scmd);
+int lsi_eh_target_reset(struct scsi_cmnd *scmd);
 int lsi_eh_host_reset(struct scsi_cmnd *scmd);
 
 /* mfi.c */
 void lsi_icmd_setup(struct lsi_ctrl *ctrl);
-void lsi_complete_internal(struct lsi_ctrl *ctrl, u32 smid);
+void lsi_complete_internal(struct lsi_ctrl *ctrl, u32 smid, u32 queue);
 void lsi_cancel_internal(struct lsi_ctrl *ctrl);
+void lsi_set_fw_up(struct lsi_ctrl *ctrl, bool up);
 int lsi_dcmd_exec(struct lsi_ctrl *ctrl, struct lsi_dcmd *dcmd);
+int lsi_dcmd_start(struct lsi_ctrl *ctrl, const struct lsi_dcmd *dcmd,
+		   lsi_icmd_done_t done_fn);
+int lsi_tm_exec(struct lsi_ctrl *ctrl, u8 type, u16 target_id, u8 lun,
+		u16 task_mid, u32 *terminated);
 int lsi_get_ctrl_info(struct lsi_ctrl *ctrl);
 int lsi_read_ld_list(struct lsi_ctrl *ctrl);
 bool lsi_ld_present(struct lsi_ctrl *ctrl, unsigned int target_id);
@@ -369,6 +479,11 @@ int lsi_parse_ld_targets(const struct lsi_ld_targetid_list *list, u32 max,
 			 unsigned long *present);
 int lsi_parse_ld_list(const struct lsi_ld_list *list, u32 max,
 		      unsigned long *present);
+bool lsi_evt_seq_plausible(u32 armed, u32 seq);
+bool lsi_evt_changes_lds(u32 code);
+void lsi_build_tm(struct lsi_tm_request *tm, u8 type, u16 target_id, u8 lun,
+		  u16 task_mid);
+int lsi_map_tm_response(u8 response_code);
 void lsi_fw_string(char *dst, size_t size, const char *src, size_t len);
 
 #endif /* LSI3108_H */

@@ -12,14 +12,18 @@
  *   probe   map the registers, bring the firmware to READY, read its limits,
  *           allocate vectors and memory, IOC INIT, CTRL_GET_INFO (polled),
  *           install the interrupt handlers, read the LD list, add and scan
- *           the SCSI host. State NEW -> LIVE.
- *   remove  DELETING; remove the SCSI host (sd flushes each disk), flush the
- *           controller cache and shut the firmware down; DEAD; disable;
- *           release.
+ *           the SCSI host. State NEW -> LIVE; the watchdog and the event
+ *           wait start.
+ *   running resets, suspend/resume and PCI resets: reset.c; events: event.c.
+ *   remove  stop the workers; DELETING; remove the SCSI host (sd flushes
+ *           each disk), flush the controller cache and shut the firmware
+ *           down; DEAD; disable; release. A device that is already gone is
+ *           declared DEAD first, so that nothing waits for it.
  *   shutdown (reboot, power-off, kexec): the same without removing the host
  *           or freeing memory.
- * Every state change goes through lsi_change_state(); every way down goes
- * through lsi_dev_disable().
+ * Every state change goes through lsi_change_state(); every way down stops
+ * the hardware with lsi_stop_hw() and hands back what the firmware held with
+ * lsi_end_outstanding(), here in lsi_dev_disable() and in reset.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -36,6 +40,7 @@ static const char * const lsi_state_names[] = {
 	[LSI_CTRL_NEW]		= "new",
 	[LSI_CTRL_LIVE]		= "live",
 	[LSI_CTRL_RESETTING]	= "resetting",
+	[LSI_CTRL_SUSPENDED]	= "suspended",
 	[LSI_CTRL_DELETING]	= "deleting",
 	[LSI_CTRL_DEAD]		= "dead",
 };
@@ -61,11 +66,14 @@ bool lsi_change_state(struct lsi_ctrl *ctrl, enum lsi_ctrl_state new_state)
 		ok = old == LSI_CTRL_NEW || old == LSI_CTRL_RESETTING;
 		break;
 	case LSI_CTRL_RESETTING:
+		ok = old == LSI_CTRL_LIVE || old == LSI_CTRL_SUSPENDED;
+		break;
+	case LSI_CTRL_SUSPENDED:
 		ok = old == LSI_CTRL_LIVE;
 		break;
 	case LSI_CTRL_DELETING:
 		ok = old == LSI_CTRL_NEW || old == LSI_CTRL_LIVE ||
-		     old == LSI_CTRL_RESETTING;
+		     old == LSI_CTRL_SUSPENDED;
 		break;
 	case LSI_CTRL_DEAD:
 		ok = old != LSI_CTRL_DEAD;
@@ -81,28 +89,26 @@ bool lsi_change_state(struct lsi_ctrl *ctrl, enum lsi_ctrl_state new_state)
 	if (ok)
 		dev_dbg(ctrl->dev, "state %s -> %s\n", lsi_ctrl_state_name(old),
 			lsi_ctrl_state_name(new_state));
+	else
+		dev_dbg(ctrl->dev, "state %s -> %s refused\n",
+			lsi_ctrl_state_name(old), lsi_ctrl_state_name(new_state));
 	return ok;
 }
 
 /*
- * The one way down, for probe failure, remove and shutdown (and later reset
- * and suspend): stop dispatching, silence the device, drop the handlers,
- * stop DMA, then finish whatever the firmware still held. Works on a
- * controller at any stage of initialisation, and twice.
+ * The final way down, for probe failure, remove and shutdown (resets and
+ * suspend stop the same way, without releasing vectors): silence the device
+ * and its handlers, stop DMA, then finish whatever the firmware still held.
+ * Works on a controller at any stage of initialisation, and twice.
  */
 static void lsi_dev_disable(struct lsi_ctrl *ctrl)
 {
-	if (ctrl->host_added && scsi_host_block(ctrl->shost))
-		dev_warn(ctrl->dev, "could not block the SCSI devices\n");
-	if (ctrl->regs)
-		lsi_intr_mask(ctrl);
+	synchronize_rcu();	/* no command is half-posted (state is DEAD) */
+	lsi_stop_hw(ctrl);
 	lsi_free_irqs(ctrl);
 	if (ctrl->pci_enabled)
 		pci_clear_master(ctrl->pdev);
-	lsi_reap_replies(ctrl);
-	lsi_cancel_internal(ctrl);
-	if (ctrl->host_added)
-		lsi_cancel_scsi(ctrl, DID_NO_CONNECT);
+	lsi_end_outstanding(ctrl, DID_NO_CONNECT);
 }
 
 /* Free what lsi_dev_disable() left: memory, mappings, the host itself. */
@@ -118,6 +124,8 @@ static void lsi_release(struct lsi_ctrl *ctrl)
 	if (ctrl->pci_enabled)
 		pci_disable_device(pdev);
 	pci_set_drvdata(pdev, NULL);
+	if (ctrl->wq)
+		destroy_workqueue(ctrl->wq);
 	scsi_host_put(ctrl->shost);
 }
 
@@ -184,6 +192,7 @@ static int lsi_bring_up(struct lsi_ctrl *ctrl)
 	ret = lsi_ioc_init(ctrl);
 	if (ret)
 		return ret;
+	lsi_set_fw_up(ctrl, true);
 	/* Polled: the handlers are not installed yet. */
 	ret = lsi_get_ctrl_info(ctrl);
 	if (ret)
@@ -232,6 +241,10 @@ static int lsi_add_host(struct lsi_ctrl *ctrl)
 		 ctrl->shost->host_no, ctrl->shost->can_queue,
 		 ctrl->shost->sg_tablesize, ctrl->shost->max_sectors);
 	scsi_scan_host(ctrl->shost);
+	/* For PCI error recovery, which restores this state. */
+	pci_save_state(ctrl->pdev);
+	lsi_watchdog_start(ctrl);
+	lsi_events_start(ctrl, false);
 	return 0;
 }
 
@@ -244,6 +257,10 @@ static struct scsi_host_template lsi_sht = {
 	.slave_configure	= lsi_slave_configure,
 	.change_queue_depth	= scsi_change_queue_depth,
 	.map_queues		= lsi_map_queues,
+	.eh_timed_out		= lsi_eh_timed_out,
+	.eh_abort_handler	= lsi_eh_abort,
+	.eh_device_reset_handler = lsi_eh_device_reset,
+	.eh_target_reset_handler = lsi_eh_target_reset,
 	.eh_host_reset_handler	= lsi_eh_host_reset,
 	.this_id		= -1,
 	.cmd_size		= sizeof(struct lsi_cmd),
@@ -264,6 +281,14 @@ static struct lsi_ctrl *lsi_alloc_ctrl(struct pci_dev *pdev)
 	ctrl->shost = shost;
 	ctrl->bar = -1;
 	ctrl->state = LSI_CTRL_NEW;
+	ctrl->wq = alloc_ordered_workqueue("lsi3108_%s", WQ_MEM_RECLAIM,
+					   pci_name(pdev));
+	if (!ctrl->wq) {
+		scsi_host_put(shost);
+		return NULL;
+	}
+	lsi_reset_init(ctrl);
+	lsi_event_init(ctrl);
 	spin_lock_init(&ctrl->state_lock);
 	spin_lock_init(&ctrl->icmd_lock);
 	spin_lock_init(&ctrl->ld_lock);
@@ -284,6 +309,7 @@ static int lsi_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!ret)
 		ret = lsi_add_host(ctrl);
 	if (ret) {
+		lsi_stop_workers(ctrl);
 		lsi_change_state(ctrl, LSI_CTRL_DEAD);
 		lsi_dev_disable(ctrl);
 		lsi_release(ctrl);
@@ -298,13 +324,13 @@ static int lsi_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 static void lsi_remove(struct pci_dev *pdev)
 {
 	struct lsi_ctrl *ctrl = pci_get_drvdata(pdev);
-	bool talk = lsi_change_state(ctrl, LSI_CTRL_DELETING);
+	bool talk;
 
-	if (!pci_device_is_present(pdev)) {
-		/* Surprise removal: fail I/O at once, don't talk to it. */
-		lsi_change_state(ctrl, LSI_CTRL_DEAD);
-		talk = false;
-	}
+	lsi_stop_workers(ctrl);
+	/* Surprise removal: fail I/O at once, so that nothing waits for it. */
+	if (!pci_device_is_present(pdev))
+		lsi_kill(ctrl, "the device was removed");
+	talk = lsi_change_state(ctrl, LSI_CTRL_DELETING);
 	if (ctrl->host_added) {
 		/* sd flushes each disk's cache through the normal path here. */
 		scsi_remove_host(ctrl->shost);
@@ -323,6 +349,7 @@ static void lsi_shutdown(struct pci_dev *pdev)
 {
 	struct lsi_ctrl *ctrl = pci_get_drvdata(pdev);
 
+	lsi_stop_workers(ctrl);
 	if (lsi_change_state(ctrl, LSI_CTRL_DELETING))
 		lsi_ctrl_quiesce(ctrl);
 	lsi_change_state(ctrl, LSI_CTRL_DEAD);
@@ -341,8 +368,10 @@ static struct pci_driver lsi_pci_driver = {
 	.probe		= lsi_probe,
 	.remove		= lsi_remove,
 	.shutdown	= lsi_shutdown,
+	.err_handler	= &lsi_err_handlers,
 	.driver		= {
 		.probe_type = PROBE_PREFER_ASYNCHRONOUS,
+		.pm	= pm_sleep_ptr(&lsi_pm_ops),
 	},
 };
 module_pci_driver(lsi_pci_driver);

@@ -13,7 +13,16 @@
  * DCMDs use the SMIDs above can_queue. Each of these internal slots owns an
  * MFI frame and a data buffer, so a caller that gives up after a timeout can
  * simply leave the slot behind: the slot is released when the firmware
- * finally answers, or when the device is torn down.
+ * finally answers, or when the device is torn down. A slot can also be
+ * started asynchronously (the event wait): its done_fn runs, in interrupt
+ * context, when it ends, and the slot is released after it.
+ *
+ * Task management requests use the same slots: the request frame of the
+ * slot's SMID is the TM, posted with a high-priority descriptor, and the
+ * firmware writes its reply over the second half of that frame.
+ *
+ * Nothing is posted unless the firmware is up (fw_up, under icmd_lock):
+ * a reset clears it first, so every slot it has to cancel was posted before.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -68,30 +77,78 @@ static void lsi_icmd_put(struct lsi_ctrl *ctrl, struct lsi_icmd *ic)
 	spin_unlock_irq(&ctrl->icmd_lock);
 }
 
-static void lsi_icmd_start(struct lsi_ctrl *ctrl, struct lsi_icmd *ic,
-			   const struct lsi_dcmd *dcmd)
+/* Open or close the gate for internal commands (reset, teardown). */
+void lsi_set_fw_up(struct lsi_ctrl *ctrl, bool up)
+{
+	spin_lock_irq(&ctrl->icmd_lock);
+	ctrl->fw_up = up;
+	spin_unlock_irq(&ctrl->icmd_lock);
+}
+
+static void lsi_icmd_prepare(struct lsi_icmd *ic, lsi_icmd_done_t done_fn,
+			     bool is_tm)
 {
 	reinit_completion(&ic->done);
+	ic->done_fn = done_fn;
+	ic->is_tm = is_tm;
 	ic->abandoned = false;
 	ic->result = 0;
 	ic->mfi_status = LSI_MFI_STAT_INVALID_STATUS;
+	ic->tm_response = LSI_TM_RSP_FAILED;
+	ic->tm_terminated = 0;
+}
+
+/* Post a prepared slot if the firmware is up; -ENODEV if not. */
+static int lsi_icmd_post(struct lsi_ctrl *ctrl, struct lsi_icmd *ic, u8 type)
+{
+	int ret = -ENODEV;
+
+	spin_lock_irq(&ctrl->icmd_lock);
+	if (ctrl->fw_up) {
+		set_bit(LSI_CMD_INFLIGHT, &ic->flags);
+		lsi_post(ctrl, lsi_req_desc(type, 0, ic->smid));
+		ret = 0;
+	}
+	spin_unlock_irq(&ctrl->icmd_lock);
+	return ret;
+}
+
+static int lsi_icmd_start(struct lsi_ctrl *ctrl, struct lsi_icmd *ic,
+			  const struct lsi_dcmd *dcmd, lsi_icmd_done_t done_fn)
+{
+	lsi_icmd_prepare(ic, done_fn, false);
 	lsi_build_dcmd(ic->mfi, dcmd, ic->data_dma, ic->smid);
 	lsi_build_mfi_passthru(lsi_frame(ctrl, ic->smid), ic->mfi_dma,
 			       LSI_MFI_FRAME_SIZE);
-	set_bit(LSI_CMD_INFLIGHT, &ic->flags);
-	lsi_post(ctrl, lsi_req_desc(LSI_REQ_DESC_SCSI_IO, 0, ic->smid));
+	return lsi_icmd_post(ctrl, ic, LSI_REQ_DESC_SCSI_IO);
 }
 
-/* Hand a finished slot to its waiter, or free it if the waiter left. */
+/*
+ * Hand a finished slot to its waiter or its done_fn, or free it if the
+ * waiter left. The firmware's answer is read before the frame is cleared.
+ */
 static void lsi_icmd_finish(struct lsi_ctrl *ctrl, struct lsi_icmd *ic,
-			    u8 mfi_status, int result)
+			    int result)
 {
+	struct lsi_tm_request *tm = (void *)lsi_frame(ctrl, ic->smid);
 	unsigned long flags;
 
-	memset(lsi_frame(ctrl, ic->smid), 0, LSI_FRAME_SIZE);
-	spin_lock_irqsave(&ctrl->icmd_lock, flags);
-	ic->mfi_status = mfi_status;
+	if (!result && ic->is_tm) {
+		ic->tm_response = READ_ONCE(tm->reply.response_code);
+		ic->tm_terminated = le32_to_cpu(READ_ONCE(tm->reply.termination_count));
+	} else if (!result) {
+		ic->mfi_status = READ_ONCE(ic->mfi->hdr.cmd_status);
+	}
 	ic->result = result;
+	memset(tm, 0, LSI_FRAME_SIZE);
+	if (ic->done_fn) {
+		ic->done_fn(ctrl, ic);
+		spin_lock_irqsave(&ctrl->icmd_lock, flags);
+		lsi_icmd_release(ctrl, ic);
+		spin_unlock_irqrestore(&ctrl->icmd_lock, flags);
+		return;
+	}
+	spin_lock_irqsave(&ctrl->icmd_lock, flags);
 	if (ic->abandoned)
 		lsi_icmd_release(ctrl, ic);
 	else
@@ -99,15 +156,19 @@ static void lsi_icmd_finish(struct lsi_ctrl *ctrl, struct lsi_icmd *ic,
 	spin_unlock_irqrestore(&ctrl->icmd_lock, flags);
 }
 
-void lsi_complete_internal(struct lsi_ctrl *ctrl, u32 smid)
+void lsi_complete_internal(struct lsi_ctrl *ctrl, u32 smid, u32 queue)
 {
 	struct lsi_icmd *ic = &ctrl->icmd[smid - ctrl->can_queue - 1];
 
-	if (!test_and_clear_bit(LSI_CMD_INFLIGHT, &ic->flags)) {
-		lsi_bad_reply(ctrl, smid, "DCMD not outstanding");
+	if (queue != 0) {
+		lsi_bad_reply(ctrl, smid, queue, "internal command on a reply queue other than 0");
 		return;
 	}
-	lsi_icmd_finish(ctrl, ic, READ_ONCE(ic->mfi->hdr.cmd_status), 0);
+	if (!test_and_clear_bit(LSI_CMD_INFLIGHT, &ic->flags)) {
+		lsi_bad_reply(ctrl, smid, queue, "internal command not outstanding");
+		return;
+	}
+	lsi_icmd_finish(ctrl, ic, 0);
 }
 
 /* Teardown, with DMA stopped: fail what the firmware will never answer. */
@@ -119,8 +180,7 @@ void lsi_cancel_internal(struct lsi_ctrl *ctrl)
 		struct lsi_icmd *ic = &ctrl->icmd[i];
 
 		if (test_and_clear_bit(LSI_CMD_INFLIGHT, &ic->flags))
-			lsi_icmd_finish(ctrl, ic, LSI_MFI_STAT_INVALID_STATUS,
-					-ENODEV);
+			lsi_icmd_finish(ctrl, ic, -ENODEV);
 	}
 }
 
@@ -161,44 +221,44 @@ static int lsi_icmd_wait(struct lsi_ctrl *ctrl, struct lsi_icmd *ic,
 	return done ? 0 : -ETIMEDOUT;
 }
 
-static bool lsi_dcmds_allowed(struct lsi_ctrl *ctrl)
+static struct lsi_icmd *lsi_icmd_get(struct lsi_ctrl *ctrl,
+				     unsigned long timeout, const char *what)
 {
-	switch (READ_ONCE(ctrl->state)) {
-	case LSI_CTRL_NEW:
-	case LSI_CTRL_LIVE:
-	case LSI_CTRL_DELETING:
-		return true;
-	default:
-		return false;
-	}
+	struct lsi_icmd *ic = NULL;
+
+	wait_event_timeout(ctrl->icmd_wait, (ic = lsi_icmd_tryget(ctrl)), timeout);
+	if (!ic)
+		dev_err(ctrl->dev, "%s: no internal command slot free\n", what);
+	return ic;
 }
 
 /*
  * Run one DCMD and wait for it (process context). Returns 0, -EIO if the
  * firmware refused it (dcmd->mfi_status says why), -ETIMEDOUT, -ENODEV if
- * the controller is going away, -EBUSY if no slot freed up.
+ * the firmware is not up (reset, teardown), -EBUSY if no slot freed up.
  */
 int lsi_dcmd_exec(struct lsi_ctrl *ctrl, struct lsi_dcmd *dcmd)
 {
 	unsigned long timeout = (dcmd->timeout_s ?: LSI_DCMD_TIMEOUT_S) * HZ;
-	struct lsi_icmd *ic = NULL;
+	struct lsi_icmd *ic;
 	int ret;
 
 	dcmd->mfi_status = LSI_MFI_STAT_INVALID_STATUS;
 	if (dcmd->len > LSI_DCMD_DATA_SIZE)
 		return -EINVAL;
-	if (!lsi_dcmds_allowed(ctrl))
+	if (!READ_ONCE(ctrl->fw_up))
 		return -ENODEV;
-	wait_event_timeout(ctrl->icmd_wait, (ic = lsi_icmd_tryget(ctrl)), timeout);
-	if (!ic) {
-		dev_err(ctrl->dev, "DCMD %#010x: no internal command slot free\n",
-			dcmd->opcode);
+	ic = lsi_icmd_get(ctrl, timeout, "DCMD");
+	if (!ic)
 		return -EBUSY;
-	}
 
 	if (dcmd->dir == LSI_DIR_WRITE)
 		memcpy(ic->data, dcmd->data, dcmd->len);
-	lsi_icmd_start(ctrl, ic, dcmd);
+	ret = lsi_icmd_start(ctrl, ic, dcmd, NULL);
+	if (ret) {
+		lsi_icmd_put(ctrl, ic);
+		return ret;
+	}
 	ret = lsi_icmd_wait(ctrl, ic, timeout);
 	if (ret) {
 		dev_err(ctrl->dev, "DCMD %#010x timed out after %lu s (pad0 %#010x)\n",
@@ -212,6 +272,70 @@ int lsi_dcmd_exec(struct lsi_ctrl *ctrl, struct lsi_dcmd *dcmd)
 		ret = -EIO;
 	if (!ret && dcmd->dir == LSI_DIR_READ)
 		memcpy(dcmd->data, ic->data, dcmd->len);
+	lsi_icmd_put(ctrl, ic);
+	return ret;
+}
+
+/*
+ * Start a DCMD without waiting (the event wait): @done_fn runs in interrupt
+ * context when it ends or is cancelled, with ic->result, ic->mfi_status and
+ * ic->data (LSI_DIR_READ, at most dcmd->len bytes) valid. Returns 0 if
+ * posted, -EBUSY if no slot is free, -ENODEV if the firmware is not up.
+ */
+int lsi_dcmd_start(struct lsi_ctrl *ctrl, const struct lsi_dcmd *dcmd,
+		   lsi_icmd_done_t done_fn)
+{
+	struct lsi_icmd *ic;
+	int ret;
+
+	if (dcmd->len > LSI_DCMD_DATA_SIZE)
+		return -EINVAL;
+	ic = lsi_icmd_tryget(ctrl);
+	if (!ic)
+		return -EBUSY;
+	ret = lsi_icmd_start(ctrl, ic, dcmd, done_fn);
+	if (ret)
+		lsi_icmd_put(ctrl, ic);
+	return ret;
+}
+
+/*
+ * Task management for an LD (process context). Returns 0 when the firmware
+ * reports the TM carried out (*terminated: how many commands it ended),
+ * -EIO when it refused, -ETIMEDOUT, -ENODEV, -EBUSY as for DCMDs.
+ */
+int lsi_tm_exec(struct lsi_ctrl *ctrl, u8 type, u16 target_id, u8 lun,
+		u16 task_mid, u32 *terminated)
+{
+	unsigned long timeout = LSI_TM_TIMEOUT_S * HZ;
+	struct lsi_icmd *ic;
+	int ret;
+
+	if (!READ_ONCE(ctrl->fw_up))
+		return -ENODEV;
+	ic = lsi_icmd_get(ctrl, timeout, "task management");
+	if (!ic)
+		return -EBUSY;
+	lsi_icmd_prepare(ic, NULL, true);
+	lsi_build_tm((void *)lsi_frame(ctrl, ic->smid), type, target_id, lun,
+		     task_mid);
+	ret = lsi_icmd_post(ctrl, ic, LSI_REQ_DESC_HIGH_PRIORITY);
+	if (ret) {
+		lsi_icmd_put(ctrl, ic);
+		return ret;
+	}
+	ret = lsi_icmd_wait(ctrl, ic, timeout);
+	if (ret) {
+		dev_err(ctrl->dev, "TM type %u for target %u (SMID %u) timed out after %u s (pad0 %#010x)\n",
+			type, target_id, task_mid, LSI_TM_TIMEOUT_S,
+			lsi_read_pad0(ctrl));
+		return ret;
+	}
+	ret = ic->result ?: lsi_map_tm_response(ic->tm_response);
+	if (ret == -EIO)
+		dev_err(ctrl->dev, "TM type %u for target %u (SMID %u) refused: response code %#04x\n",
+			type, target_id, task_mid, ic->tm_response);
+	*terminated = ic->tm_terminated;
 	lsi_icmd_put(ctrl, ic);
 	return ret;
 }

@@ -454,6 +454,19 @@ EXPORT_SYMBOL_IF_KUNIT(lsi_map_flush_status);
 /* ---- DCMD payloads (device input: checked, never trusted) ---- */
 
 /* LD_LIST_QUERY: returns the number of LDs, or -EPROTO. */
+/*
+ * Record one listed LD. A target id beyond what was asked for, or listed
+ * twice, means the list cannot be trusted: the caller keeps the old one.
+ */
+static bool lsi_ld_add(unsigned long *present, u32 target_id, u32 max)
+{
+	if (target_id >= max || test_bit(target_id, present))
+		return false;
+	__set_bit(target_id, present);
+	return true;
+}
+
+/* LD_LIST_QUERY: the LDs exposed to the host. Returns the count or -EPROTO. */
 int lsi_parse_ld_targets(const struct lsi_ld_targetid_list *list, u32 max,
 			 unsigned long *present)
 {
@@ -463,9 +476,11 @@ int lsi_parse_ld_targets(const struct lsi_ld_targetid_list *list, u32 max,
 	if (count > max || max > LSI_MAX_LDS)
 		return -EPROTO;
 	bitmap_zero(present, LSI_MAX_LDS);
-	for (i = 0; i < count; i++)
-		__set_bit(list->target_id[i], present);
-	return bitmap_weight(present, LSI_MAX_LDS);
+	for (i = 0; i < count; i++) {
+		if (!lsi_ld_add(present, list->target_id[i], max))
+			return -EPROTO;
+	}
+	return count;
 }
 EXPORT_SYMBOL_IF_KUNIT(lsi_parse_ld_targets);
 
@@ -473,19 +488,81 @@ EXPORT_SYMBOL_IF_KUNIT(lsi_parse_ld_targets);
 int lsi_parse_ld_list(const struct lsi_ld_list *list, u32 max,
 		      unsigned long *present)
 {
+	DECLARE_BITMAP(seen, LSI_MAX_LDS);
 	u32 count = le32_to_cpu(list->ld_count);
 	u32 i;
 
 	if (count > max || max > LSI_MAX_LDS)
 		return -EPROTO;
+	bitmap_zero(seen, LSI_MAX_LDS);
 	bitmap_zero(present, LSI_MAX_LDS);
 	for (i = 0; i < count; i++) {
+		u32 id = list->ld[i].target_id;
+
+		if (!lsi_ld_add(seen, id, max))
+			return -EPROTO;
 		if (list->ld[i].state != LSI_LD_STATE_OFFLINE)
-			__set_bit(list->ld[i].target_id, present);
+			__set_bit(id, present);
 	}
 	return bitmap_weight(present, LSI_MAX_LDS);
 }
 EXPORT_SYMBOL_IF_KUNIT(lsi_parse_ld_list);
+
+/*
+ * The event the firmware answers a wait for sequence number @armed with must
+ * be that one or a later one, and not absurdly far ahead: anything else is a
+ * confused firmware, and the driver resynchronises from EVENT_GET_INFO.
+ */
+bool lsi_evt_seq_plausible(u32 armed, u32 seq)
+{
+	return seq - armed <= LSI_EVT_SEQ_WINDOW;
+}
+EXPORT_SYMBOL_IF_KUNIT(lsi_evt_seq_plausible);
+
+/* Events after which the set of logical drives may have changed. */
+bool lsi_evt_changes_lds(u32 code)
+{
+	switch (code) {
+	case LSI_EVT_CFG_CLEARED:
+	case LSI_EVT_LD_STATE_CHANGE:
+	case LSI_EVT_LD_CREATED:
+	case LSI_EVT_LD_DELETED:
+	case LSI_EVT_LD_OFFLINE:
+	case LSI_EVT_FOREIGN_CFG_IMPORTED:
+	case LSI_EVT_HOST_BUS_SCAN_REQUESTED:
+		return true;
+	default:
+		return false;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(lsi_evt_changes_lds);
+
+/* A task management request for an LD (firmware path, interface doc 5.6 E). */
+void lsi_build_tm(struct lsi_tm_request *tm, u8 type, u16 target_id, u8 lun,
+		  u16 task_mid)
+{
+	memset(tm, 0, sizeof(*tm));
+	tm->dev_handle = cpu_to_le16(target_id);
+	tm->function = LSI_FUNC_SCSI_TASK_MGMT;
+	tm->task_type = type;
+	tm->lun[1] = lun;
+	tm->task_mid = cpu_to_le16(task_mid);
+	tm->tm_flags = cpu_to_le32(LSI_TM_FLAG_LD);
+}
+EXPORT_SYMBOL_IF_KUNIT(lsi_build_tm);
+
+/* 0 if the firmware carried the TM out, -EIO with its reason otherwise. */
+int lsi_map_tm_response(u8 response_code)
+{
+	switch (response_code) {
+	case LSI_TM_RSP_COMPLETE:
+	case LSI_TM_RSP_SUCCEEDED:
+		return 0;
+	default:
+		return -EIO;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(lsi_map_tm_response);
 
 /*
  * Copy a fixed-size firmware string: stop at NUL or len, replace what is not

@@ -110,8 +110,11 @@ static void lsi_free_chains(struct lsi_ctrl *ctrl)
 	ctrl->chains = NULL;
 }
 
-/* Empty every reply queue and point each at its host index register. */
-static void lsi_init_reply_queues(struct lsi_ctrl *ctrl)
+/*
+ * Empty every reply queue and point each at its host index register: at
+ * probe, and before each IOC INIT of a reset, with the handlers quiet.
+ */
+void lsi_reset_reply_queues(struct lsi_ctrl *ctrl)
 {
 	u32 i;
 
@@ -162,7 +165,7 @@ int lsi_alloc_memory(struct lsi_ctrl *ctrl)
 			ctrl->max_smid, ctrl->nr_queues, ctrl->reply_depth, ret);
 		return ret;
 	}
-	lsi_init_reply_queues(ctrl);
+	lsi_reset_reply_queues(ctrl);
 	return 0;
 }
 
@@ -182,31 +185,35 @@ void lsi_free_memory(struct lsi_ctrl *ctrl)
 
 /* ---- reply processing ---- */
 
-void lsi_bad_reply(struct lsi_ctrl *ctrl, u32 smid, const char *why)
+/*
+ * The firmware and the driver disagree about what is outstanding: the
+ * descriptor is consumed without touching any command, and the controller is
+ * reset, which gives every outstanding command back to the SCSI midlayer.
+ */
+void lsi_bad_reply(struct lsi_ctrl *ctrl, u32 smid, u32 queue,
+		   const char *why)
 {
-	dev_err_ratelimited(ctrl->dev, "reply for SMID %u ignored: %s (valid 1..%u)\n",
-			    smid, why, ctrl->max_smid);
-	/*
-	 * The firmware and the driver disagree about what is outstanding.
-	 * The reliability work requests a controller reset from here.
-	 */
+	atomic_long_inc(&ctrl->bad_reply_count);
+	dev_err_ratelimited(ctrl->dev, "reply descriptor for SMID %u on queue %u rejected: %s (SMIDs 1..%u, %u queue(s))\n",
+			    smid, queue, why, ctrl->max_smid, ctrl->nr_queues);
+	lsi_request_reset(ctrl, "bad reply descriptor");
 }
 
-static void lsi_complete_smid(struct lsi_ctrl *ctrl, u32 smid)
+static void lsi_complete_smid(struct lsi_ctrl *ctrl, u32 smid, u32 queue)
 {
 	if (smid < 1 || smid > ctrl->max_smid) {
-		lsi_bad_reply(ctrl, smid, "SMID out of range");
+		lsi_bad_reply(ctrl, smid, queue, "SMID out of range");
 		return;
 	}
 	if (smid > ctrl->can_queue) {
-		lsi_complete_internal(ctrl, smid);
+		lsi_complete_internal(ctrl, smid, queue);
 		return;
 	}
 	/* SCSI SMIDs exist only while the host (and its tag set) does. */
 	if (READ_ONCE(ctrl->host_added))
-		lsi_complete_scsi(ctrl, smid);
+		lsi_complete_scsi(ctrl, smid, queue);
 	else
-		lsi_bad_reply(ctrl, smid, "no SCSI host");
+		lsi_bad_reply(ctrl, smid, queue, "no SCSI host");
 }
 
 /*
@@ -226,7 +233,7 @@ int lsi_process_replies(struct lsi_reply_queue *rq, int budget)
 			break;
 		/* The frame's status was written before the descriptor. */
 		dma_rmb();
-		lsi_complete_smid(ctrl, lsi_reply_smid(desc));
+		lsi_complete_smid(ctrl, lsi_reply_smid(desc), rq->vector);
 		WRITE_ONCE(*slot, cpu_to_le64(LSI_RPY_EMPTY));
 		rq->index = lsi_reply_next(rq->index, ctrl->reply_depth);
 		done++;
@@ -267,6 +274,9 @@ static irqreturn_t lsi_isr(int irq, void *data)
 	bool claimed = false;
 	int done;
 
+	/* Quiet (a reset or teardown owns the queues): not for us. */
+	if (!READ_ONCE(rq->ctrl->irqs_on))
+		return IRQ_NONE;
 	if (rq->ctrl->irq_mode == LSI_IRQ_INTX) {
 		if (!lsi_intx_claim(rq->ctrl))
 			return IRQ_NONE;
@@ -275,6 +285,7 @@ static irqreturn_t lsi_isr(int irq, void *data)
 	done = lsi_process_replies(rq, LSI_REPLY_BUDGET);
 	if (done == LSI_REPLY_BUDGET) {
 		/* More may be waiting: finish in softirq with the vector off. */
+		rq->polling = true;
 		disable_irq_nosync(irq);
 		irq_poll_sched(&rq->iop);
 	}
@@ -289,6 +300,7 @@ static int lsi_irqpoll(struct irq_poll *iop, int budget)
 
 	if (done < budget) {
 		irq_poll_complete(iop);
+		rq->polling = false;
 		enable_irq(rq->irq);
 	}
 	return done;
@@ -334,6 +346,8 @@ int lsi_request_irqs(struct lsi_ctrl *ctrl)
 		struct lsi_reply_queue *rq = &ctrl->queues[i];
 
 		irq_poll_init(&rq->iop, LSI_REPLY_BUDGET, lsi_irqpoll);
+		rq->iop_on = true;
+		rq->polling = false;
 		rq->irq = pci_irq_vector(ctrl->pdev, i);
 		ret = pci_request_irq(ctrl->pdev, i, lsi_isr, NULL, rq,
 				      "lsi3108_h%u_q%u", ctrl->shost->host_no, i);
@@ -345,12 +359,57 @@ int lsi_request_irqs(struct lsi_ctrl *ctrl)
 			return ret;
 		}
 	}
-	lsi_intr_unmask(ctrl);
 	ctrl->irqs_on = true;
+	lsi_intr_unmask(ctrl);
 	dev_info(ctrl->dev, "%u reply queue(s) on %s\n", ctrl->nr_queues,
 		 ctrl->irq_mode == LSI_IRQ_MSIX ? "MSI-X" :
 		 ctrl->irq_mode == LSI_IRQ_MSI ? "MSI" : "INTx");
 	return 0;
+}
+
+/*
+ * Make sure no handler runs or will run on the reply queues: handlers see
+ * irqs_on clear and return, those already running are waited for, irq_poll
+ * is stopped (and a vector it had switched off switched on again). The
+ * device's interrupts must be masked. Idempotent.
+ */
+void lsi_irqs_quiet(struct lsi_ctrl *ctrl)
+{
+	u32 i;
+
+	WRITE_ONCE(ctrl->irqs_on, false);
+	for (i = 0; ctrl->queues && i < ctrl->nr_queues; i++) {
+		struct lsi_reply_queue *rq = &ctrl->queues[i];
+
+		if (!rq->irq)
+			continue;
+		synchronize_irq(rq->irq);
+		if (rq->iop_on) {
+			irq_poll_disable(&rq->iop);
+			rq->iop_on = false;
+		}
+		if (rq->polling) {
+			rq->polling = false;
+			enable_irq(rq->irq);
+		}
+	}
+}
+
+/* Undo lsi_irqs_quiet() once the queues are reset: handlers run again. */
+void lsi_irqs_resume(struct lsi_ctrl *ctrl)
+{
+	u32 i;
+
+	for (i = 0; ctrl->queues && i < ctrl->nr_queues; i++) {
+		struct lsi_reply_queue *rq = &ctrl->queues[i];
+
+		if (rq->irq && !rq->iop_on) {
+			irq_poll_enable(&rq->iop);
+			rq->iop_on = true;
+		}
+	}
+	WRITE_ONCE(ctrl->irqs_on, true);
+	lsi_intr_unmask(ctrl);
 }
 
 /* Safe to call at any stage; the device's interrupts must be masked. */
@@ -358,13 +417,12 @@ void lsi_free_irqs(struct lsi_ctrl *ctrl)
 {
 	u32 i;
 
-	ctrl->irqs_on = false;
+	lsi_irqs_quiet(ctrl);
 	for (i = 0; ctrl->queues && i < ctrl->nr_queues; i++) {
 		struct lsi_reply_queue *rq = &ctrl->queues[i];
 
 		if (!rq->irq)
 			continue;
-		irq_poll_disable(&rq->iop);
 		pci_free_irq(ctrl->pdev, i, rq);
 		rq->irq = 0;
 	}

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Scsi_Host attributes: /sys/class/scsi_host/hostN/{product, serial,
- * fw_version, fw_package, fw_state, ctrl_state, sync_cache_mode}.
- * Identity strings come from CTRL_GET_INFO at probe; fw_state reads the
- * firmware's status register now.
+ * fw_version, fw_package, fw_state, ctrl_state, sync_cache_mode} and the
+ * recovery counters {reset_count, abort_count, target_reset_count,
+ * bad_reply_count, bad_event_count, event_count}. Identity strings come from
+ * CTRL_GET_INFO; fw_state reads the firmware's status register now.
  */
 #include <linux/device.h>
 #include <linux/sysfs.h>
@@ -69,6 +70,44 @@ static ssize_t sync_cache_mode_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(sync_cache_mode);
 
+/* A counter of struct lsi_ctrl, by its offset. */
+struct lsi_counter_attr {
+	struct device_attribute	attr;
+	size_t			offset;
+};
+
+static ssize_t lsi_counter_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	struct lsi_counter_attr *ca = container_of(attr, struct lsi_counter_attr,
+						   attr);
+	atomic_long_t *counter = (void *)lsi_dev_ctrl(dev) + ca->offset;
+
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(counter));
+}
+
+/*
+ * reset_count: completed controller resets (OCR, host reset, PCI function
+ * reset); abort_count: ABORT TASK requests sent; target_reset_count: LUN and
+ * target resets sent; bad_reply_count: reply descriptors rejected;
+ * bad_event_count: events and LD lists rejected; event_count: firmware
+ * events received.
+ */
+static struct lsi_counter_attr lsi_counters[] = {
+	{ __ATTR(reset_count, 0444, lsi_counter_show, NULL),
+	  offsetof(struct lsi_ctrl, reset_count) },
+	{ __ATTR(abort_count, 0444, lsi_counter_show, NULL),
+	  offsetof(struct lsi_ctrl, abort_count) },
+	{ __ATTR(target_reset_count, 0444, lsi_counter_show, NULL),
+	  offsetof(struct lsi_ctrl, target_reset_count) },
+	{ __ATTR(bad_reply_count, 0444, lsi_counter_show, NULL),
+	  offsetof(struct lsi_ctrl, bad_reply_count) },
+	{ __ATTR(bad_event_count, 0444, lsi_counter_show, NULL),
+	  offsetof(struct lsi_ctrl, bad_event_count) },
+	{ __ATTR(event_count, 0444, lsi_counter_show, NULL),
+	  offsetof(struct lsi_ctrl, event_count) },
+};
+
 static struct attribute *lsi_host_attrs[] = {
 	&dev_attr_product.attr,
 	&dev_attr_serial.attr,
@@ -77,6 +116,12 @@ static struct attribute *lsi_host_attrs[] = {
 	&dev_attr_fw_state.attr,
 	&dev_attr_ctrl_state.attr,
 	&dev_attr_sync_cache_mode.attr,
+	&lsi_counters[0].attr.attr,
+	&lsi_counters[1].attr.attr,
+	&lsi_counters[2].attr.attr,
+	&lsi_counters[3].attr.attr,
+	&lsi_counters[4].attr.attr,
+	&lsi_counters[5].attr.attr,
 	NULL,
 };
 

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * SCSI error handling.
+ *
+ * A RAID volume may legitimately take long: a flush of a large cache, a disk
+ * spinning up, a rebuild behind the I/O. The firmware has its own limits for
+ * that and fails such commands itself when they are exceeded. So when the
+ * block layer's timer fires, the command gets more time as long as the
+ * controller is being reset (the reset requeues it), or the firmware is
+ * OPERATIONAL and the command has been with it for less than cmd_limit
+ * seconds. After that the command is aborted with an ABORT TASK task
+ * management request; if that fails, the SCSI error handler escalates to a
+ * LUN and then a target reset (TMs too) and finally to a host reset, which is
+ * the online controller reset of reset.c.
+ *
+ * A TM only succeeds when the firmware has also returned the command(s) it
+ * ended: an SMID the firmware may still write to is never given back.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/moduleparam.h>
+#include <scsi/scsi.h>
+#include <scsi/scsi_cmnd.h>
+#include <scsi/scsi_device.h>
+#include <scsi/scsi_host.h>
+
+#include "compat.h"
+#include "lsi3108.h"
+
+unsigned int lsi_cmd_limit = LSI_CMD_LIMIT_DEFAULT_S;
+
+static int lsi_cmd_limit_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v) || v < LSI_CMD_LIMIT_MIN_S ||
+	    v > LSI_CMD_LIMIT_MAX_S) {
+		pr_err("cmd_limit must be %u..%u seconds, not '%.*s'\n",
+		       LSI_CMD_LIMIT_MIN_S, LSI_CMD_LIMIT_MAX_S,
+		       (int)strcspn(val, "\n"), val);
+		return -EINVAL;
+	}
+	WRITE_ONCE(lsi_cmd_limit, v);
+	return 0;
+}
+
+static const struct kernel_param_ops lsi_cmd_limit_ops = {
+	.set	= lsi_cmd_limit_set,
+	.get	= param_get_uint,
+};
+module_param_cb(cmd_limit, &lsi_cmd_limit_ops, &lsi_cmd_limit, 0644);
+MODULE_PARM_DESC(cmd_limit,
+		 "seconds a command may stay with a live firmware before it is aborted (5-3600, default 60)");
+
+static struct lsi_ctrl *lsi_scmd_ctrl(struct scsi_cmnd *scmd)
+{
+	return shost_priv(scmd->device->host);
+}
+
+lsi_timeout_ret lsi_eh_timed_out(struct scsi_cmnd *scmd)
+{
+	struct lsi_ctrl *ctrl = lsi_scmd_ctrl(scmd);
+	struct lsi_cmd *cmd = scsi_cmd_priv(scmd);
+	unsigned int age, limit = READ_ONCE(lsi_cmd_limit);
+	u32 pad0;
+
+	switch (READ_ONCE(ctrl->state)) {
+	case LSI_CTRL_RESETTING:
+	case LSI_CTRL_SUSPENDED:
+		return LSI_TIMEOUT_EXTEND;	/* requeued by the reset */
+	case LSI_CTRL_LIVE:
+		break;
+	default:
+		return LSI_TIMEOUT_ABORT;
+	}
+	pad0 = lsi_read_pad0(ctrl);
+	if (pad0 == U32_MAX || lsi_fw_state(pad0) != LSI_FW_STATE_OPERATIONAL) {
+		lsi_request_reset(ctrl, "command timeout, firmware not operational");
+		return LSI_TIMEOUT_EXTEND;
+	}
+	if (!lsi_scmd_inflight(scmd))
+		return LSI_TIMEOUT_EXTEND;	/* completing right now */
+	age = jiffies_to_msecs(jiffies - READ_ONCE(cmd->start)) / MSEC_PER_SEC;
+	if (age < limit) {
+		scmd_printk(KERN_INFO, scmd,
+			    "opcode %#04x with the firmware for %u s: waiting (cmd_limit %u s)\n",
+			    scmd->cmnd[0], age, limit);
+		return LSI_TIMEOUT_EXTEND;
+	}
+	scmd_printk(KERN_WARNING, scmd,
+		    "opcode %#04x with the firmware for %u s (cmd_limit %u s): aborting it\n",
+		    scmd->cmnd[0], age, limit);
+	return LSI_TIMEOUT_ABORT;
+}
+
+/* After a TM: wait briefly for the ended commands' replies to be handled. */
+static bool lsi_wait_returned(struct lsi_ctrl *ctrl,
+			      bool (*busy)(struct lsi_ctrl *, void *),
+			      void *data)
+{
+	unsigned int waited;
+
+	for (waited = 0; busy(ctrl, data); waited += 20) {
+		if (waited >= LSI_TM_DRAIN_MS)
+			return false;
+		msleep(20);
+	}
+	return true;
+}
+
+static bool lsi_scmd_busy(struct lsi_ctrl *ctrl, void *data)
+{
+	return lsi_scmd_inflight(data);
+}
+
+struct lsi_target_busy {
+	struct scsi_device	*sdev;
+	bool			whole_target;
+	bool			busy;
+};
+
+static bool lsi_check_busy(struct scsi_cmnd *scmd, void *data)
+{
+	struct lsi_target_busy *t = data;
+	bool match = t->whole_target ?
+		     scmd->device->id == t->sdev->id :
+		     scmd->device == t->sdev;
+
+	if (match && lsi_scmd_inflight(scmd))
+		t->busy = true;
+	return !t->busy;
+}
+
+static bool lsi_target_busy(struct lsi_ctrl *ctrl, void *data)
+{
+	struct lsi_target_busy *t = data;
+
+	t->busy = false;
+	scsi_host_busy_iter(ctrl->shost, lsi_check_busy, t);
+	return t->busy;
+}
+
+int lsi_eh_abort(struct scsi_cmnd *scmd)
+{
+	struct lsi_ctrl *ctrl = lsi_scmd_ctrl(scmd);
+	u32 smid = lsi_scmd_smid(scmd);
+	u32 terminated = 0;
+	int ret;
+
+	if (!lsi_scmd_inflight(scmd))
+		return SUCCESS;
+	if (READ_ONCE(ctrl->state) != LSI_CTRL_LIVE)
+		return FAILED;
+	atomic_long_inc(&ctrl->abort_count);
+	ret = lsi_tm_exec(ctrl, LSI_TM_ABORT_TASK, scmd->device->id,
+			  scmd->device->lun, smid, &terminated);
+	if (!ret && lsi_wait_returned(ctrl, lsi_scmd_busy, scmd)) {
+		scmd_printk(KERN_WARNING, scmd, "aborted (SMID %u, firmware ended %u)\n",
+			    smid, terminated);
+		return SUCCESS;
+	}
+	scmd_printk(KERN_ERR, scmd, "abort of SMID %u failed: %d, %s\n", smid,
+		    ret, lsi_scmd_inflight(scmd) ? "still with the firmware" :
+						   "returned");
+	return FAILED;
+}
+
+static int lsi_eh_tm_reset(struct scsi_cmnd *scmd, u8 type, bool whole_target)
+{
+	struct lsi_ctrl *ctrl = lsi_scmd_ctrl(scmd);
+	struct lsi_target_busy t = {
+		.sdev		= scmd->device,
+		.whole_target	= whole_target,
+	};
+	u32 terminated = 0;
+	int ret;
+
+	if (READ_ONCE(ctrl->state) != LSI_CTRL_LIVE)
+		return FAILED;
+	atomic_long_inc(&ctrl->target_reset_count);
+	ret = lsi_tm_exec(ctrl, type, scmd->device->id, scmd->device->lun, 0,
+			  &terminated);
+	if (!ret && lsi_wait_returned(ctrl, lsi_target_busy, &t)) {
+		sdev_printk(KERN_WARNING, scmd->device, "%s reset: firmware ended %u command(s)\n",
+			    whole_target ? "target" : "LUN", terminated);
+		return SUCCESS;
+	}
+	sdev_printk(KERN_ERR, scmd->device, "%s reset failed: %d\n",
+		    whole_target ? "target" : "LUN", ret);
+	return FAILED;
+}
+
+int lsi_eh_device_reset(struct scsi_cmnd *scmd)
+{
+	return lsi_eh_tm_reset(scmd, LSI_TM_LUN_RESET, false);
+}
+
+int lsi_eh_target_reset(struct scsi_cmnd *scmd)
+{
+	return lsi_eh_tm_reset(scmd, LSI_TM_TARGET_RESET, true);
+}
+
+int lsi_eh_host_reset(struct scsi_cmnd *scmd)
+{
+	struct lsi_ctrl *ctrl = lsi_scmd_ctrl(scmd);
+
+	return lsi_host_reset(ctrl, "SCSI error handler host reset") ?
+	       FAILED : SUCCESS;
+}

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Firmware events and logical drive hot-plug.
+ *
+ * The driver keeps one EVENT_WAIT with the firmware: "tell me about the event
+ * with this sequence number or a later one". The firmware holds it until
+ * such an event exists and completes it with the event's details; the driver
+ * then handles the event and waits for the next number. The wait is started
+ * after probe and after every reset (the reset cancels it), always from
+ * event_work, which is the only place that arms it.
+ *
+ * The firmware's word is checked, not trusted: an event must carry the
+ * number waited for or a later one (otherwise the driver resynchronises from
+ * EVENT_GET_INFO), and an event that says the LDs changed only makes the
+ * driver re-read the LD list, which is validated as a whole; the SCSI devices
+ * are then added and removed to match that list.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <scsi/scsi_device.h>
+#include <scsi/scsi_host.h>
+
+#include "lsi3108.h"
+
+/* Learn the newest event number: the next wait is for the one after it. */
+static int lsi_evt_resync(struct lsi_ctrl *ctrl)
+{
+	struct lsi_evt_log_info info = { };
+	struct lsi_dcmd dcmd = {
+		.opcode		= LSI_DCMD_CTRL_EVENT_GET_INFO,
+		.dir		= LSI_DIR_READ,
+		.data		= &info,
+		.len		= sizeof(info),
+		.timeout_s	= LSI_EVT_DCMD_TIMEOUT_S,
+	};
+	int ret = lsi_dcmd_exec(ctrl, &dcmd);
+
+	if (ret) {
+		dev_warn_ratelimited(ctrl->dev, "EVENT_GET_INFO failed: %d (MFI status %#04x)\n",
+				     ret, dcmd.mfi_status);
+		return ret;
+	}
+	ctrl->evt_seq = le32_to_cpu(info.newest_seq_num) + 1;
+	ctrl->evt_seq_valid = true;
+	return 0;
+}
+
+/* Interrupt context: the wait ended (event, error or cancel). */
+static void lsi_aen_done(struct lsi_ctrl *ctrl, struct lsi_icmd *ic)
+{
+	ctrl->evt_result = ic->result;
+	ctrl->evt_status = ic->mfi_status;
+	if (!ic->result && ic->mfi_status == LSI_MFI_STAT_OK)
+		memcpy(&ctrl->evt, ic->data, sizeof(ctrl->evt));
+	set_bit(LSI_EVT_PENDING, &ctrl->flags);
+	clear_bit(LSI_AEN_ARMED, &ctrl->flags);
+	if (!test_bit(LSI_STOPPING, &ctrl->flags))
+		queue_work(system_long_wq, &ctrl->event_work);
+}
+
+static void lsi_aen_arm(struct lsi_ctrl *ctrl)
+{
+	__le32 seq, cl = cpu_to_le32(LSI_EVT_CLASS_LOCALE(LSI_EVT_CLASS_DEBUG,
+							   LSI_EVT_LOCALE_ALL));
+	struct lsi_dcmd wait = {
+		.opcode	= LSI_DCMD_CTRL_EVENT_WAIT,
+		.dir	= LSI_DIR_READ,
+		.len	= sizeof(struct lsi_evt_detail),
+	};
+	int ret;
+
+	if (!ctrl->evt_seq_valid && lsi_evt_resync(ctrl))
+		return;
+	seq = cpu_to_le32(ctrl->evt_seq);
+	memcpy(&wait.mbox[0], &seq, sizeof(seq));
+	memcpy(&wait.mbox[4], &cl, sizeof(cl));
+	/* Set first: the wait may end before lsi_dcmd_start() returns. */
+	set_bit(LSI_AEN_ARMED, &ctrl->flags);
+	ret = lsi_dcmd_start(ctrl, &wait, lsi_aen_done);
+	if (ret) {
+		clear_bit(LSI_AEN_ARMED, &ctrl->flags);
+		dev_warn_ratelimited(ctrl->dev, "cannot wait for firmware event %u: %d\n",
+				     ctrl->evt_seq, ret);
+	}
+}
+
+/* Check the event the wait returned and decide what it asks for. */
+static void lsi_event_consume(struct lsi_ctrl *ctrl)
+{
+	const struct lsi_evt_detail *e = &ctrl->evt;
+	u32 seq = le32_to_cpu(e->seq_num);
+	u32 code = le32_to_cpu(e->code);
+	char desc[sizeof(e->description) + 1];
+
+	if (ctrl->evt_result || ctrl->evt_status != LSI_MFI_STAT_OK) {
+		/* Cancelled by a reset or teardown (-ENODEV), or refused. */
+		if (ctrl->evt_result != -ENODEV)
+			dev_warn_ratelimited(ctrl->dev, "event wait for %u ended: %d, MFI status %#04x\n",
+					     ctrl->evt_seq, ctrl->evt_result,
+					     ctrl->evt_status);
+		ctrl->evt_seq_valid = false;
+		return;
+	}
+	atomic_long_inc(&ctrl->event_count);
+	if (!lsi_evt_seq_plausible(ctrl->evt_seq, seq)) {
+		atomic_long_inc(&ctrl->bad_event_count);
+		dev_warn_ratelimited(ctrl->dev, "event %u answers the wait for %u: resynchronising\n",
+				     seq, ctrl->evt_seq);
+		ctrl->evt_seq_valid = false;
+		set_bit(LSI_EVT_RESCAN, &ctrl->flags);
+		return;
+	}
+	ctrl->evt_seq = seq + 1;
+	if (e->arg_type == LSI_EVT_ARG_LD &&
+	    le16_to_cpu(e->args.ld.target_id) >= LSI_MAX_LDS) {
+		atomic_long_inc(&ctrl->bad_event_count);
+		dev_warn_ratelimited(ctrl->dev, "event %u (code %#06x) names LD %u, beyond %u\n",
+				     seq, code, le16_to_cpu(e->args.ld.target_id),
+				     LSI_MAX_LDS - 1);
+	}
+	lsi_fw_string(desc, sizeof(desc), e->description,
+		      sizeof(e->description));
+	dev_info_ratelimited(ctrl->dev, "firmware event %u, code %#06x: %s\n",
+			     seq, code, desc);
+	if (lsi_evt_changes_lds(code))
+		set_bit(LSI_EVT_RESCAN, &ctrl->flags);
+}
+
+static void lsi_add_ld(struct lsi_ctrl *ctrl, unsigned int id)
+{
+	int ret = scsi_add_device(ctrl->shost, 0, id, 0);
+
+	if (ret)
+		dev_err(ctrl->dev, "LD %u appeared but could not be added: %d\n",
+			id, ret);
+	else
+		dev_info(ctrl->dev, "LD %u added\n", id);
+}
+
+static void lsi_remove_ld(struct lsi_ctrl *ctrl, unsigned int id)
+{
+	struct scsi_device *sdev = scsi_device_lookup(ctrl->shost, 0, id, 0);
+
+	if (!sdev)
+		return;
+	scsi_remove_device(sdev);
+	scsi_device_put(sdev);
+	dev_info(ctrl->dev, "LD %u removed\n", id);
+}
+
+/* Make the SCSI devices match the firmware's LD list. */
+static void lsi_rescan_lds(struct lsi_ctrl *ctrl)
+{
+	unsigned long *old, *now;
+	unsigned int id, tries;
+	int n = -EPROTO;
+
+	old = bitmap_zalloc(LSI_MAX_LDS, GFP_KERNEL);
+	now = bitmap_zalloc(LSI_MAX_LDS, GFP_KERNEL);
+	if (!old || !now)
+		goto out;
+	spin_lock(&ctrl->ld_lock);
+	bitmap_copy(old, ctrl->ld_present, LSI_MAX_LDS);
+	spin_unlock(&ctrl->ld_lock);
+
+	for (tries = 0; tries < LSI_RESCAN_TRIES && n < 0; tries++)
+		n = lsi_read_ld_list(ctrl);
+	if (n < 0) {
+		dev_err_ratelimited(ctrl->dev, "no usable LD list after %u tries (%d): keeping the LDs as they are\n",
+				    tries, n);
+		goto out;
+	}
+	spin_lock(&ctrl->ld_lock);
+	bitmap_copy(now, ctrl->ld_present, LSI_MAX_LDS);
+	spin_unlock(&ctrl->ld_lock);
+
+	for_each_set_bit(id, now, LSI_MAX_LDS)
+		if (!test_bit(id, old))
+			lsi_add_ld(ctrl, id);
+	for_each_set_bit(id, old, LSI_MAX_LDS)
+		if (!test_bit(id, now))
+			lsi_remove_ld(ctrl, id);
+out:
+	bitmap_free(old);
+	bitmap_free(now);
+}
+
+static void lsi_event_work(struct work_struct *work)
+{
+	struct lsi_ctrl *ctrl = container_of(work, struct lsi_ctrl, event_work);
+
+	if (test_bit(LSI_STOPPING, &ctrl->flags))
+		return;
+	if (test_and_clear_bit(LSI_EVT_PENDING, &ctrl->flags))
+		lsi_event_consume(ctrl);
+	/* Not LIVE: the reset that is under way calls lsi_events_start(). */
+	if (READ_ONCE(ctrl->state) != LSI_CTRL_LIVE)
+		return;
+	if (test_and_clear_bit(LSI_EVT_RESCAN, &ctrl->flags))
+		lsi_rescan_lds(ctrl);
+	if (!test_bit(LSI_AEN_ARMED, &ctrl->flags))
+		lsi_aen_arm(ctrl);
+}
+
+/* After probe (no rescan: the host scan does it) and after every reset. */
+void lsi_events_start(struct lsi_ctrl *ctrl, bool rescan)
+{
+	if (rescan)
+		set_bit(LSI_EVT_RESCAN, &ctrl->flags);
+	if (!test_bit(LSI_STOPPING, &ctrl->flags))
+		queue_work(system_long_wq, &ctrl->event_work);
+}
+
+void lsi_event_init(struct lsi_ctrl *ctrl)
+{
+	INIT_WORK(&ctrl->event_work, lsi_event_work);
+}
