@@ -499,6 +499,74 @@ static void lsi_test_ld_lists(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lsi_parse_ld_list(l, 256, present), -EPROTO);
 }
 
+/* Lists that cannot be trusted are rejected whole. */
+static void lsi_test_ld_lists_bad(struct kunit *test)
+{
+	struct lsi_ld_targetid_list *q = kunit_kzalloc(test, sizeof(*q),
+						       GFP_KERNEL);
+	struct lsi_ld_list *l = kunit_kzalloc(test, sizeof(*l), GFP_KERNEL);
+	DECLARE_BITMAP(present, LSI_MAX_LDS);
+
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	/* An id beyond the legacy maximum the driver asked for. */
+	q->count = cpu_to_le32(2);
+	q->target_id[0] = 3;
+	q->target_id[1] = 64;
+	KUNIT_EXPECT_EQ(test, lsi_parse_ld_targets(q, 64, present), -EPROTO);
+	KUNIT_EXPECT_EQ(test, lsi_parse_ld_targets(q, 256, present), 2);
+	/* The same id twice. */
+	q->target_id[1] = 3;
+	KUNIT_EXPECT_EQ(test, lsi_parse_ld_targets(q, 256, present), -EPROTO);
+
+	l->ld_count = cpu_to_le32(2);
+	l->ld[0].target_id = 5;
+	l->ld[0].state = LSI_LD_STATE_OPTIMAL;
+	l->ld[1].target_id = 5;
+	l->ld[1].state = LSI_LD_STATE_OFFLINE;
+	KUNIT_EXPECT_EQ(test, lsi_parse_ld_list(l, 64, present), -EPROTO);
+	l->ld[1].target_id = 200;
+	KUNIT_EXPECT_EQ(test, lsi_parse_ld_list(l, 64, present), -EPROTO);
+	KUNIT_EXPECT_EQ(test, lsi_parse_ld_list(l, 256, present), 1);
+}
+
+static void lsi_test_events(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, lsi_evt_seq_plausible(10, 10));
+	KUNIT_EXPECT_TRUE(test, lsi_evt_seq_plausible(10, 11));
+	KUNIT_EXPECT_TRUE(test, lsi_evt_seq_plausible(10, 10 + LSI_EVT_SEQ_WINDOW));
+	KUNIT_EXPECT_FALSE(test, lsi_evt_seq_plausible(10, 11 + LSI_EVT_SEQ_WINDOW));
+	KUNIT_EXPECT_FALSE(test, lsi_evt_seq_plausible(10, 9));
+	KUNIT_EXPECT_FALSE(test, lsi_evt_seq_plausible(10, 0xffffffff));
+	/* Across the wrap of the 32-bit sequence number. */
+	KUNIT_EXPECT_TRUE(test, lsi_evt_seq_plausible(0xfffffff0, 5));
+	KUNIT_EXPECT_TRUE(test, lsi_evt_changes_lds(LSI_EVT_LD_CREATED));
+	KUNIT_EXPECT_TRUE(test, lsi_evt_changes_lds(LSI_EVT_LD_DELETED));
+	KUNIT_EXPECT_TRUE(test, lsi_evt_changes_lds(LSI_EVT_CFG_CLEARED));
+	KUNIT_EXPECT_FALSE(test, lsi_evt_changes_lds(LSI_EVT_CTRL_SHUTDOWN));
+	KUNIT_EXPECT_FALSE(test, lsi_evt_changes_lds(0xdeadbeef));
+}
+
+static void lsi_test_tm(struct kunit *test)
+{
+	struct lsi_tm_request *tm = kunit_kzalloc(test, sizeof(*tm), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, tm);
+	memset(tm, 0xa5, sizeof(*tm));
+	lsi_build_tm(tm, LSI_TM_ABORT_TASK, 7, 0, 0x1234);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(tm->dev_handle), 7);
+	KUNIT_EXPECT_EQ(test, tm->function, LSI_FUNC_SCSI_TASK_MGMT);
+	KUNIT_EXPECT_EQ(test, tm->task_type, LSI_TM_ABORT_TASK);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(tm->task_mid), 0x1234);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(tm->tm_flags), LSI_TM_FLAG_LD);
+	KUNIT_EXPECT_EQ(test, tm->reserved6[0], 0);
+	KUNIT_EXPECT_EQ(test, tm->lun[1], 0);
+	KUNIT_EXPECT_EQ(test, lsi_map_tm_response(LSI_TM_RSP_COMPLETE), 0);
+	KUNIT_EXPECT_EQ(test, lsi_map_tm_response(LSI_TM_RSP_SUCCEEDED), 0);
+	KUNIT_EXPECT_EQ(test, lsi_map_tm_response(LSI_TM_RSP_NOT_SUPPORTED), -EIO);
+	KUNIT_EXPECT_EQ(test, lsi_map_tm_response(LSI_TM_RSP_INVALID_LUN), -EIO);
+}
+
 static void lsi_test_fw_string(struct kunit *test)
 {
 	static const char raw[8] = { 'A', 'B', '\n', 'C', ' ', ' ', ' ', ' ' };
@@ -534,6 +602,9 @@ static struct kunit_case lsi_test_cases[] = {
 	KUNIT_CASE(lsi_test_dcmd),
 	KUNIT_CASE(lsi_test_ioc_init),
 	KUNIT_CASE(lsi_test_ld_lists),
+	KUNIT_CASE(lsi_test_ld_lists_bad),
+	KUNIT_CASE(lsi_test_events),
+	KUNIT_CASE(lsi_test_tm),
 	KUNIT_CASE(lsi_test_fw_string),
 	{}
 };
