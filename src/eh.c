@@ -70,14 +70,20 @@ lsi_timeout_ret lsi_eh_timed_out(struct scsi_cmnd *scmd)
 	case LSI_CTRL_SUSPENDED:
 		return LSI_TIMEOUT_EXTEND;	/* requeued by the reset */
 	case LSI_CTRL_LIVE:
+	case LSI_CTRL_DELETING:
 		break;
 	default:
 		return LSI_TIMEOUT_ABORT;
 	}
 	pad0 = lsi_read_pad0(ctrl);
 	if (pad0 == U32_MAX || lsi_fw_state(pad0) != LSI_FW_STATE_OPERATIONAL) {
-		lsi_request_reset(ctrl, "command timeout, firmware not operational");
-		return LSI_TIMEOUT_EXTEND;
+		if (READ_ONCE(ctrl->state) == LSI_CTRL_LIVE) {
+			lsi_request_reset(ctrl, "command timeout, firmware not operational");
+			return LSI_TIMEOUT_EXTEND;
+		}
+		/* Going away, no resets any more: fail everything now. */
+		lsi_kill(ctrl, "firmware stopped while the controller is removed");
+		return LSI_TIMEOUT_ABORT;
 	}
 	if (!lsi_scmd_inflight(scmd))
 		return LSI_TIMEOUT_EXTEND;	/* completing right now */

@@ -435,9 +435,12 @@ static int lsi_ld_list_query(struct lsi_ctrl *ctrl, u32 max,
 	ret = lsi_dcmd_exec(ctrl, &dcmd);
 	if (!ret)
 		ret = lsi_parse_ld_targets(list, max, present);
+	if (ret == -EPROTO)
+		atomic_long_inc(&ctrl->bad_event_count);
 	if (ret < 0)
-		dev_info(ctrl->dev, "LD_LIST_QUERY failed: %d (MFI status %#04x, count %u)\n",
-			 ret, dcmd.mfi_status, le32_to_cpu(list->count));
+		dev_info_ratelimited(ctrl->dev, "LD_LIST_QUERY failed: %d (MFI status %#04x, count %u, at most %u LDs)\n",
+				     ret, dcmd.mfi_status,
+				     le32_to_cpu(list->count), max);
 	kfree(list);
 	return ret;
 }
@@ -460,9 +463,12 @@ static int lsi_ld_get_list(struct lsi_ctrl *ctrl, u32 max,
 	ret = lsi_dcmd_exec(ctrl, &dcmd);
 	if (!ret)
 		ret = lsi_parse_ld_list(list, max, present);
+	if (ret == -EPROTO)
+		atomic_long_inc(&ctrl->bad_event_count);
 	if (ret < 0)
-		dev_err(ctrl->dev, "LD_GET_LIST failed: %d (MFI status %#04x, count %u)\n",
-			ret, dcmd.mfi_status, le32_to_cpu(list->ld_count));
+		dev_err_ratelimited(ctrl->dev, "LD_GET_LIST failed: %d (MFI status %#04x, count %u, at most %u LDs)\n",
+				    ret, dcmd.mfi_status,
+				    le32_to_cpu(list->ld_count), max);
 	kfree(list);
 	return ret;
 }
@@ -472,6 +478,7 @@ int lsi_read_ld_list(struct lsi_ctrl *ctrl)
 {
 	u32 max = ctrl->ext_lds ? LSI_MAX_LDS : LSI_MAX_LDS_LEGACY;
 	DECLARE_BITMAP(present, LSI_MAX_LDS);
+	bool changed;
 	int n;
 
 	n = lsi_ld_list_query(ctrl, max, present);
@@ -481,10 +488,12 @@ int lsi_read_ld_list(struct lsi_ctrl *ctrl)
 		return n;
 
 	spin_lock(&ctrl->ld_lock);
+	changed = !bitmap_equal(ctrl->ld_present, present, LSI_MAX_LDS);
 	bitmap_copy(ctrl->ld_present, present, LSI_MAX_LDS);
 	spin_unlock(&ctrl->ld_lock);
-	dev_info(ctrl->dev, "%d logical drive(s): %*pbl\n", n, LSI_MAX_LDS,
-		 present);
+	if (changed)
+		dev_info(ctrl->dev, "%d logical drive(s): %*pbl\n", n,
+			 LSI_MAX_LDS, present);
 	return n;
 }
 
@@ -511,8 +520,14 @@ void lsi_ctrl_quiesce(struct lsi_ctrl *ctrl)
 		.mbox	= { LSI_FLUSH_CTRL_CACHE | LSI_FLUSH_DISK_CACHE },
 	};
 	struct lsi_dcmd shutdown = { .opcode = LSI_DCMD_CTRL_SHUTDOWN };
+	u32 pad0 = lsi_read_pad0(ctrl);
 	int ret;
 
+	if (lsi_fw_state(pad0) != LSI_FW_STATE_OPERATIONAL) {
+		dev_err(ctrl->dev, "firmware is %s (pad0 %#010x): the controller cache cannot be flushed\n",
+			lsi_fw_state_name(pad0), pad0);
+		return;
+	}
 	ret = lsi_dcmd_exec(ctrl, &flush);
 	if (ret)
 		dev_err(ctrl->dev, "controller cache flush failed: %d (MFI status %#04x)\n",

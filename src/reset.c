@@ -207,14 +207,18 @@ static void lsi_watchdog_fn(struct work_struct *work)
 			lsi_request_reset(ctrl, "the controller does not respond");
 		else if (lsi_fw_state(pad0) == LSI_FW_STATE_FAULT)
 			lsi_request_reset(ctrl, "firmware FAULT");
+		else if (lsi_fw_state(pad0) != LSI_FW_STATE_OPERATIONAL)
+			lsi_request_reset(ctrl, "firmware restarted by itself");
 	}
 	lsi_watchdog_start(ctrl);
 }
 
+/* It keeps running through resets; it acts only while the controller is LIVE. */
 void lsi_watchdog_start(struct lsi_ctrl *ctrl)
 {
 	if (!test_bit(LSI_STOPPING, &ctrl->flags) &&
-	    READ_ONCE(ctrl->state) == LSI_CTRL_LIVE)
+	    READ_ONCE(ctrl->state) != LSI_CTRL_DEAD &&
+	    READ_ONCE(ctrl->state) != LSI_CTRL_SUSPENDED)
 		queue_delayed_work(system_wq, &ctrl->watchdog,
 				   msecs_to_jiffies(LSI_WATCHDOG_MS));
 }
