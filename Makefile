@@ -30,6 +30,7 @@ module modules:
 
 install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	install -D -m 755 scripts/lsi3108-ctl $(DESTDIR)/usr/local/sbin/lsi3108-ctl
 
 dkms-install:
 	bash scripts/dkms-install.sh

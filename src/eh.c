@@ -214,3 +214,13 @@ int lsi_eh_host_reset(struct scsi_cmnd *scmd)
 	return lsi_host_reset(ctrl, "SCSI error handler host reset") ?
 	       FAILED : SUCCESS;
 }
+
+/* sysfs host_reset ("adapter" or "firmware"): the controller reset. */
+int lsi_sysfs_host_reset(struct Scsi_Host *shost, int reset_type)
+{
+	struct lsi_ctrl *ctrl = shost_priv(shost);
+
+	if (reset_type != SCSI_ADAPTER_RESET && reset_type != SCSI_FIRMWARE_RESET)
+		return -EOPNOTSUPP;
+	return lsi_host_reset(ctrl, "requested through sysfs host_reset");
+}

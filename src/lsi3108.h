@@ -385,6 +385,7 @@ lsi_timeout_ret lsi_eh_timed_out(struct scsi_cmnd *scmd);
 int lsi_eh_device_reset(struct scsi_cmnd *scmd);
 int lsi_eh_target_reset(struct scsi_cmnd *scmd);
 int lsi_eh_host_reset(struct scsi_cmnd *scmd);
+int lsi_sysfs_host_reset(struct Scsi_Host *shost, int reset_type);
 
 /* mfi.c */
 void lsi_icmd_setup(struct lsi_ctrl *ctrl);

@@ -262,6 +262,7 @@ static struct scsi_host_template lsi_sht = {
 	.eh_device_reset_handler = lsi_eh_device_reset,
 	.eh_target_reset_handler = lsi_eh_target_reset,
 	.eh_host_reset_handler	= lsi_eh_host_reset,
+	.host_reset		= lsi_sysfs_host_reset,
 	.this_id		= -1,
 	.cmd_size		= sizeof(struct lsi_cmd),
 	.host_tagset		= 1,

@@ -3,7 +3,8 @@
  * Scsi_Host attributes: /sys/class/scsi_host/hostN/{product, serial,
  * fw_version, fw_package, fw_state, ctrl_state, sync_cache_mode} and the
  * recovery counters {reset_count, abort_count, target_reset_count,
- * bad_reply_count, bad_event_count, event_count}. Identity strings come from
+ * bad_reply_count, bad_event_count, event_count}; writing 1 to rescan re-reads
+ * the LD list. Identity strings come from
  * CTRL_GET_INFO; fw_state reads the firmware's status register now.
  */
 #include <linux/device.h>
@@ -70,6 +71,22 @@ static ssize_t sync_cache_mode_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(sync_cache_mode);
 
+/* Write 1: re-read the LD list and add/remove disks to match it. */
+static ssize_t rescan_store(struct device *dev, struct device_attribute *attr,
+			    const char *buf, size_t count)
+{
+	struct lsi_ctrl *ctrl = lsi_dev_ctrl(dev);
+	bool yes;
+
+	if (kstrtobool(buf, &yes) || !yes)
+		return -EINVAL;
+	if (READ_ONCE(ctrl->state) != LSI_CTRL_LIVE)
+		return -EBUSY;
+	lsi_events_start(ctrl, true);
+	return count;
+}
+static DEVICE_ATTR_WO(rescan);
+
 /* A counter of struct lsi_ctrl, by its offset. */
 struct lsi_counter_attr {
 	struct device_attribute	attr;
@@ -116,6 +133,7 @@ static struct attribute *lsi_host_attrs[] = {
 	&dev_attr_fw_state.attr,
 	&dev_attr_ctrl_state.attr,
 	&dev_attr_sync_cache_mode.attr,
+	&dev_attr_rescan.attr,
 	&lsi_counters[0].attr.attr,
 	&lsi_counters[1].attr.attr,
 	&lsi_counters[2].attr.attr,
