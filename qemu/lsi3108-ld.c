@@ -807,6 +807,17 @@ static void ld_read_done(void *opaque, int ret)
     uint32_t bytes = cmd->count * LD_BLOCK_SIZE;
     unsigned long i;
 
+    if (!lsi3108_request_live(cmd->req)) {
+        /* a reset dropped it: the guest buffer is not ours any more */
+        Lsi3108LD *ld = cmd->ld;
+        Lsi3108Request *req = cmd->req;
+
+        trace_lsi3108_ld_orphan(ld->target, req->smid);
+        ld_cmd_free(cmd);
+        ld_done(ld, req, LSI_MFI_STAT_SCSI_IO_FAILED, GOOD, NULL, 0,
+                req->data_len);
+        return;
+    }
     if (ret < 0) {
         trace_lsi3108_ld_io_error(cmd->ld->target, "read", cmd->lba,
                                   cmd->count, ret);

@@ -89,6 +89,21 @@ OBJECT_DECLARE_SIMPLE_TYPE(Lsi3108State, LSI3108)
 /* A DCMD handler's return value when it kept the command (held or async) */
 #define LSI3108_DCMD_DEFERRED       (-1)
 
+/*
+ * Task management. A terminated command completes with this RAID context
+ * status (Linux maps it to DID_ERROR; a host that sent the TM ignores it).
+ */
+#define LSI3108_TM_ABORT_STATUS     LSI_MFI_STAT_SCSI_IO_FAILED
+#define LSI3108_MPI2_IOCSTATUS_OK   0x0000
+
+/* Mailbox bytes asking for the 256-LD forms of the LD lists (Linux) */
+#define LSI3108_LD_LIST_MBOX_EXT    0       /* LD_GET_LIST: b[0] = 1 */
+#define LSI3108_LD_QUERY_MBOX_EXT   2       /* LD_LIST_QUERY: b[2] = 1 */
+
+/* fuzz-replies: descriptors per batch, and the batch period (virtual time) */
+#define LSI3108_FUZZ_BATCH          32
+#define LSI3108_FUZZ_PERIOD_MS      2
+
 /* ------------------------------------------------------------------ */
 /* State                                                               */
 /* ------------------------------------------------------------------ */
@@ -113,6 +128,24 @@ typedef struct Lsi3108Event {
 } Lsi3108Event;
 
 typedef struct Lsi3108Mfi Lsi3108Mfi;
+typedef struct Lsi3108Tm Lsi3108Tm;
+
+/*
+ * Where an outstanding Fusion SCSI command is, as far as the firmware is
+ * concerned. Its SMID stays busy in every state.
+ */
+typedef enum {
+    LSI3108_CMD_RUNNING,            /* in the LD: backend I/O may be running */
+    LSI3108_CMD_DELAYED,            /* done; the completion waits for a timer */
+    LSI3108_CMD_LOST,               /* done; never completed by itself */
+} Lsi3108CmdState;
+
+/* Why a command is held (never completed) by fault injection. */
+typedef enum {
+    LSI3108_HOLD_NONE,
+    LSI3108_HOLD_INJECT,            /* inject-reply wrong-queue */
+    LSI3108_HOLD_FUZZ,              /* fuzz-replies */
+} Lsi3108Hold;
 
 /* A SCSI command for an LD: the request handed to lsi3108-ld.c, plus ours. */
 typedef struct Lsi3108Cmd {
@@ -122,7 +155,29 @@ typedef struct Lsi3108Cmd {
     dma_addr_t      sense_addr;
     uint8_t         sense_len;
     Lsi3108Mfi      *mfi;           /* MFI-mode pass-through, else NULL */
+    /* Fusion commands only: on s->outstanding (through req.next) */
+    bool            tracked;
+    Lsi3108CmdState state;
+    uint32_t        target;         /* the LD's target id (the LD may go) */
+    uint32_t        delay_ms;       /* delay-next-ms taken at arrival */
+    Lsi3108Hold     hold;
+    Lsi3108Tm       *tm;            /* terminated for this TM once LD is done */
 } Lsi3108Cmd;
+
+/*
+ * A task management request that waits for the backend I/O of the commands
+ * it terminates; its reply is posted when the last of them is done.
+ */
+struct Lsi3108Tm {
+    QTAILQ_ENTRY(Lsi3108Tm) next;
+    uint16_t        smid;
+    uint8_t         msix;
+    dma_addr_t      addr;           /* the TM frame */
+    uint16_t        dev_handle;
+    uint8_t         task_type;
+    uint32_t        waiting;        /* victims still running in an LD */
+    uint32_t        terminated;
+};
 
 /*
  * An MFI command: a DCMD or ABORT that came through a pass-through frame
@@ -144,19 +199,50 @@ struct Lsi3108Mfi {
     unsigned int    flushes_pending;
     int             flush_ret;
     uint8_t         fail_status;
+    QEMUTimer       *timer;         /* flush-delay-ms of a cache flush DCMD */
 };
 
-/* Fault injection knobs, applied at the completion choke point. */
+/* Fault injection knobs (QOM properties) and what they did. */
 typedef struct Lsi3108Inject {
     uint32_t    delay_us;           /* delay every SCSI completion */
-    uint32_t    drop;               /* drop the next N SCSI completions */
+    uint32_t    drop;               /* lose the next N SCSI completions */
+    uint32_t    flush_delay_ms;     /* SYNCHRONIZE CACHE, CACHE_FLUSH DCMD */
+    uint32_t    delay_next_ms;      /* delay the next delay_next_count ... */
+    uint32_t    delay_next_count;   /* ... SCSI commands received */
+    uint32_t    hold_armed;         /* inject-reply wrong-queue, pending */
+    uint64_t    dropped;            /* counters */
+    uint64_t    garbage;
+    uint64_t    tm_count;
+    uint64_t    tm_aborted;
 } Lsi3108Inject;
+
+/*
+ * Seeded fuzzing. Each stream is a splitmix64 generator seeded from
+ * fuzz-seed, so the same seed and the same sequence of property writes
+ * give the same values.
+ */
+typedef struct Lsi3108Fuzz {
+    uint64_t    seed;
+    uint64_t    reply_rng;
+    uint64_t    event_rng;
+    uint64_t    dcmd_rng;
+    QEMUTimer   *timer;             /* reply batches */
+    uint32_t    replies_left;
+    bool        hold_armed;         /* hold the next command as a victim */
+    uint32_t    events_left;
+    bool        lists_active;       /* a fuzzed event is being handled */
+    bool        list_toggle;        /* every other LD list is invalid */
+    uint64_t    replies_done;
+    uint64_t    events_done;
+    uint64_t    dcmd_done;
+} Lsi3108Fuzz;
 
 struct Lsi3108State {
     PCIDevice       parent_obj;
 
     MemoryRegion    mmio;           /* BAR1: registers, MSI-X table, PBA */
     MemoryRegion    io;             /* BAR0: I/O alias of the first 256 B */
+    MemoryRegion    gone;           /* over BAR1 while surprise-removed */
     BusState        bus;            /* "<id>.0": the LDs */
 
     /* properties */
@@ -168,11 +254,14 @@ struct Lsi3108State {
     uint64_t        cache_size;
     char            *serial;
     char            *fw_version;
+    bool            tm_capable;
 
     /* firmware */
     uint32_t        fw_state;       /* LSI_FW_STATE_* */
     uint32_t        fault_code;
+    bool            fault_no_reset; /* FAULT without RESET_ADAPTER: dead */
     bool            powered_off;
+    bool            removed;        /* surprise removal: off the bus */
     uint32_t        epoch;          /* bumped whenever work is dropped */
     bool            in_mmio;
     char            fw_rev[5];
@@ -198,9 +287,12 @@ struct Lsi3108State {
 
     /* MFI commands the firmware holds (EVENT_WAIT, map sync) */
     QTAILQ_HEAD(, Lsi3108Mfi) held;
-    /* SCSI completions delayed by fault injection */
-    QTAILQ_HEAD(, Lsi3108Request) delayed;
+    /* Fusion SCSI commands whose SMID is busy (Lsi3108Cmd.req) */
+    QTAILQ_HEAD(, Lsi3108Request) outstanding;
+    /* task management requests waiting for backend I/O */
+    QTAILQ_HEAD(, Lsi3108Tm) tms;
     Lsi3108Inject   inject;
+    Lsi3108Fuzz     fuzz;
 
     /* logical drives, by target id */
     Lsi3108LD       *lds[LSI3108_MAX_LD_TARGETS];
@@ -263,6 +355,28 @@ static uint32_t lsi3108_hash(const char *str)
     return h;
 }
 
+/*
+ * splitmix64 (a Weyl sequence through a 64-bit mixer): the fuzzers' only
+ * source of randomness, so a seed fixes everything they produce.
+ */
+static uint64_t lsi3108_rand(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* One independent stream per fuzzer, all derived from fuzz-seed. */
+static void lsi3108_fuzz_reseed(Lsi3108State *s, uint64_t seed)
+{
+    s->fuzz.seed = seed;
+    s->fuzz.reply_rng = seed ^ 0x7265706c79ULL;     /* "reply" */
+    s->fuzz.event_rng = seed ^ 0x6576656e74ULL;     /* "event" */
+    s->fuzz.dcmd_rng = seed ^ 0x64636d64ULL;        /* "dcmd" */
+}
+
 static const char *lsi3108_state_name(uint32_t state)
 {
     switch (state) {
@@ -277,15 +391,21 @@ static const char *lsi3108_state_name(uint32_t state)
     }
 }
 
+/* Powered, and reachable on the bus: may DMA and interrupt. */
+static bool lsi3108_alive(Lsi3108State *s)
+{
+    return !s->powered_off && !s->removed;
+}
+
 static bool lsi3108_running(Lsi3108State *s)
 {
-    return s->fw_state == LSI_FW_STATE_OPERATIONAL && !s->powered_off;
+    return s->fw_state == LSI_FW_STATE_OPERATIONAL && lsi3108_alive(s);
 }
 
 /* Polled MFI mode (frames at the MFI queue port) works before IOC INIT. */
 static bool lsi3108_mfi_mode_ok(Lsi3108State *s)
 {
-    return s->fw_state == LSI_FW_STATE_READY && !s->powered_off;
+    return s->fw_state == LSI_FW_STATE_READY && lsi3108_alive(s);
 }
 
 static unsigned int lsi3108_ld_count(Lsi3108State *s)
@@ -310,7 +430,7 @@ static uint32_t lsi3108_fw_status(Lsi3108State *s)
     if (s->fw_state == LSI_FW_STATE_FAULT) {
         v |= (s->fault_code << LSI_FW_FAULT_CODE_SHIFT) &
              LSI_FW_FAULT_CODE_MASK;
-        return v | LSI_FW_RESET_ADAPTER;
+        return s->fault_no_reset ? v : v | LSI_FW_RESET_ADAPTER;
     }
     if (msix_present(PCI_DEVICE(s))) {
         v |= LSI_FW_MSIX_CAPABLE;
@@ -371,7 +491,7 @@ static void lsi3108_update_intx(Lsi3108State *s)
     PCIDevice *d = PCI_DEVICE(s);
     int level = 0;
 
-    if (!msix_enabled(d) && !msi_enabled(d)) {
+    if (!msix_enabled(d) && !msi_enabled(d) && !s->removed) {
         level = !!(lsi3108_intr_status(s) & ~s->intr_mask & LSI_INTR_ALL);
     }
     pci_set_irq(d, level);
@@ -382,6 +502,9 @@ static void lsi3108_notify(Lsi3108State *s, unsigned int qi)
 {
     PCIDevice *d = PCI_DEVICE(s);
 
+    if (!lsi3108_alive(s)) {
+        return;
+    }
     if (!(s->intr_mask & LSI_INTR_REPLY)) {
         if (msix_enabled(d)) {
             trace_lsi3108_irq("msix", qi);
@@ -413,6 +536,9 @@ static void lsi3108_renotify(Lsi3108State *s)
 
 static void lsi3108_mfi_free(Lsi3108Mfi *m)
 {
+    if (m->timer) {
+        timer_free(m->timer);
+    }
     qemu_sglist_destroy(&m->sgl);
     g_free(m);
 }
@@ -429,15 +555,33 @@ static void lsi3108_cmd_free(Lsi3108Cmd *cmd)
     g_free(cmd);
 }
 
+/* Take a command off the outstanding list; its SMID stays as it is. */
+static void lsi3108_cmd_untrack(Lsi3108State *s, Lsi3108Cmd *cmd)
+{
+    if (cmd->tracked) {
+        QTAILQ_REMOVE(&s->outstanding, &cmd->req, next);
+        cmd->tracked = false;
+    }
+}
+
+/* Free a command, taking it off the outstanding list if it is on it. */
+static void lsi3108_cmd_release(Lsi3108State *s, Lsi3108Cmd *cmd)
+{
+    lsi3108_cmd_untrack(s, cmd);
+    lsi3108_cmd_free(cmd);
+}
+
 /*
- * Forget every outstanding command: held DCMDs are freed, commands still
- * running in an LD or a flush are orphaned (their epoch no longer matches,
- * so their completion is dropped), and the reply rings are forgotten.
+ * Forget every outstanding command: held DCMDs, delayed and lost commands
+ * and waiting TMs are freed; commands still running in an LD or a flush are
+ * orphaned (their epoch no longer matches, so the LD does no more DMA for
+ * them and their completion is dropped), and the reply rings are forgotten.
  */
 static void lsi3108_drop_work(Lsi3108State *s)
 {
     Lsi3108Mfi *m, *mn;
     Lsi3108Request *r, *rn;
+    Lsi3108Tm *t, *tn;
     unsigned int i;
 
     s->epoch++;
@@ -445,9 +589,19 @@ static void lsi3108_drop_work(Lsi3108State *s)
         QTAILQ_REMOVE(&s->held, m, next);
         lsi3108_mfi_free(m);
     }
-    QTAILQ_FOREACH_SAFE(r, &s->delayed, next, rn) {
-        QTAILQ_REMOVE(&s->delayed, r, next);
-        lsi3108_cmd_free(container_of(r, Lsi3108Cmd, req));
+    QTAILQ_FOREACH_SAFE(r, &s->outstanding, next, rn) {
+        Lsi3108Cmd *cmd = container_of(r, Lsi3108Cmd, req);
+
+        QTAILQ_REMOVE(&s->outstanding, r, next);
+        cmd->tracked = false;
+        cmd->tm = NULL;
+        if (cmd->state != LSI3108_CMD_RUNNING) {
+            lsi3108_cmd_free(cmd);
+        }
+    }
+    QTAILQ_FOREACH_SAFE(t, &s->tms, next, tn) {
+        QTAILQ_REMOVE(&s->tms, t, next);
+        g_free(t);
     }
     for (i = 0; i < ARRAY_SIZE(s->queues); i++) {
         g_queue_clear(&s->queues[i].backlog);
@@ -489,18 +643,34 @@ static void lsi3108_go_ready(Lsi3108State *s)
     lsi3108_update_intx(s);
 }
 
-/* Chip reset (host diag RESET_ADAPTER, or a device reset). */
+/*
+ * Chip reset (host diag RESET_ADAPTER, FLR, or a device reset): all work is
+ * dropped and the firmware restarts to READY. The write-back cache is not
+ * touched: like the controller's cache memory, it survives the reset, and
+ * write-backs already started run to completion. A firmware that faulted
+ * with fault-no-reset does not come back: it stays in FAULT.
+ */
 static void lsi3108_chip_reset(Lsi3108State *s)
 {
-    trace_lsi3108_chip_reset(lsi3108_state_name(s->fw_state));
+    trace_lsi3108_chip_reset(lsi3108_state_name(s->fw_state),
+                             s->fault_no_reset);
     lsi3108_drop_work(s);
-    s->fault_code = 0;
     s->intr_status = 0;
     s->intr_mask = LSI_INTR_ALL;
     s->wseq_pos = 0;
     s->diag_unlocked = false;
-    lsi3108_set_state(s, LSI_FW_STATE_READY);
+    if (!s->fault_no_reset) {
+        s->fault_code = 0;
+        lsi3108_set_state(s, LSI_FW_STATE_READY);
+    }
     lsi3108_update_intx(s);
+}
+
+/* The firmware boots again (power-on, revive): even a dead one recovers. */
+static void lsi3108_firmware_reboot(Lsi3108State *s)
+{
+    s->fault_no_reset = false;
+    lsi3108_chip_reset(s);
 }
 
 /* ------------------------------------------------------------------ */
@@ -592,6 +762,59 @@ static void lsi3108_host_index(Lsi3108State *s, unsigned int qi, uint32_t idx)
     lsi3108_update_intx(s);
 }
 
+/*
+ * A reply descriptor the host cannot match to a command of its own. Never
+ * a slot that reads as empty: the type is not UNUSED and neither half is
+ * all-ones, so the host consumes it (and sees what follows it).
+ */
+static uint64_t lsi3108_bogus_desc(uint8_t type, unsigned int qi,
+                                   uint16_t smid, uint32_t high)
+{
+    type &= LSI_RPY_TYPE_MASK;
+    if (type == LSI_RPY_TYPE_UNUSED) {
+        type = LSI_RPY_TYPE_SCSI_IO_SUCCESS;
+    }
+    if (high == UINT32_MAX) {
+        high--;
+    }
+    return type | ((uint64_t)(qi & 0xff) << 8) | ((uint64_t)smid << 16) |
+           ((uint64_t)high << 32);
+}
+
+/*
+ * Post the bogus descriptor @desc on ring @qi if the ring has room now. It
+ * never waits in the backlog (it is no completion). The caller makes sure
+ * it names no SMID that is idle in the firmware, which the host could be
+ * reusing. Returns whether it was posted.
+ */
+static bool lsi3108_post_garbage(Lsi3108State *s, unsigned int qi,
+                                 uint64_t desc, const char *what)
+{
+    Lsi3108ReplyQueue *q;
+    dma_addr_t addr;
+
+    if (!lsi3108_running(s) || qi >= s->nqueues) {
+        return false;
+    }
+    q = &s->queues[qi];
+    if (!g_queue_is_empty(&q->backlog) || lsi3108_queue_full(s, q)) {
+        trace_lsi3108_garbage_full(what, qi);
+        return false;
+    }
+    addr = q->base + (dma_addr_t)q->producer * 8;
+    trace_lsi3108_garbage(what, qi, q->producer, desc);
+    if (stq_le_pci_dma(PCI_DEVICE(s), addr, desc,
+                       MEMTXATTRS_UNSPECIFIED) != MEMTX_OK) {
+        lsi3108_guest_error("reply ring write failed", addr, desc);
+        lsi3108_fault(s, LSI3108_FAULT_DMA);
+        return false;
+    }
+    q->producer = (q->producer + 1) % s->reply_depth;
+    s->inject.garbage++;
+    lsi3108_notify(s, qi);
+    return true;
+}
+
 /* Give @smid back and post its reply. */
 static void lsi3108_complete_smid(Lsi3108State *s, uint16_t smid,
                                   unsigned int qi)
@@ -617,6 +840,8 @@ static void lsi3108_finish_frame(Lsi3108State *s, uint16_t smid,
 /* ------------------------------------------------------------------ */
 /* IOC INIT                                                            */
 /* ------------------------------------------------------------------ */
+
+static void lsi3108_fuzz_schedule(Lsi3108State *s);
 
 static uint8_t lsi3108_ioc_init_error(const char *why, uint64_t val)
 {
@@ -733,6 +958,7 @@ static void lsi3108_ioc_init(Lsi3108State *s, dma_addr_t mfa)
     }
     if (status == LSI_MFI_STAT_OK) {
         lsi3108_set_state(s, LSI_FW_STATE_OPERATIONAL);
+        lsi3108_fuzz_schedule(s);
     }
     stb_pci_dma(PCI_DEVICE(s), mfa + offsetof(struct lsi_mfi_init_frame,
                                               cmd_status),
@@ -915,6 +1141,22 @@ static void lsi3108_scsi_io(Lsi3108State *s, uint16_t smid, uint8_t qi,
     cmd->sense_len = f->sense_length ? MIN(f->sense_length,
                                            LSI_SENSE_BUFFER_SIZE)
                                      : LSI_SENSE_BUFFER_SIZE;
+    cmd->target = ld->target;
+    cmd->state = LSI3108_CMD_RUNNING;
+    /* fault injection that picks commands as they arrive */
+    if (s->inject.delay_next_count) {
+        s->inject.delay_next_count--;
+        cmd->delay_ms = s->inject.delay_next_ms;
+    }
+    if (s->inject.hold_armed) {
+        s->inject.hold_armed--;
+        cmd->hold = LSI3108_HOLD_INJECT;
+    } else if (s->fuzz.hold_armed) {
+        s->fuzz.hold_armed = false;
+        cmd->hold = LSI3108_HOLD_FUZZ;
+    }
+    cmd->tracked = true;
+    QTAILQ_INSERT_TAIL(&s->outstanding, &cmd->req, next);
     lsi3108_ld_submit(ld, &cmd->req);
 }
 
@@ -935,44 +1177,111 @@ static void lsi3108_scsi_finish(Lsi3108Cmd *cmd)
                          req->mfi_status, req->scsi_status);
 }
 
+/*
+ * Complete a command with its own result and free it. It leaves the
+ * outstanding list first: a failing reply write faults the firmware, which
+ * frees whatever is still on the list.
+ */
+static void lsi3108_cmd_complete(Lsi3108State *s, Lsi3108Cmd *cmd)
+{
+    lsi3108_cmd_untrack(s, cmd);
+    lsi3108_scsi_finish(cmd);
+    lsi3108_cmd_free(cmd);
+}
+
 static void lsi3108_delayed_done(void *opaque)
 {
     Lsi3108Cmd *cmd = opaque;
     Lsi3108State *s = cmd->req.ctrl;
 
-    QTAILQ_REMOVE(&s->delayed, &cmd->req, next);
     if (cmd->epoch == s->epoch && lsi3108_running(s)) {
-        lsi3108_scsi_finish(cmd);
+        lsi3108_cmd_complete(s, cmd);
+    } else {
+        lsi3108_cmd_release(s, cmd);
     }
-    lsi3108_cmd_free(cmd);
+}
+
+static bool lsi3108_is_sync_cache(uint8_t opcode)
+{
+    return opcode == SYNCHRONIZE_CACHE || opcode == SYNCHRONIZE_CACHE_16;
 }
 
 /*
- * The completion choke point, where fault injection applies. Returns true
- * if the command was consumed (dropped or delayed).
+ * Post the SMID of held command @cmd on a ring other than the one its
+ * descriptor named: ring msix + 1 + pick % (nqueues - 1). With one ring
+ * there is no wrong ring: a SMID above max-cmds goes on ring 0 instead.
+ */
+static bool lsi3108_post_wrong_queue(Lsi3108State *s, Lsi3108Cmd *cmd,
+                                     uint8_t type, uint32_t high,
+                                     uint32_t pick, const char *what)
+{
+    unsigned int qi;
+
+    if (s->nqueues < 2) {
+        return lsi3108_post_garbage(s, 0, lsi3108_bogus_desc(type, 0,
+                                    s->max_cmds + 1, high), what);
+    }
+    qi = (cmd->req.msix + 1 + pick % (s->nqueues - 1)) % s->nqueues;
+    return lsi3108_post_garbage(s, qi, lsi3108_bogus_desc(type, qi,
+                                cmd->req.smid, high), what);
+}
+
+/*
+ * The completion choke point, where fault injection applies; the LD is done
+ * with the command. Returns true if the command was kept: held (and its
+ * SMID posted on a wrong ring), lost, or delayed.
  */
 static bool lsi3108_inject_completion(Lsi3108State *s, Lsi3108Cmd *cmd)
 {
-    if (s->inject.drop) {
-        s->inject.drop--;
-        trace_lsi3108_inject("drop", cmd->req.smid);
-        clear_bit(cmd->req.smid, s->smid_busy);
-        lsi3108_cmd_free(cmd);
+    uint64_t delay_us;
+
+    if (cmd->hold != LSI3108_HOLD_NONE) {
+        trace_lsi3108_inject("held", cmd->req.smid);
+        cmd->state = LSI3108_CMD_LOST;
+        if (lsi3108_post_wrong_queue(s, cmd, LSI_RPY_TYPE_SCSI_IO_SUCCESS, 0,
+                                     0, "wrong-queue") &&
+            cmd->hold == LSI3108_HOLD_FUZZ) {
+            s->fuzz.replies_left -= !!s->fuzz.replies_left;
+            s->fuzz.replies_done++;
+        }
         return true;
     }
-    if (s->inject.delay_us) {
-        trace_lsi3108_inject("delay", cmd->req.smid);
+    if (s->inject.drop) {
+        s->inject.drop--;
+        s->inject.dropped++;
+        trace_lsi3108_inject("lost", cmd->req.smid);
+        cmd->state = LSI3108_CMD_LOST;
+        return true;
+    }
+    delay_us = MAX((uint64_t)s->inject.delay_us, cmd->delay_ms * 1000ULL);
+    if (lsi3108_is_sync_cache(cmd->req.cdb[0])) {
+        delay_us = MAX(delay_us, s->inject.flush_delay_ms * 1000ULL);
+    }
+    if (delay_us) {
+        trace_lsi3108_delay(cmd->req.smid, delay_us);
+        cmd->state = LSI3108_CMD_DELAYED;
         cmd->req.delay_timer = timer_new_us(QEMU_CLOCK_VIRTUAL,
                                             lsi3108_delayed_done, cmd);
-        QTAILQ_INSERT_TAIL(&s->delayed, &cmd->req, next);
         timer_mod(cmd->req.delay_timer,
-                  qemu_clock_get_us(QEMU_CLOCK_VIRTUAL) + s->inject.delay_us);
+                  qemu_clock_get_us(QEMU_CLOCK_VIRTUAL) + delay_us);
         return true;
     }
     return false;
 }
 
 static void lsi3108_mfi_scsi_finish(Lsi3108State *s, Lsi3108Cmd *cmd);
+static void lsi3108_tm_victim_done(Lsi3108State *s, Lsi3108Cmd *cmd);
+
+bool lsi3108_request_live(Lsi3108Request *req)
+{
+    Lsi3108Cmd *cmd = container_of(req, Lsi3108Cmd, req);
+    Lsi3108State *s = req->ctrl;
+
+    if (cmd->epoch != s->epoch) {
+        return false;
+    }
+    return cmd->mfi ? lsi3108_mfi_mode_ok(s) : lsi3108_running(s);
+}
 
 void lsi3108_request_done(Lsi3108Request *req, uint8_t mfi_status,
                           uint8_t scsi_status, const uint8_t *sense,
@@ -980,12 +1289,15 @@ void lsi3108_request_done(Lsi3108Request *req, uint8_t mfi_status,
 {
     Lsi3108Cmd *cmd = container_of(req, Lsi3108Cmd, req);
     Lsi3108State *s = req->ctrl;
-    bool live = cmd->mfi ? lsi3108_mfi_mode_ok(s) : lsi3108_running(s);
 
     trace_lsi3108_scsi_done(req->smid, mfi_status, scsi_status, residual);
-    if (cmd->epoch != s->epoch || !live) {
+    if (!lsi3108_request_live(req)) {
         trace_lsi3108_scsi_orphan(req->smid);
-        lsi3108_cmd_free(cmd);
+        lsi3108_cmd_release(s, cmd);
+        return;
+    }
+    if (cmd->tm) {
+        lsi3108_tm_victim_done(s, cmd);
         return;
     }
     req->mfi_status = mfi_status;
@@ -1001,8 +1313,7 @@ void lsi3108_request_done(Lsi3108Request *req, uint8_t mfi_status,
     if (cmd->mfi) {
         lsi3108_mfi_scsi_finish(s, cmd);
     } else if (!lsi3108_inject_completion(s, cmd)) {
-        lsi3108_scsi_finish(cmd);
-        lsi3108_cmd_free(cmd);
+        lsi3108_cmd_complete(s, cmd);
     }
 }
 
@@ -1011,26 +1322,253 @@ void lsi3108_request_done(Lsi3108Request *req, uint8_t mfi_status,
 /* ------------------------------------------------------------------ */
 
 /*
- * No LD is TM-capable in our RAID map, so upstream Linux never sends a TM
- * (it escalates to a controller reset instead). Should one arrive anyway,
- * answer "TM not supported" in the reply area and complete it.
+ * TMs: ABORT TASK (the command with SMID TaskMID), TARGET RESET and LUN
+ * RESET (every command) on one LD, DevHandle = its target id. A command
+ * the LD is still working on is terminated when its backend I/O is done,
+ * so no DMA for it can follow the TM's reply. Each terminated command
+ * completes first, with status LSI3108_TM_ABORT_STATUS on its own ring;
+ * then the TM's reply (frame + 0x80) and descriptor follow, with
+ * ResponseCode TM_COMPLETE and TerminationCount = commands terminated
+ * (0 when ABORT TASK finds nothing). Other task types: NOT_SUPPORTED. An
+ * LD that does not exist, a non-zero LUN or a PD TM: INVALID_LUN.
  */
+static void lsi3108_tm_reply(Lsi3108State *s, uint16_t smid, uint8_t qi,
+                             dma_addr_t addr, uint16_t dev_handle,
+                             uint8_t task_type, uint8_t response,
+                             uint32_t count)
+{
+    struct lsi_tm_reply rep = {
+        .dev_handle = cpu_to_le16(dev_handle),
+        .msg_length = sizeof(rep) / 4,
+        .function = LSI_FUNC_SCSI_TASK_MGMT,
+        .response_code = response,
+        .task_type = task_type,
+        .ioc_status = cpu_to_le16(LSI3108_MPI2_IOCSTATUS_OK),
+        .termination_count = cpu_to_le32(count),
+    };
+
+    trace_lsi3108_tm_done(smid, response, count);
+    lsi3108_dma_write(s, addr + offsetof(struct lsi_tm_request, reply),
+                      &rep, sizeof(rep));
+    lsi3108_complete_smid(s, smid, qi);
+}
+
+/* Complete @cmd as terminated by a TM, and free it. */
+static void lsi3108_terminate(Lsi3108State *s, Lsi3108Cmd *cmd)
+{
+    trace_lsi3108_tm_terminate(cmd->req.smid, cmd->state);
+    lsi3108_cmd_untrack(s, cmd);
+    s->inject.tm_aborted++;
+    lsi3108_finish_frame(s, cmd->req.smid, cmd->req.msix, cmd->frame_addr,
+                         LSI3108_TM_ABORT_STATUS, 0);
+    lsi3108_cmd_free(cmd);
+}
+
+/* The LD is done with a command a TM waits for. */
+static void lsi3108_tm_victim_done(Lsi3108State *s, Lsi3108Cmd *cmd)
+{
+    Lsi3108Tm *t = cmd->tm;
+    uint32_t epoch = s->epoch;
+
+    lsi3108_terminate(s, cmd);
+    if (s->epoch != epoch) {
+        return;                 /* a DMA fault dropped the TM as well */
+    }
+    t->terminated++;
+    if (--t->waiting) {
+        return;
+    }
+    QTAILQ_REMOVE(&s->tms, t, next);
+    lsi3108_tm_reply(s, t->smid, t->msix, t->addr, t->dev_handle,
+                     t->task_type, LSI_TM_RSP_COMPLETE, t->terminated);
+    g_free(t);
+}
+
+static bool lsi3108_tm_matches(const Lsi3108Tm *t, const Lsi3108Cmd *cmd,
+                               uint16_t task_mid)
+{
+    if (cmd->target != t->dev_handle || cmd->tm) {
+        return false;
+    }
+    return t->task_type != LSI_TM_ABORT_TASK || cmd->req.smid == task_mid;
+}
+
+static uint8_t lsi3108_tm_check(Lsi3108State *s,
+                                const struct lsi_tm_request *tm)
+{
+    uint32_t flags = le32_to_cpu(tm->tm_flags);
+
+    switch (tm->task_type) {
+    case LSI_TM_ABORT_TASK:
+    case LSI_TM_TARGET_RESET:
+    case LSI_TM_LUN_RESET:
+        break;
+    default:
+        return LSI_TM_RSP_NOT_SUPPORTED;
+    }
+    if ((flags & LSI_TM_FLAG_PD) && !(flags & LSI_TM_FLAG_LD)) {
+        return LSI_TM_RSP_INVALID_LUN;      /* no system PDs here */
+    }
+    if (!lsi3108_find_ld(s, le16_to_cpu(tm->dev_handle)) ||
+        !lsi3108_lun_is_zero(tm->lun)) {
+        return LSI_TM_RSP_INVALID_LUN;
+    }
+    return LSI_TM_RSP_COMPLETE;
+}
+
 static void lsi3108_task_mgmt(Lsi3108State *s, uint16_t smid, uint8_t qi,
                               dma_addr_t addr, const struct lsi_io_frame *f)
 {
     const struct lsi_tm_request *tm = (const struct lsi_tm_request *)f;
-    struct lsi_tm_reply rep = {
-        .dev_handle = tm->dev_handle,
-        .msg_length = sizeof(rep) / 4,
-        .function = LSI_FUNC_SCSI_TASK_MGMT,
-        .response_code = LSI_TM_RSP_NOT_SUPPORTED,
-        .task_type = tm->task_type,
-    };
+    uint16_t task_mid = le16_to_cpu(tm->task_mid);
+    uint32_t epoch = s->epoch;
+    Lsi3108Request *r, *rn;
+    uint8_t response;
+    Lsi3108Tm *t;
 
-    trace_lsi3108_task_mgmt(smid, le16_to_cpu(tm->dev_handle), tm->task_type);
-    lsi3108_dma_write(s, addr + offsetof(struct lsi_tm_request, reply),
-                      &rep, sizeof(rep));
-    lsi3108_complete_smid(s, smid, qi);
+    s->inject.tm_count++;
+    trace_lsi3108_task_mgmt(smid, le16_to_cpu(tm->dev_handle), tm->task_type,
+                            task_mid, le32_to_cpu(tm->tm_flags));
+    response = lsi3108_tm_check(s, tm);
+    if (response != LSI_TM_RSP_COMPLETE) {
+        lsi3108_tm_reply(s, smid, qi, addr, le16_to_cpu(tm->dev_handle),
+                         tm->task_type, response, 0);
+        return;
+    }
+    t = g_new0(Lsi3108Tm, 1);
+    t->smid = smid;
+    t->msix = qi;
+    t->addr = addr;
+    t->dev_handle = le16_to_cpu(tm->dev_handle);
+    t->task_type = tm->task_type;
+    QTAILQ_FOREACH_SAFE(r, &s->outstanding, next, rn) {
+        Lsi3108Cmd *cmd = container_of(r, Lsi3108Cmd, req);
+
+        if (!lsi3108_tm_matches(t, cmd, task_mid)) {
+            continue;
+        }
+        if (cmd->state == LSI3108_CMD_RUNNING) {
+            trace_lsi3108_tm_wait(smid, cmd->req.smid);
+            cmd->tm = t;
+            t->waiting++;
+            continue;
+        }
+        lsi3108_terminate(s, cmd);
+        if (s->epoch != epoch) {
+            g_free(t);          /* a DMA fault dropped everything */
+            return;
+        }
+        t->terminated++;
+    }
+    if (t->waiting) {
+        QTAILQ_INSERT_TAIL(&s->tms, t, next);
+        return;
+    }
+    lsi3108_tm_reply(s, smid, qi, addr, t->dev_handle, t->task_type,
+                     LSI_TM_RSP_COMPLETE, t->terminated);
+    g_free(t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Fuzzed reply descriptors (fuzz-replies)                             */
+/* ------------------------------------------------------------------ */
+
+/* The (pick % n)-th of the n lost or held commands, or NULL. */
+static Lsi3108Cmd *lsi3108_lost_cmd(Lsi3108State *s, uint32_t pick)
+{
+    Lsi3108Request *r;
+    unsigned int n = 0;
+
+    QTAILQ_FOREACH(r, &s->outstanding, next) {
+        n += container_of(r, Lsi3108Cmd, req)->state == LSI3108_CMD_LOST;
+    }
+    if (!n) {
+        return NULL;
+    }
+    pick %= n;
+    QTAILQ_FOREACH(r, &s->outstanding, next) {
+        Lsi3108Cmd *cmd = container_of(r, Lsi3108Cmd, req);
+
+        if (cmd->state == LSI3108_CMD_LOST && !pick--) {
+            return cmd;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * One fuzzed descriptor from two draws of the reply stream: r1 picks the
+ * form, the ring and the SMID, r2 the type nibble (never UNUSED) and the
+ * upper 32 bits (never all-ones). Forms: SMID 0; a SMID in
+ * max-cmds+1..0xffff; the SMID of a lost or held command (busy in the
+ * firmware, so the host cannot be reusing it) on a ring other than its
+ * own. The last needs two rings; with no such command it arms a hold of
+ * the next command received and the descriptor takes one of the first
+ * two forms. A descriptor that does not fit (ring full) is retried with the
+ * same draws at the next batch, so the sequence depends on the seed only.
+ */
+static bool lsi3108_fuzz_reply(Lsi3108State *s)
+{
+    uint64_t saved = s->fuzz.reply_rng;
+    uint64_t r1 = lsi3108_rand(&s->fuzz.reply_rng);
+    uint64_t r2 = lsi3108_rand(&s->fuzz.reply_rng);
+    unsigned int kind = r1 % 3, qi = (r1 >> 8) % s->nqueues;
+    Lsi3108Cmd *victim = NULL;
+    uint16_t smid;
+    bool posted;
+
+    if (kind == 2) {
+        victim = s->nqueues >= 2 ? lsi3108_lost_cmd(s, r1 >> 32) : NULL;
+        if (!victim) {
+            s->fuzz.hold_armed = s->nqueues >= 2;
+            kind = (r1 >> 4) & 1;
+        }
+    }
+    if (victim) {
+        posted = lsi3108_post_wrong_queue(s, victim, r2, r2 >> 32, r1 >> 16,
+                                          "fuzz-wrong-queue");
+    } else {
+        smid = kind ? s->max_cmds + 1 + (r1 >> 32) % (0xffff - s->max_cmds)
+                    : 0;
+        posted = lsi3108_post_garbage(s, qi, lsi3108_bogus_desc(r2, qi, smid,
+                                                                r2 >> 32),
+                                      kind ? "fuzz-smid-high" : "fuzz-smid0");
+    }
+    if (!posted) {
+        s->fuzz.reply_rng = saved;
+        return false;
+    }
+    s->fuzz.replies_left--;
+    s->fuzz.replies_done++;
+    return true;
+}
+
+/* Next batch in 2 ms while OPERATIONAL; IOC INIT resumes a paused run. */
+static void lsi3108_fuzz_schedule(Lsi3108State *s)
+{
+    if (!s->fuzz.replies_left) {
+        s->fuzz.hold_armed = false;
+        timer_del(s->fuzz.timer);
+        return;
+    }
+    if (lsi3108_running(s)) {
+        timer_mod(s->fuzz.timer, qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) +
+                                 LSI3108_FUZZ_PERIOD_MS);
+    }
+}
+
+static void lsi3108_fuzz_tick(void *opaque)
+{
+    Lsi3108State *s = opaque;
+    unsigned int i;
+
+    for (i = 0; i < LSI3108_FUZZ_BATCH && s->fuzz.replies_left &&
+                lsi3108_running(s); i++) {
+        if (!lsi3108_fuzz_reply(s)) {
+            break;
+        }
+    }
+    lsi3108_fuzz_schedule(s);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1225,6 +1763,80 @@ static uint8_t lsi3108_event_reply(Lsi3108Mfi *m, const Lsi3108Event *e)
     return lsi3108_mfi_data_in(m, &d, sizeof(d));
 }
 
+static const uint32_t lsi3108_fuzz_event_codes[] = {
+    LSI_EVT_LD_CREATED, LSI_EVT_LD_DELETED, LSI_EVT_LD_STATE_CHANGE,
+    LSI_EVT_CFG_CLEARED,
+};
+
+/*
+ * fuzz-events: answer an EVENT_WAIT with random event details. Draws from
+ * the event stream, in this order: seq_num/time_stamp, code, class/locale
+ * and arg_type, 12 draws of args, the LD target id, 16 draws of
+ * description (128 printable characters, no NUL).
+ */
+static uint8_t lsi3108_fuzz_event_reply(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    uint64_t *rng = &s->fuzz.event_rng;
+    struct lsi_evt_detail d = { 0 };
+    unsigned int i, pick;
+    uint64_t r;
+
+    r = lsi3108_rand(rng);
+    d.seq_num = cpu_to_le32(r);
+    d.time_stamp = cpu_to_le32(r >> 32);
+    r = lsi3108_rand(rng);
+    pick = r % (ARRAY_SIZE(lsi3108_fuzz_event_codes) + 1);
+    d.code = cpu_to_le32(pick < ARRAY_SIZE(lsi3108_fuzz_event_codes) ?
+                         lsi3108_fuzz_event_codes[pick] : r >> 32);
+    r = lsi3108_rand(rng);
+    d.class_locale = cpu_to_le32(r);
+    d.arg_type = (r >> 32) & 1 ? LSI_EVT_ARG_LD : r >> 40;
+    for (i = 0; i < sizeof(d.args.raw); i += 8) {
+        stq_le_p(d.args.raw + i, lsi3108_rand(rng));
+    }
+    /* half in the legacy range (maybe no such LD), half anything */
+    r = lsi3108_rand(rng);
+    d.args.ld.target_id = cpu_to_le16(r & 1 ? (r >> 8) % LSI_MAX_LDS_LEGACY
+                                            : r >> 16);
+    for (i = 0; i < sizeof(d.description); i++) {
+        if (i % 8 == 0) {
+            r = lsi3108_rand(rng);
+        }
+        d.description[i] = 0x20 + (uint8_t)(r >> (i % 8 * 8)) % 95;
+    }
+    s->fuzz.events_left--;
+    s->fuzz.events_done++;
+    s->fuzz.lists_active = true;
+    trace_lsi3108_fuzz_event(m->smid, le32_to_cpu(d.seq_num),
+                             le32_to_cpu(d.code), d.arg_type,
+                             le16_to_cpu(d.args.ld.target_id));
+    return lsi3108_mfi_data_in(m, &d, sizeof(d));
+}
+
+/* fuzz-events was written: held EVENT_WAITs get fuzzed events now. */
+static void lsi3108_fuzz_wake_waiters(Lsi3108State *s)
+{
+    uint32_t epoch = s->epoch;
+    Lsi3108Mfi *m, *mn;
+
+    if (!lsi3108_running(s)) {
+        return;
+    }
+    QTAILQ_FOREACH_SAFE(m, &s->held, next, mn) {
+        if (!s->fuzz.events_left) {
+            break;
+        }
+        if (m->opcode != LSI_DCMD_CTRL_EVENT_WAIT) {
+            continue;
+        }
+        QTAILQ_REMOVE(&s->held, m, next);
+        lsi3108_mfi_complete(s, m, lsi3108_fuzz_event_reply(s, m));
+        if (s->epoch != epoch) {
+            break;          /* a DMA fault dropped the rest of the list */
+        }
+    }
+}
+
 /* Complete every held EVENT_WAIT the new event @e satisfies. */
 static void lsi3108_wake_event_waiters(Lsi3108State *s, const Lsi3108Event *e)
 {
@@ -1281,14 +1893,17 @@ static void lsi3108_log_ld_event(Lsi3108State *s, uint32_t code,
 /* ------------------------------------------------------------------ */
 
 /*
- * One RAID-0 span map per LD, in ascending target order. capability = 0
- * (no fast path, not TM-capable) and row_data_size = spanRowDataSize = 0,
- * so the host builds every LD I/O for the firmware path without region
- * locks, exactly as without a map; and it never divides by a row size.
+ * One RAID-0 span map per LD, in ascending target order. capability: no
+ * fast path; TM-capable only with the tm-capable property. row_data_size =
+ * spanRowDataSize = 0, so the host builds every LD I/O for the firmware
+ * path without region locks, exactly as without a map; and it never
+ * divides by a row size.
  */
-static void lsi3108_fill_ld_raid(struct lsi_map_ld_raid *raid, Lsi3108LD *ld)
+static void lsi3108_fill_ld_raid(Lsi3108State *s, struct lsi_map_ld_raid *raid,
+                                 Lsi3108LD *ld)
 {
-    raid->capability = 0;
+    /* tm-capable: Linux then sends TMs to the LD before a reset */
+    raid->capability = cpu_to_le32(s->tm_capable ? LSI_LD_CAP_TM_CAPABLE : 0);
     raid->size = cpu_to_le64(ld->sectors);
     raid->span_depth = 1;
     raid->level = 0;
@@ -1329,7 +1944,8 @@ static struct lsi_raid_map *lsi3108_build_map(Lsi3108State *s, size_t *size)
     for (t = 0; t < LSI3108_MAX_LD_TARGETS; t++) {
         if (s->lds[t]) {
             map->ld_tgt_id_to_ld[t] = i;
-            lsi3108_fill_ld_raid(&map->ld_span_map[i++].ld_raid, s->lds[t]);
+            lsi3108_fill_ld_raid(s, &map->ld_span_map[i++].ld_raid,
+                                 s->lds[t]);
         }
     }
     return map;
@@ -1457,9 +2073,14 @@ static int lsi3108_dcmd_event_get_info(Lsi3108State *s, Lsi3108Mfi *m)
 static int lsi3108_dcmd_event_wait(Lsi3108State *s, Lsi3108Mfi *m)
 {
     const uint8_t *mbox = lsi3108_mbox(m);
-    const Lsi3108Event *e = lsi3108_find_event(s, ldl_le_p(mbox),
-                                               ldl_le_p(mbox + 4));
+    const Lsi3108Event *e;
 
+    if (s->fuzz.events_left) {
+        return lsi3108_fuzz_event_reply(s, m);
+    }
+    /* the host re-armed after the last fuzzed event: lists are valid again */
+    s->fuzz.lists_active = false;
+    e = lsi3108_find_event(s, ldl_le_p(mbox), ldl_le_p(mbox + 4));
     if (e) {
         return lsi3108_event_reply(m, e);
     }
@@ -1467,9 +2088,23 @@ static int lsi3108_dcmd_event_wait(Lsi3108State *s, Lsi3108Mfi *m)
     return LSI3108_DCMD_DEFERRED;
 }
 
+static void lsi3108_flush_delay_done(void *opaque)
+{
+    Lsi3108Mfi *m = opaque;
+
+    QTAILQ_REMOVE(&m->s->held, m, next);
+    lsi3108_mfi_complete(m->s, m, m->flush_ret ? m->fail_status
+                                               : LSI_MFI_STAT_OK);
+}
+
+/*
+ * Every LD is written back. A CACHE_FLUSH DCMD then waits flush-delay-ms
+ * (held, so a reset frees it) before it completes.
+ */
 static void lsi3108_flush_done(void *opaque, int ret)
 {
     Lsi3108Mfi *m = opaque;
+    Lsi3108State *s = m->s;
 
     if (ret < 0) {
         m->flush_ret = ret;
@@ -1477,8 +2112,18 @@ static void lsi3108_flush_done(void *opaque, int ret)
     if (--m->flushes_pending) {
         return;
     }
-    lsi3108_mfi_complete(m->s, m, m->flush_ret ? m->fail_status
-                                               : LSI_MFI_STAT_OK);
+    if (m->opcode == LSI_DCMD_CTRL_CACHE_FLUSH && s->inject.flush_delay_ms &&
+        lsi3108_mfi_live(s, m)) {
+        trace_lsi3108_delay(m->smid, s->inject.flush_delay_ms * 1000ULL);
+        m->timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, lsi3108_flush_delay_done,
+                                m);
+        lsi3108_hold(s, m);
+        timer_mod(m->timer, qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) +
+                            s->inject.flush_delay_ms);
+        return;
+    }
+    lsi3108_mfi_complete(s, m, m->flush_ret ? m->fail_status
+                                            : LSI_MFI_STAT_OK);
 }
 
 /* Write back every LD's cache; the DCMD completes when all are done. */
@@ -1513,32 +2158,121 @@ static int lsi3108_dcmd_shutdown(Lsi3108State *s, Lsi3108Mfi *m)
     return lsi3108_flush_all(s, m, LSI_MFI_STAT_SHUTDOWN_FAILED);
 }
 
+/*
+ * An LD list made structurally invalid (fuzz-events): how many entries the
+ * count claims, and an extra entry at index n (slot >= 0) with target id id.
+ */
+typedef struct Lsi3108BadList {
+    uint32_t    count;
+    int         slot;
+    uint8_t     id;
+} Lsi3108BadList;
+
+/*
+ * While fuzz-events runs (and until the host re-arms EVENT_WAIT after the
+ * last fuzzed event), every other LD_GET_LIST / LD_LIST_QUERY answer is
+ * invalid, never a plausible list that hides or invents an LD. One draw
+ * from the DCMD stream picks one of: a count beyond both 256 and the
+ * entries the host's buffer holds (@room); one extra entry whose target id
+ * is beyond the maximum the mailbox asked for (64 legacy; impossible in a
+ * u8 for 256, then the next form); one extra entry duplicating a real LD
+ * (with no LD, the count form).
+ */
+static bool lsi3108_fuzz_list(Lsi3108State *s, Lsi3108Mfi *m, bool ext,
+                              unsigned int n, uint32_t room,
+                              const uint8_t *ids, Lsi3108BadList *bad)
+{
+    uint32_t max = ext ? LSI_MAX_LDS : LSI_MAX_LDS_LEGACY;
+    unsigned int variant;
+    uint64_t r;
+
+    if (!s->fuzz.events_left && !s->fuzz.lists_active) {
+        return false;
+    }
+    s->fuzz.list_toggle = !s->fuzz.list_toggle;
+    if (!s->fuzz.list_toggle) {
+        return false;
+    }
+    r = lsi3108_rand(&s->fuzz.dcmd_rng);
+    variant = r % 3;
+    if (variant == 1 && max > UINT8_MAX) {
+        variant = 2;
+    }
+    if (variant == 2 && !n) {
+        variant = 0;
+    }
+    bad->slot = -1;
+    switch (variant) {
+    case 1:
+        bad->slot = n;
+        bad->id = max + (r >> 8) % (UINT8_MAX + 1 - max);
+        bad->count = n + 1;
+        break;
+    case 2:
+        bad->slot = n;
+        bad->id = ids[(r >> 8) % n];
+        bad->count = n + 1;
+        break;
+    default:
+        bad->count = MAX(room, LSI_MAX_LDS) + 1 + (r >> 8) % 0x10000;
+        break;
+    }
+    s->fuzz.dcmd_done++;
+    trace_lsi3108_fuzz_list(m->smid, m->opcode, variant, bad->count);
+    return true;
+}
+
+static void lsi3108_fill_ld_entry(struct lsi_ld_list_entry *e, Lsi3108LD *ld)
+{
+    e->target_id = ld->target;
+    e->seq_num = cpu_to_le16(ld->seq_num);
+    e->state = LSI_LD_STATE_OPTIMAL;
+    e->size = cpu_to_le64(ld->sectors);
+}
+
+/* mbox b[0] = 1: the host takes 256 LDs */
 static int lsi3108_dcmd_ld_get_list(Lsi3108State *s, Lsi3108Mfi *m)
 {
     g_autofree struct lsi_ld_list *list = g_new0(struct lsi_ld_list, 1);
-    unsigned int t, n = 0;
+    const size_t hdr = offsetof(struct lsi_ld_list, ld);
+    uint8_t ids[LSI3108_MAX_LD_TARGETS];
+    unsigned int t, n = 0, sent;
+    Lsi3108BadList bad;
 
     for (t = 0; t < LSI3108_MAX_LD_TARGETS; t++) {
-        Lsi3108LD *ld = s->lds[t];
-
-        if (ld) {
-            list->ld[n].target_id = t;
-            list->ld[n].seq_num = cpu_to_le16(ld->seq_num);
-            list->ld[n].state = LSI_LD_STATE_OPTIMAL;
-            list->ld[n].size = cpu_to_le64(ld->sectors);
-            n++;
+        if (s->lds[t]) {
+            ids[n] = t;
+            lsi3108_fill_ld_entry(&list->ld[n++], s->lds[t]);
         }
     }
     list->ld_count = cpu_to_le32(n);
-    return lsi3108_mfi_data_in(m, list, offsetof(struct lsi_ld_list, ld) +
-                               n * sizeof(list->ld[0]));
+    sent = n;
+    if (lsi3108_fuzz_list(s, m, lsi3108_mbox(m)[LSI3108_LD_LIST_MBOX_EXT] == 1,
+                          n, m->xfer_len > hdr ?
+                             (m->xfer_len - hdr) / sizeof(list->ld[0]) : 0,
+                          ids, &bad)) {
+        list->ld_count = cpu_to_le32(bad.count);
+        if (bad.slot >= 0) {
+            if (bad.id < LSI3108_MAX_LD_TARGETS && s->lds[bad.id]) {
+                lsi3108_fill_ld_entry(&list->ld[n], s->lds[bad.id]);
+            } else {
+                list->ld[n].target_id = bad.id;
+                list->ld[n].state = LSI_LD_STATE_OPTIMAL;
+                list->ld[n].size = cpu_to_le64(1);
+            }
+            sent = n + 1;
+        }
+    }
+    return lsi3108_mfi_data_in(m, list, hdr + sent * sizeof(list->ld[0]));
 }
 
 /* mbox b[0] = query type; every LD of ours is exposed to the host */
 static int lsi3108_dcmd_ld_list_query(Lsi3108State *s, Lsi3108Mfi *m)
 {
+    const size_t hdr = offsetof(struct lsi_ld_targetid_list, target_id);
     struct lsi_ld_targetid_list list = { 0 };
     unsigned int t, n = 0;
+    Lsi3108BadList bad;
 
     for (t = 0; t < LSI3108_MAX_LD_TARGETS; t++) {
         if (s->lds[t]) {
@@ -1547,6 +2281,15 @@ static int lsi3108_dcmd_ld_list_query(Lsi3108State *s, Lsi3108Mfi *m)
     }
     list.size = cpu_to_le32(LSI_LD_TARGETID_LIST_SIZE);
     list.count = cpu_to_le32(n);
+    if (lsi3108_fuzz_list(s, m,
+                          lsi3108_mbox(m)[LSI3108_LD_QUERY_MBOX_EXT] == 1, n,
+                          m->xfer_len > hdr ? m->xfer_len - hdr : 0,
+                          list.target_id, &bad)) {
+        list.count = cpu_to_le32(bad.count);
+        if (bad.slot >= 0) {
+            list.target_id[bad.slot] = bad.id;
+        }
+    }
     return lsi3108_mfi_data_in(m, &list, LSI_LD_TARGETID_LIST_SIZE);
 }
 
@@ -2060,6 +2803,10 @@ static void lsi3108_post_request(Lsi3108State *s, uint64_t desc)
 static void lsi3108_doorbell(Lsi3108State *s, uint32_t val)
 {
     trace_lsi3108_doorbell(val, lsi3108_state_name(s->fw_state));
+    if (s->fw_state == LSI_FW_STATE_FAULT) {
+        /* a faulted firmware keeps its fault code; only a reset helps */
+        return;
+    }
     if (val & LSI_DB_FORCE_FAULT) {
         lsi3108_fault(s, LSI3108_FAULT_HOST_FORCED);
     } else if (val & LSI_DB_STOP_ADAPTER) {
@@ -2204,11 +2951,20 @@ static void lsi3108_reg_write(Lsi3108State *s, hwaddr addr, uint32_t val)
     }
 }
 
+static uint64_t lsi3108_all_ones(unsigned size)
+{
+    return size >= 8 ? UINT64_MAX : (1ULL << (size * 8)) - 1;
+}
+
 static uint64_t lsi3108_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
     Lsi3108State *s = opaque;
-    uint64_t val = lsi3108_reg_read(s, addr);
+    uint64_t val;
 
+    if (s->removed) {
+        return lsi3108_all_ones(size);
+    }
+    val = lsi3108_reg_read(s, addr);
     if (size == 8) {
         val |= (uint64_t)lsi3108_reg_read(s, addr + 4) << 32;
     }
@@ -2222,7 +2978,7 @@ static void lsi3108_mmio_write(void *opaque, hwaddr addr, uint64_t val,
     Lsi3108State *s = opaque;
 
     trace_lsi3108_mmio_write(addr, val, size);
-    if (s->powered_off) {
+    if (!lsi3108_alive(s)) {
         return;
     }
     if (s->in_mmio) {
@@ -2253,6 +3009,34 @@ static const MemoryRegionOps lsi3108_mmio_ops = {
     },
     .impl = {
         .min_access_size = 4,
+        .max_access_size = 8,
+    },
+};
+
+/*
+ * Surprise removal: this region covers all of BAR1 (registers, MSI-X table
+ * and PBA): reads are all-ones, writes go nowhere.
+ */
+static uint64_t lsi3108_gone_read(void *opaque, hwaddr addr, unsigned size)
+{
+    return lsi3108_all_ones(size);
+}
+
+static void lsi3108_gone_write(void *opaque, hwaddr addr, uint64_t val,
+                               unsigned size)
+{
+}
+
+static const MemoryRegionOps lsi3108_gone_ops = {
+    .read = lsi3108_gone_read,
+    .write = lsi3108_gone_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+    },
+    .impl = {
+        .min_access_size = 1,
         .max_access_size = 8,
     },
 };
@@ -2378,13 +3162,31 @@ static void lsi3108_pre_plug(HotplugHandler *hotplug_dev, DeviceState *dev,
 /* ------------------------------------------------------------------ */
 
 /*
- * qom-get/qom-set on /machine/peripheral/<id>:
+ * qom-get/qom-set on /machine/peripheral/<id> (docs/model.md has the table):
  *   read:  flush-count (SYNCHRONIZE CACHE received), cache-flush-dcmd-count,
  *          shutdown-count, fua-count, writeback-count, dirty-bytes,
- *          fw-state ("READY", "OPERATIONAL" or "FAULT")
- *   write: power-cut (true: lose the cache, stop), fault (code: FAULT until a
- *          chip reset), completion-delay-us, drop-completions (fault injection
- *          on SCSI completions)
+ *          fw-state ("READY", "OPERATIONAL" or "FAULT"),
+ *          dropped-count (completions lost by drop-completions),
+ *          tm-count (TMs received), tm-aborted (commands TMs terminated),
+ *          garbage-posted (bogus reply descriptors posted, any source),
+ *          fuzz-replies-done, fuzz-events-done, fuzz-dcmd-done (fuzzed
+ *          descriptors posted, EVENT_WAITs answered, LD lists spoiled)
+ *   write: power-cut (true: lose the cache, stop);
+ *          fault (code: FAULT with RESET_ADAPTER; a chip reset recovers);
+ *          fault-no-reset (code: FAULT without RESET_ADAPTER; only revive,
+ *          or a machine reset, recovers);
+ *          revive (true: firmware reboot to READY from any state, cache kept);
+ *          surprise-removed (true: off the bus; false: back as at power-on);
+ *          completion-delay-us (every SCSI completion),
+ *          flush-delay-ms (SYNCHRONIZE CACHE and CACHE_FLUSH DCMD),
+ *          delay-next-ms + delay-next-count (the next N SCSI commands),
+ *          drop-completions (the next N SCSI completions are lost: the
+ *          command stays outstanding until a TM or a reset ends it);
+ *          inject-reply ("smid0", "smid-high", "wrong-queue");
+ *          fuzz-seed, fuzz-replies (N fuzzed descriptors), fuzz-events (N
+ *          fuzzed EVENT_WAIT answers, invalid LD lists meanwhile)
+ *   (read back, the write-side numbers show what is still pending)
+ * Device property (command line): tm-capable (the RAID map's tmCapable).
  */
 
 static char *lsi3108_get_fw_state(Object *obj, Error **errp)
@@ -2420,12 +3222,21 @@ static void lsi3108_get_fault(Object *obj, Visitor *v, const char *name,
                               void *opaque, Error **errp)
 {
     Lsi3108State *s = LSI3108(obj);
-    uint32_t code = s->fw_state == LSI_FW_STATE_FAULT ? s->fault_code : 0;
+    bool dead = !strcmp(name, "fault-no-reset");
+    uint32_t code = 0;
 
+    if (s->fw_state == LSI_FW_STATE_FAULT && s->fault_no_reset == dead) {
+        code = s->fault_code;
+    }
     visit_type_uint32(v, name, &code, errp);
 }
 
-/* Writing a non-zero code puts the firmware in FAULT (| RESET_ADAPTER). */
+/*
+ * fault: a non-zero code puts the firmware in FAULT with RESET_ADAPTER set
+ * (the host's chip reset recovers it). fault-no-reset: FAULT with
+ * RESET_ADAPTER clear; the chip reset does nothing, the controller is dead
+ * until revive (or a machine reset).
+ */
 static void lsi3108_set_fault(Object *obj, Visitor *v, const char *name,
                               void *opaque, Error **errp)
 {
@@ -2436,8 +3247,172 @@ static void lsi3108_set_fault(Object *obj, Visitor *v, const char *name,
         return;
     }
     if (code) {
+        s->fault_no_reset = !strcmp(name, "fault-no-reset");
         lsi3108_fault(s, code);
     }
+}
+
+/*
+ * Back on the bus as at power-on: config space reset (BARs unassigned, as
+ * for a hot-added card the host rescans), firmware READY, cache kept.
+ */
+static void lsi3108_reinsert(Lsi3108State *s)
+{
+    s->removed = false;
+    memory_region_set_enabled(&s->gone, false);
+    trace_lsi3108_surprise_removed(false);
+    pci_device_reset(PCI_DEVICE(s));    /* our reset: firmware reboot */
+}
+
+static bool lsi3108_get_removed(Object *obj, Error **errp)
+{
+    return LSI3108(obj)->removed;
+}
+
+/*
+ * Surprise removal: MMIO and config reads return all-ones, writes are
+ * dropped, no DMA and no interrupt happen; outstanding work is dropped and
+ * late backend completions are discarded. The cache is kept.
+ */
+static void lsi3108_set_removed(Object *obj, bool value, Error **errp)
+{
+    Lsi3108State *s = LSI3108(obj);
+
+    if (value == s->removed) {
+        return;
+    }
+    if (!value) {
+        lsi3108_reinsert(s);
+        return;
+    }
+    trace_lsi3108_surprise_removed(true);
+    s->removed = true;
+    memory_region_set_enabled(&s->gone, true);
+    lsi3108_drop_work(s);
+    pci_set_irq(PCI_DEVICE(s), 0);
+}
+
+static bool lsi3108_get_false(Object *obj, Error **errp)
+{
+    return false;
+}
+
+/* revive: the firmware reboots to READY from any state; the cache is kept */
+static void lsi3108_set_revive(Object *obj, bool value, Error **errp)
+{
+    Lsi3108State *s = LSI3108(obj);
+
+    if (!value) {
+        return;
+    }
+    trace_lsi3108_revive(lsi3108_state_name(s->fw_state), s->removed,
+                         s->powered_off);
+    s->powered_off = false;
+    if (s->removed) {
+        lsi3108_reinsert(s);
+    } else {
+        lsi3108_firmware_reboot(s);
+    }
+}
+
+/*
+ * inject-reply: one bogus descriptor on ring 0 now ("smid0": SMID 0;
+ * "smid-high": SMID max-cmds + 1), or ("wrong-queue") arm a hold: the next
+ * SCSI command received is held for ever and its SMID is posted on another
+ * ring once the LD is done with it (with one ring: "smid-high" instead).
+ */
+static void lsi3108_set_inject_reply(Object *obj, const char *value,
+                                     Error **errp)
+{
+    Lsi3108State *s = LSI3108(obj);
+    uint16_t smid;
+
+    if (!lsi3108_running(s)) {
+        error_setg(errp, "inject-reply: the firmware is not OPERATIONAL");
+        return;
+    }
+    if (!strcmp(value, "wrong-queue") && s->nqueues >= 2) {
+        s->inject.hold_armed++;
+        trace_lsi3108_inject("hold armed", 0);
+        return;
+    }
+    if (!strcmp(value, "smid0")) {
+        smid = 0;
+    } else if (!strcmp(value, "smid-high") || !strcmp(value, "wrong-queue")) {
+        smid = s->max_cmds + 1;
+    } else {
+        error_setg(errp, "inject-reply: '%s' is not smid0, smid-high or "
+                   "wrong-queue", value);
+        return;
+    }
+    if (!lsi3108_post_garbage(s, 0, lsi3108_bogus_desc(0, 0, smid, 0),
+                              value)) {
+        error_setg(errp, "inject-reply: reply queue 0 is full");
+    }
+}
+
+static void lsi3108_get_fuzz_seed(Object *obj, Visitor *v, const char *name,
+                                  void *opaque, Error **errp)
+{
+    visit_type_uint64(v, name, &LSI3108(obj)->fuzz.seed, errp);
+}
+
+/* A new seed restarts every fuzz stream. */
+static void lsi3108_set_fuzz_seed(Object *obj, Visitor *v, const char *name,
+                                  void *opaque, Error **errp)
+{
+    uint64_t seed;
+
+    if (visit_type_uint64(v, name, &seed, errp)) {
+        lsi3108_fuzz_reseed(LSI3108(obj), seed);
+    }
+}
+
+static void lsi3108_get_fuzz(Object *obj, Visitor *v, const char *name,
+                             void *opaque, Error **errp)
+{
+    Lsi3108State *s = LSI3108(obj);
+    uint32_t left = !strcmp(name, "fuzz-replies") ? s->fuzz.replies_left
+                                                  : s->fuzz.events_left;
+
+    visit_type_uint32(v, name, &left, errp);
+}
+
+/*
+ * fuzz-replies N: N fuzzed descriptors, in batches while OPERATIONAL.
+ * fuzz-events N: the next N EVENT_WAITs get fuzzed events (held ones now).
+ * 0 stops either.
+ */
+static void lsi3108_set_fuzz(Object *obj, Visitor *v, const char *name,
+                             void *opaque, Error **errp)
+{
+    Lsi3108State *s = LSI3108(obj);
+    uint32_t n;
+
+    if (!visit_type_uint32(v, name, &n, errp)) {
+        return;
+    }
+    trace_lsi3108_fuzz_start(name, n);
+    if (!strcmp(name, "fuzz-replies")) {
+        s->fuzz.replies_left = n;
+        lsi3108_fuzz_schedule(s);
+        return;
+    }
+    s->fuzz.events_left = n;
+    if (!n) {
+        s->fuzz.lists_active = false;
+    }
+    lsi3108_fuzz_wake_waiters(s);
+}
+
+static void lsi3108_add_counter(Object *obj, const char *name, uint64_t *v)
+{
+    object_property_add_uint64_ptr(obj, name, v, OBJ_PROP_FLAG_READ);
+}
+
+static void lsi3108_add_knob(Object *obj, const char *name, uint32_t *v)
+{
+    object_property_add_uint32_ptr(obj, name, v, OBJ_PROP_FLAG_READWRITE);
 }
 
 static void lsi3108_instance_init(Object *obj)
@@ -2445,30 +3420,48 @@ static void lsi3108_instance_init(Object *obj)
     Lsi3108State *s = LSI3108(obj);
 
     QTAILQ_INIT(&s->held);
-    QTAILQ_INIT(&s->delayed);
-    object_property_add_uint64_ptr(obj, "flush-count", &s->stats.sync_cache,
-                                   OBJ_PROP_FLAG_READ);
-    object_property_add_uint64_ptr(obj, "cache-flush-dcmd-count",
-                                   &s->stats.flush_dcmd, OBJ_PROP_FLAG_READ);
-    object_property_add_uint64_ptr(obj, "shutdown-count",
-                                   &s->stats.shutdown_dcmd,
-                                   OBJ_PROP_FLAG_READ);
-    object_property_add_uint64_ptr(obj, "fua-count", &s->stats.fua_writes,
-                                   OBJ_PROP_FLAG_READ);
-    object_property_add_uint64_ptr(obj, "writeback-count",
-                                   &s->stats.writebacks, OBJ_PROP_FLAG_READ);
-    object_property_add_uint64_ptr(obj, "dirty-bytes",
-                                   &s->cache.dirty_bytes, OBJ_PROP_FLAG_READ);
+    QTAILQ_INIT(&s->outstanding);
+    QTAILQ_INIT(&s->tms);
+    lsi3108_fuzz_reseed(s, 1);
+
+    lsi3108_add_counter(obj, "flush-count", &s->stats.sync_cache);
+    lsi3108_add_counter(obj, "cache-flush-dcmd-count", &s->stats.flush_dcmd);
+    lsi3108_add_counter(obj, "shutdown-count", &s->stats.shutdown_dcmd);
+    lsi3108_add_counter(obj, "fua-count", &s->stats.fua_writes);
+    lsi3108_add_counter(obj, "writeback-count", &s->stats.writebacks);
+    lsi3108_add_counter(obj, "dirty-bytes", &s->cache.dirty_bytes);
+    lsi3108_add_counter(obj, "dropped-count", &s->inject.dropped);
+    lsi3108_add_counter(obj, "tm-count", &s->inject.tm_count);
+    lsi3108_add_counter(obj, "tm-aborted", &s->inject.tm_aborted);
+    lsi3108_add_counter(obj, "garbage-posted", &s->inject.garbage);
+    lsi3108_add_counter(obj, "fuzz-replies-done", &s->fuzz.replies_done);
+    lsi3108_add_counter(obj, "fuzz-events-done", &s->fuzz.events_done);
+    lsi3108_add_counter(obj, "fuzz-dcmd-done", &s->fuzz.dcmd_done);
     object_property_add_str(obj, "fw-state", lsi3108_get_fw_state, NULL);
+
     object_property_add_bool(obj, "power-cut", lsi3108_get_power_cut,
                              lsi3108_set_power_cut);
     object_property_add(obj, "fault", "uint32", lsi3108_get_fault,
                         lsi3108_set_fault, NULL, NULL);
-    object_property_add_uint32_ptr(obj, "completion-delay-us",
-                                   &s->inject.delay_us,
-                                   OBJ_PROP_FLAG_READWRITE);
-    object_property_add_uint32_ptr(obj, "drop-completions",
-                                   &s->inject.drop, OBJ_PROP_FLAG_READWRITE);
+    object_property_add(obj, "fault-no-reset", "uint32", lsi3108_get_fault,
+                        lsi3108_set_fault, NULL, NULL);
+    object_property_add_bool(obj, "revive", lsi3108_get_false,
+                             lsi3108_set_revive);
+    object_property_add_bool(obj, "surprise-removed", lsi3108_get_removed,
+                             lsi3108_set_removed);
+    lsi3108_add_knob(obj, "completion-delay-us", &s->inject.delay_us);
+    lsi3108_add_knob(obj, "flush-delay-ms", &s->inject.flush_delay_ms);
+    lsi3108_add_knob(obj, "delay-next-ms", &s->inject.delay_next_ms);
+    lsi3108_add_knob(obj, "delay-next-count", &s->inject.delay_next_count);
+    lsi3108_add_knob(obj, "drop-completions", &s->inject.drop);
+    object_property_add_str(obj, "inject-reply", NULL,
+                            lsi3108_set_inject_reply);
+    object_property_add(obj, "fuzz-seed", "uint64", lsi3108_get_fuzz_seed,
+                        lsi3108_set_fuzz_seed, NULL, NULL);
+    object_property_add(obj, "fuzz-replies", "uint32", lsi3108_get_fuzz,
+                        lsi3108_set_fuzz, NULL, NULL);
+    object_property_add(obj, "fuzz-events", "uint32", lsi3108_get_fuzz,
+                        lsi3108_set_fuzz, NULL, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2561,13 +3554,27 @@ static void lsi3108_realize(PCIDevice *d, Error **errp)
                           "lsi3108-regs", LSI_REG_BAR_SIZE);
     memory_region_init_io(&s->io, OBJECT(s), &lsi3108_io_ops, s,
                           "lsi3108-io", LSI3108_IO_BAR_SIZE);
+    memory_region_init_io(&s->gone, OBJECT(s), &lsi3108_gone_ops, s,
+                          "lsi3108-removed", LSI_REG_BAR_SIZE);
     lsi3108_init_interrupts(s, &err);
     if (err) {
         error_propagate(errp, err);
         return;
     }
+    /* over the MSI-X table and PBA too, enabled by surprise removal */
+    memory_region_add_subregion_overlap(&s->mmio, 0, &s->gone, 1);
+    memory_region_set_enabled(&s->gone, false);
+    /*
+     * On a PCIe bus: an endpoint (a root-complex integrated one on q35's
+     * pcie.0) with Function Level Reset, so the host can reset the
+     * function (Linux: reset_method "flr").
+     */
     if (pci_is_express(d)) {
-        pcie_endpoint_cap_init(d, LSI3108_PCIE_CAP_OFFSET);
+        if (pcie_endpoint_cap_init(d, LSI3108_PCIE_CAP_OFFSET) < 0) {
+            error_setg(errp, "cannot add the PCI Express capability");
+            return;
+        }
+        pcie_cap_flr_init(d);
     }
     pci_register_bar(d, 0, PCI_BASE_ADDRESS_SPACE_IO, &s->io);
     pci_register_bar(d, LSI_REG_BAR, PCI_BASE_ADDRESS_SPACE_MEMORY |
@@ -2580,6 +3587,7 @@ static void lsi3108_realize(PCIDevice *d, Error **errp)
     s->cache.max_bytes = s->cache_size;
     s->smid_busy = bitmap_new(s->max_cmds);
     s->boot_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    s->fuzz.timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, lsi3108_fuzz_tick, s);
     s->next_seq = 1;
     s->boot_seq = 1;
     s->shutdown_seq = 0;
@@ -2597,6 +3605,9 @@ static void lsi3108_exit(PCIDevice *d)
     lsi3108_drop_work(s);
     g_free(s->smid_busy);
     s->smid_busy = NULL;
+    timer_free(s->fuzz.timer);
+    s->fuzz.timer = NULL;
+    memory_region_del_subregion(&s->mmio, &s->gone);
     if (msix_present(d)) {
         msix_unuse_all_vectors(d);
         msix_uninit(d, &s->mmio, &s->mmio);
@@ -2604,9 +3615,50 @@ static void lsi3108_exit(PCIDevice *d)
     msi_uninit(d);
 }
 
+/* An FLR is in progress while the bus-command bit is still set. */
+static bool lsi3108_in_flr(PCIDevice *d)
+{
+    return pci_is_express(d) && d->exp.exp_cap &&
+           (pci_get_word(d->config + d->exp.exp_cap + PCI_EXP_DEVCTL) &
+            PCI_EXP_DEVCTL_BCR_FLR);
+}
+
+/*
+ * Device reset. An FLR resets the firmware like a chip reset (READY, all
+ * work dropped, cache kept; a dead firmware stays dead); a machine reset
+ * is a power cycle: the firmware boots again, even from fault-no-reset.
+ */
 static void lsi3108_reset(DeviceState *dev)
 {
-    lsi3108_chip_reset(LSI3108(dev));
+    Lsi3108State *s = LSI3108(dev);
+
+    if (lsi3108_in_flr(PCI_DEVICE(dev))) {
+        trace_lsi3108_flr(lsi3108_state_name(s->fw_state));
+        lsi3108_chip_reset(s);
+        return;
+    }
+    lsi3108_firmware_reboot(s);
+}
+
+/* A surprise-removed function answers config reads with all-ones. */
+static uint32_t lsi3108_config_read(PCIDevice *d, uint32_t addr, int len)
+{
+    if (LSI3108(d)->removed) {
+        return lsi3108_all_ones(len);
+    }
+    return pci_default_read_config(d, addr, len);
+}
+
+static void lsi3108_config_write(PCIDevice *d, uint32_t addr, uint32_t val,
+                                 int len)
+{
+    if (LSI3108(d)->removed) {
+        return;
+    }
+    pci_default_write_config(d, addr, val, len);
+    if (pci_is_express(d) && d->exp.exp_cap) {
+        pcie_cap_flr_write_config(d, addr, val, len);
+    }
 }
 
 static const VMStateDescription vmstate_lsi3108 = {
@@ -2626,6 +3678,7 @@ static Property lsi3108_properties[] = {
                      LSI3108_DEFAULT_CACHE_SIZE),
     DEFINE_PROP_STRING("serial", Lsi3108State, serial),
     DEFINE_PROP_STRING("fw-version", Lsi3108State, fw_version),
+    DEFINE_PROP_BOOL("tm-capable", Lsi3108State, tm_capable, false),
     DEFINE_PROP_END_OF_LIST(),
 };
 
@@ -2637,6 +3690,8 @@ static void lsi3108_class_init(ObjectClass *oc, void *data)
 
     pc->realize = lsi3108_realize;
     pc->exit = lsi3108_exit;
+    pc->config_read = lsi3108_config_read;
+    pc->config_write = lsi3108_config_write;
     pc->vendor_id = LSI_PCI_VENDOR_ID;
     pc->device_id = LSI_PCI_DEVICE_ID_3108;
     pc->subsystem_vendor_id = LSI_PCI_VENDOR_ID;

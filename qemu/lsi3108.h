@@ -19,12 +19,12 @@
 #include "sysemu/block-backend.h"
 #include "lsi3108_hw.h"
 
-#define TYPE_LSI3108		"lsi3108"
-#define TYPE_LSI3108_LD		"lsi3108-ld"
-#define TYPE_LSI3108_BUS	"lsi3108-bus"
+#define TYPE_LSI3108            "lsi3108"
+#define TYPE_LSI3108_LD         "lsi3108-ld"
+#define TYPE_LSI3108_BUS        "lsi3108-bus"
 
 /* LD target ids the model accepts (firmware: 0..255; legacy map: < 64) */
-#define LSI3108_MAX_LD_TARGETS	LSI_MAX_LDS_LEGACY
+#define LSI3108_MAX_LD_TARGETS  LSI_MAX_LDS_LEGACY
 
 typedef struct Lsi3108State Lsi3108State;
 typedef struct Lsi3108LD Lsi3108LD;
@@ -33,9 +33,9 @@ typedef struct Lsi3108Request Lsi3108Request;
 OBJECT_DECLARE_SIMPLE_TYPE(Lsi3108LD, LSI3108_LD)
 
 typedef enum {
-	LSI3108_DIR_NONE,
-	LSI3108_DIR_TO_HOST,	/* READ-like: device → guest memory */
-	LSI3108_DIR_TO_DEVICE,	/* WRITE-like: guest memory → device */
+    LSI3108_DIR_NONE,
+    LSI3108_DIR_TO_HOST,    /* READ-like: device → guest memory */
+    LSI3108_DIR_TO_DEVICE,  /* WRITE-like: guest memory → device */
 } Lsi3108Dir;
 
 /*
@@ -44,70 +44,70 @@ typedef enum {
  * lsi3108_request_done(), exactly once, possibly from a block-layer callback.
  */
 struct Lsi3108Request {
-	Lsi3108State	*ctrl;
-	Lsi3108LD	*ld;
-	uint16_t	smid;
-	uint8_t		msix;		/* reply queue for the completion */
-	uint8_t		cdb[32];
-	unsigned int	cdb_len;
-	Lsi3108Dir	dir;
-	uint32_t	data_len;	/* DataLength of the frame */
-	QEMUSGList	qsg;		/* guest buffers, from the SGL */
-	/* core-private from here on */
-	QTAILQ_ENTRY(Lsi3108Request) next;
-	QEMUTimer	*delay_timer;	/* fault injection: delayed completion */
-	uint8_t		mfi_status;
-	uint8_t		scsi_status;
-	uint32_t	residual;
+    Lsi3108State    *ctrl;
+    Lsi3108LD       *ld;
+    uint16_t        smid;
+    uint8_t         msix;           /* reply queue for the completion */
+    uint8_t         cdb[32];
+    unsigned int    cdb_len;
+    Lsi3108Dir      dir;
+    uint32_t        data_len;       /* DataLength of the frame */
+    QEMUSGList      qsg;            /* guest buffers, from the SGL */
+    /* core-private from here on */
+    QTAILQ_ENTRY(Lsi3108Request) next;  /* outstanding commands */
+    QEMUTimer       *delay_timer;   /* fault injection: delayed completion */
+    uint8_t         mfi_status;
+    uint8_t         scsi_status;
+    uint32_t        residual;
 };
 
 /* The controller-wide volatile cache budget, shared by all LDs. */
 typedef struct Lsi3108Cache {
-	uint64_t	max_bytes;	/* property "cache-size" */
-	uint64_t	dirty_bytes;	/* sum over LDs, not yet on a backend */
+    uint64_t        max_bytes;      /* property "cache-size" */
+    uint64_t        dirty_bytes;    /* sum over LDs, not yet on a backend */
 } Lsi3108Cache;
 
 /* Counters the tests read with qom-get on the controller. */
 typedef struct Lsi3108Stats {
-	uint64_t	sync_cache;	/* SYNCHRONIZE CACHE 10/16 received */
-	uint64_t	flush_dcmd;	/* MR_DCMD_CTRL_CACHE_FLUSH received */
-	uint64_t	shutdown_dcmd;	/* CTRL_SHUTDOWN / HIBERNATE_SHUTDOWN */
-	uint64_t	fua_writes;	/* writes with FUA set */
-	uint64_t	writebacks;	/* cache pages written to a backend */
+    uint64_t        sync_cache;     /* SYNCHRONIZE CACHE 10/16 received */
+    uint64_t        flush_dcmd;     /* MR_DCMD_CTRL_CACHE_FLUSH received */
+    uint64_t        shutdown_dcmd;  /* CTRL_SHUTDOWN / HIBERNATE_SHUTDOWN */
+    uint64_t        fua_writes;     /* writes with FUA set */
+    uint64_t        writebacks;     /* cache pages written to a backend */
 } Lsi3108Stats;
 
 typedef struct Lsi3108CacheBlock Lsi3108CacheBlock;
-typedef struct Lsi3108LDWrite Lsi3108LDWrite;	/* lsi3108-ld.c private */
+typedef struct Lsi3108LDWrite Lsi3108LDWrite;   /* lsi3108-ld.c private */
 
 /*
  * Largest LD READ/WRITE the model accepts, in 512-byte blocks (1 MiB, as
  * lsi3108.c's LSI3108_MAX_XFER); VPD page 0xB0 reports it. Added by
  * lsi3108-ld.c: ctrl_info's max_request_size should not exceed it.
  */
-#define LSI3108_LD_MAX_XFER_BLOCKS	2048
+#define LSI3108_LD_MAX_XFER_BLOCKS      2048
 
 /* A logical drive. Properties: target, drive, write-back, serial, name. */
 struct Lsi3108LD {
-	DeviceState	parent_obj;
-	Lsi3108State	*ctrl;
-	BlockBackend	*blk;		/* property "drive" */
-	uint32_t	target;		/* property "target": LD target id */
-	bool		write_back;	/* property "write-back" (default on) */
-	char		*serial;	/* property "serial": VPD 0x80 */
-	uint64_t	sectors;	/* 512-byte blocks, from the backend */
-	uint16_t	seq_num;	/* bumped on every change (RAID map) */
-	/* write-back cache, owned by lsi3108-ld.c */
-	GHashTable	*cache;		/* block index -> Lsi3108CacheBlock */
-	QTAILQ_HEAD(, Lsi3108CacheBlock) lru;
-	unsigned int	inflight;	/* requests submitted, not done */
-	/* added by lsi3108-ld.c, private to it as well */
-	QTAILQ_HEAD(, Lsi3108LDWrite) writes;	/* backend writes, issue order */
-	uint64_t	dirty_bytes;	/* this LD's share of cache->dirty_bytes */
-	uint64_t	clock;		/* cache version stamps */
-	unsigned int	jobs;		/* write-backs and flushes in flight */
-	int		wb_error;	/* write-back failure not yet reported */
-	bool		evicting;	/* an eviction pass is running */
-	bool		removing;	/* unrealize: refuse new commands */
+    DeviceState     parent_obj;
+    Lsi3108State    *ctrl;
+    BlockBackend    *blk;           /* property "drive" */
+    uint32_t        target;         /* property "target": LD target id */
+    bool            write_back;     /* property "write-back" (default on) */
+    char            *serial;        /* property "serial": VPD 0x80 */
+    uint64_t        sectors;        /* 512-byte blocks, from the backend */
+    uint16_t        seq_num;        /* bumped on every change (RAID map) */
+    /* write-back cache, owned by lsi3108-ld.c */
+    GHashTable      *cache;         /* block index -> Lsi3108CacheBlock */
+    QTAILQ_HEAD(, Lsi3108CacheBlock) lru;
+    unsigned int    inflight;       /* requests submitted, not done */
+    /* added by lsi3108-ld.c, private to it as well */
+    QTAILQ_HEAD(, Lsi3108LDWrite) writes;   /* backend writes, issue order */
+    uint64_t        dirty_bytes;    /* this LD's share of cache->dirty_bytes */
+    uint64_t        clock;          /* cache version stamps */
+    unsigned int    jobs;           /* write-backs and flushes in flight */
+    int             wb_error;       /* write-back failure not yet reported */
+    bool            evicting;       /* an eviction pass is running */
+    bool            removing;       /* unrealize: refuse new commands */
 };
 
 /* ---- core → LD (implemented in lsi3108-ld.c) ---- */
@@ -147,8 +147,8 @@ size_t lsi3108_ld_vpd83(Lsi3108LD *ld, uint8_t *buf, size_t size);
  * residual = bytes not transferred (reported with status 0x2D).
  */
 void lsi3108_request_done(Lsi3108Request *req, uint8_t mfi_status,
-			  uint8_t scsi_status, const uint8_t *sense,
-			  size_t sense_len, uint32_t residual);
+              uint8_t scsi_status, const uint8_t *sense,
+              size_t sense_len, uint32_t residual);
 
 /*
  * Added by lsi3108-ld.c: the controller owning an lsi3108-bus (an LD's
@@ -165,6 +165,15 @@ Lsi3108State *lsi3108_from_bus(BusState *bus);
  */
 void lsi3108_ld_changed(Lsi3108State *s, Lsi3108LD *ld);
 
+/*
+ * Added by lsi3108.c: is the request still wanted by the host? False once a
+ * reset, FLR, surprise removal or power cut has dropped the firmware's work
+ * since the request arrived. An LD must not touch guest memory for a
+ * request that is no longer live (its buffers may belong to someone else by
+ * now); it still completes it with lsi3108_request_done(), which frees it.
+ */
+bool lsi3108_request_live(Lsi3108Request *req);
+
 /* The LD at a target id, or NULL. */
 Lsi3108LD *lsi3108_find_ld(Lsi3108State *s, uint32_t target);
 
@@ -177,8 +186,9 @@ Lsi3108Cache *lsi3108_cache(Lsi3108State *s);
 Lsi3108Stats *lsi3108_stats(Lsi3108State *s);
 
 /* Controller identity for INQUIRY and VPD pages. */
-const char *lsi3108_product_id(Lsi3108State *s);	/* e.g. "MR9361-8i" */
-const char *lsi3108_fw_revision(Lsi3108State *s);	/* 4 chars */
-uint64_t lsi3108_naa_base(Lsi3108State *s);		/* NAA-6 id, per LD + target */
+const char *lsi3108_product_id(Lsi3108State *s);        /* e.g. "MR9361-8i" */
+const char *lsi3108_fw_revision(Lsi3108State *s);       /* 4 chars */
+/* NAA-6 id base, per controller; an LD adds its target id */
+uint64_t lsi3108_naa_base(Lsi3108State *s);
 
 #endif /* HW_SCSI_LSI3108_H */
