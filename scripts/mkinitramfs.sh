@@ -2,7 +2,7 @@
 # mkinitramfs.sh <kver> <out.cpio.gz|.cpio.lz4|.cpio> [extra.ko ...] — the test guest's initramfs.
 #
 # Contents: busybox-static (/bin, /bin/sh), the real tools the tests call by
-# full path (sg3_utils, fio, lsscsi, sfdisk, wipefs, blkid, e2fsprogs, kmod,
+# full path (sg3_utils, fio, lsscsi, sfdisk, wipefs, blkid, e2fsprogs, kmod, rtcwake,
 # udev with its rules), every shared library they need (ldd), the module
 # closure of megaraid_sas, sd_mod, sg, ext4 and crc32c from the unpacked guest
 # kernel (scripts/guest-kernel.sh), the extra modules under
@@ -33,7 +33,8 @@ host_packages="busybox-static sg3-utils fio lsscsi udev e2fsprogs util-linux fdi
 # applets before PATH, so tests call these by full path (lib.sh wraps them).
 binaries="/usr/bin/fio /usr/bin/lsscsi /usr/sbin/sfdisk /usr/sbin/wipefs /usr/sbin/blkid
   /usr/bin/lsblk /usr/sbin/mke2fs /usr/sbin/e2fsck /usr/sbin/dumpe2fs /usr/sbin/tune2fs
-  /usr/bin/udevadm /usr/bin/kmod /usr/lib/udev/scsi_id /usr/lib/udev/ata_id /usr/bin/dd"
+  /usr/bin/udevadm /usr/bin/kmod /usr/lib/udev/scsi_id /usr/lib/udev/ata_id /usr/bin/dd
+  /usr/sbin/rtcwake"
 
 [ -d "$modroot/lib/modules/$kver" ] ||
     die "no kernel modules at $modroot/lib/modules/$kver (run scripts/guest-kernel.sh first)"

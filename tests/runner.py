@@ -28,13 +28,14 @@ TOP = Path(__file__).resolve().parent.parent
 MiB = 1 << 20
 TiB = 1 << 40
 CTRL_QOM = "/machine/peripheral/mr0"
-MAX_BOOTS = 24          # per suite: power cuts (65-powercut-rounds alone makes 10) and restarts
+MAX_BOOTS = 40          # per suite: power cuts (65-powercut-rounds alone makes 20) and restarts
 BOOT_STALL_S = 120      # no /init by then: the guest kernel stalled before any test ran
 MAX_STALL_RETRIES = 2   # per suite: such a boot is started again, with the same tests
 BAD_KLOG = re.compile(r"WARNING:|BUG:|Oops|general protection|KASAN|hung task|"
                       r"blocked for more than|Call Trace|Kernel panic|"
                       r"DMAR: \[DMA|DMAR:.*fault|IO_PAGE_FAULT")
 KLOG_LINE = re.compile(r"^\[\s*\d+\.\d+\] ")
+INIT_TEST_LINE = re.compile(r"init: === (\S+) \(phase")
 SHUTDOWN_COUNTERS = ("cache-flush-dcmd-count", "dirty-bytes", "flush-count")
 DEFAULT_KOS = [TOP / "lsi3108.ko", TOP / "src/lsi3108.ko"]   # where make module puts it
 
@@ -88,16 +89,49 @@ CONTROLLERS = {
 }
 
 
+# The reliability tests (firmware faults, resets, hot-plug, fuzzing): lsi3108
+# must pass them; upstream megaraid_sas runs them too, but its results are
+# recorded (TAP "# TODO upstream"), not required: it lacks several of the
+# features (surprise removal, FLR handlers, rejecting bad reply descriptors).
+RELIABILITY_TESTS = ["86-ocr", "87-dead", "88-slow", "89-abort", "91-hotplug", "92-unplug",
+                     "93-flr", "94-suspend", "95-garbage", "96-fuzz"]
+
+# Tests that "all" (and so make check) leaves out, for the drivers named,
+# until the model or driver feature they need has landed: test -> (drivers,
+# what it waits for). --tests NAME still runs them.
+BOTH = ("megaraid_sas", "lsi3108")
+PENDING = {
+    # e.g. "93-flr": (BOTH, "model: FLR; driver: reset_prepare/reset_done"),
+}
+
+
+def suite_tests():
+    """Every guest test (tests/guest/NN-name.sh, as /init finds them), in order."""
+    return sorted(p.stem for p in (TOP / "tests/guest").glob("[0-9][0-9]-*.sh"))
+
+
+def expand_tests(tests, driver):
+    """'all' is every test but those PENDING for the driver; anything else as given."""
+    if tests != "all":
+        return tests
+    return ",".join(t for t in suite_tests() if driver not in PENDING.get(t, ((), ""))[0])
+
+
 # `make check`: the bench variants every driver must pass, as
-# (label, controller options, machine variant, tests). The full suite runs on
-# the default bench; the others run the tests whose outcome they change.
+# (label, controller options, machine variant, tests, tests for lsi3108 only).
+# The full suite runs on the default bench; the others run the tests whose
+# outcome they change. The last field adds reliability tests where only
+# lsi3108's result matters (upstream's would only be recorded again).
 CHECK_MATRIX = [
-    ("default", "", "none", "all"),
-    ("firmware without sync-cache", "sync-cache=off", "none", "55-flush,60-powercut"),
-    # Interrupt remapping for the MSI-X vectors; DMA unmapped strictly across reloads.
-    ("vIOMMU strict", "", "iommu", "10-bind,20-identity,40-fio,80-vectors,85-reload"),
-    ("swiotlb=force", "", "swiotlb", "10-bind,20-identity,40-fio"),
-    ("INTx only (pci=nomsi)", "", "intx", "10-bind,30-dd,40-fio"),
+    ("default", "", "none", "all", ""),
+    ("firmware without sync-cache", "sync-cache=off", "none", "55-flush,60-powercut", ""),
+    # Interrupt remapping for the MSI-X vectors; DMA unmapped strictly across
+    # reloads, and every buffer mapped again by a reset or a resume.
+    ("vIOMMU strict", "", "iommu", "10-bind,20-identity,40-fio,80-vectors,85-reload",
+     "86-ocr,93-flr,94-suspend"),
+    ("swiotlb=force", "", "swiotlb", "10-bind,20-identity,40-fio", ""),
+    # The legacy interrupt set up again by every reset.
+    ("INTx only (pci=nomsi)", "", "intx", "10-bind,30-dd,40-fio", "86-ocr"),
 ]
 
 
@@ -121,10 +155,34 @@ def expectations(controller, driver, ctrl_opts=""):
     else:
         # Upstream spreads its vectors over all CPUs (no managed affinity).
         expect["expect_vectors"] = "two"
-    # The issue asks for 10 rounds of lsi3108; megaraid_sas, the peer, is
-    # only held to the same behaviour in 3 (each round is a boot, 5-8 s).
-    expect["powercut_rounds"] = "10" if driver == "lsi3108" else "3"
+    lsi = driver == "lsi3108"
+    # The issue asks for 20 power-cut rounds of lsi3108; megaraid_sas, the
+    # peer, is only held to the same behaviour in 3 (each round is a boot, 5-8 s).
+    expect["powercut_rounds"] = "20" if lsi else "3"
+    # The issue asks for 50 reloads; upstream keeps the 20 it always passed.
+    expect["reloads"] = "50" if lsi else "20"
+    expect.update(reliability_expectations(controller, driver, ctrl_opts))
     return expect
+
+
+def reliability_expectations(controller, driver, ctrl_opts=""):
+    """What the reliability tests (RELIABILITY_TESTS) do per driver.
+
+    lsi3108 runs every round the issue asks for; upstream fewer, where each of
+    its recoveries sleeps seconds, and its results are recorded (todo), not
+    required. QEMU's megasas-gen2 has none of the model's fault controls."""
+    if controller != "lsi3108":
+        return {"inject": "none"}
+    if driver == "lsi3108":
+        # 89-abort: the model honours ABORT TASK (tm-capable only sets the
+        # RAID map bit upstream checks before it sends any TM).
+        return {"expect_abort_by": "abort", "ocr_rounds": "20", "suspend_rounds": "10",
+                "hotplug_rounds": "3", "flr_rounds": "3",
+                "fuzz_replies": "10000", "fuzz_events": "10000", "expect_abort": "run"}
+    # A dropped completion costs upstream 180 s before it resets: not run.
+    return {"ocr_rounds": "3", "suspend_rounds": "3", "hotplug_rounds": "2", "flr_rounds": "1",
+            "fuzz_replies": "10000", "fuzz_events": "200", "expect_abort": "skip",
+            "todo": ",".join(RELIABILITY_TESTS)}
 
 
 def flush_expectations(controller, driver, ctrl_opts=""):
@@ -151,6 +209,18 @@ def flush_expectations(controller, driver, ctrl_opts=""):
             "expect_unflushed": "lost"}
 
 
+def ld_device(ctrl: Controller, ld):
+    """The -device argument of one LD (also what 91-hotplug's device_add uses)."""
+    if ctrl.ld_device == "scsi-hd":
+        return (f"scsi-hd,bus=mr0.0,scsi-id={ld.target},lun=0,"
+                f"drive=ld{ld.index},serial={ld.serial}")
+    dev = (f"{ctrl.ld_device},id=ld{ld.index},bus=mr0.0,target={ld.target},"
+           f"drive=ld{ld.index},serial={ld.serial}")
+    if ld.write_back is not None:
+        dev += ",write-back=" + ("on" if ld.write_back else "off")
+    return dev
+
+
 def controller_args(ctrl: Controller, lds, workdir: Path, ctrl_opts=""):
     """-blockdev/-device arguments for the controller mr0 and its LDs."""
     opts = f",{ctrl_opts}" if ctrl_opts else ""
@@ -163,15 +233,7 @@ def controller_args(ctrl: Controller, lds, workdir: Path, ctrl_opts=""):
         else:
             args += ["-blockdev", f"driver=file,filename={path},node-name=f{ld.index}",
                      "-blockdev", f"driver={ld.fmt},file=f{ld.index},node-name=ld{ld.index}"]
-        if ctrl.ld_device == "scsi-hd":
-            dev = (f"scsi-hd,bus=mr0.0,scsi-id={ld.target},lun=0,"
-                   f"drive=ld{ld.index},serial={ld.serial}")
-        else:
-            dev = (f"{ctrl.ld_device},id=ld{ld.index},bus=mr0.0,target={ld.target},"
-                   f"drive=ld{ld.index},serial={ld.serial}")
-            if ld.write_back is not None:
-                dev += ",write-back=" + ("on" if ld.write_back else "off")
-        args += ["-device", dev]
+        args += ["-device", ld_device(ctrl, ld)]
     return args
 
 
@@ -216,6 +278,10 @@ def lsi_params(driver, ctrl: Controller, lds, expect, variant):
     for ld in lds:
         params[f"ld{ld.index}"] = f"{ld.target},{ld.blocks},{ld.serial}"
         params[f"ld_{ld.role}"] = str(ld.index)
+    # The hot-plug test removes and re-adds the big LD with exactly this.
+    big = next((ld for ld in lds if ld.role == "big"), None)
+    if big:
+        params["ld_big_device"] = ld_device(ctrl, big)
     params.update(expect)
     return params
 
@@ -297,32 +363,43 @@ class Qmp:
 
 @dataclass
 class Results:
-    items: list = field(default_factory=list)      # (status, description)
+    """Every result: pass, fail, skip, or todo (recorded, not required: a
+    "# TODO" directive, used for upstream megaraid_sas where it lacks a
+    feature the issue asks of lsi3108); a todo result keeps its ok/not ok."""
+    items: list = field(default_factory=list)      # (status, description, ok)
 
-    def add(self, status, desc):
-        self.items.append((status, desc))
-        word = "not ok" if status == "fail" else "ok"
-        skip = " # SKIP" if status == "skip" and "# SKIP" not in desc else ""
-        print(f"{word} {len(self.items)} - {desc}{skip}", flush=True)
+    def add(self, status, desc, ok=None):
+        ok = status != "fail" if ok is None else ok
+        self.items.append((status, desc, ok))
+        word = "ok" if ok else "not ok"
+        directive = ""
+        if status == "skip" and "# SKIP" not in desc:
+            directive = " # SKIP"
+        elif status == "todo" and not TODO_RE.search(desc):
+            directive = " # TODO recorded"
+        print(f"{word} {len(self.items)} - {desc}{directive}", flush=True)
 
-    def count(self, status):
-        return sum(1 for s, _ in self.items if s == status)
+    def count(self, status, ok=None):
+        return sum(1 for s, _, o in self.items if s == status and (ok is None or o == ok))
 
 
 TAP_RE = re.compile(r"^(not ok|ok)\b(?:\s+\d+)?\s*(?:-\s*)?(.*)$")
+TODO_RE = re.compile(r"#\s*TODO\b", re.I)
 
 
 def tap_status(line):
-    """('pass'|'fail'|'skip', description) for a TAP result line, else None."""
+    """('pass'|'fail'|'skip'|'todo', description, ok) for a TAP result line, else None."""
     m = TAP_RE.match(line)
     if not m:
         return None
-    desc = m.group(2)
-    if m.group(1) == "not ok":
-        return "fail", desc
+    desc, ok = m.group(2), m.group(1) == "ok"
+    if TODO_RE.search(desc):
+        return "todo", desc, ok
+    if not ok:
+        return "fail", desc, ok
     if re.search(r"#\s*SKIP", desc, re.I):
-        return "skip", desc
-    return "pass", desc
+        return "skip", desc, ok
+    return "pass", desc, ok
 
 
 @dataclass
@@ -332,6 +409,7 @@ class TestPhase:
     plan: Optional[int] = None
     results: int = 0
     fails: int = 0
+    limit: Optional[float] = None   # seconds, from the test's LIMIT line
     started: float = field(default_factory=time.monotonic)
 
 
@@ -339,7 +417,7 @@ class TestPhase:
 
 @dataclass
 class BootOutcome:
-    kind: str                       # done | powercut | shutdown | died | timeout | stalled | interactive
+    kind: str                       # done | powercut | shutdown | restart | died | timeout | stalled | interactive
     tests: str = ""                 # for the next boot
     phase: str = "1"
 
@@ -364,6 +442,8 @@ class Boot:
         self.planned_tests = []
         self.ctrl_props = None
         self.started = 0.0
+        self.last_progress = 0.0        # start, or the last BEGIN/END: --timeout runs from here
+        self.wakes = []                 # monotonic times to send WAKE (the "wake" request)
         self.booted = False
 
     # --- QEMU
@@ -397,7 +477,7 @@ class Boot:
         cmd = self.qemu_command()
         (self.suite.workdir / f"qemu-{self.suite.driver}-{self.number}.cmd").write_text(
             " ".join(cmd) + "\n")
-        self.started = time.monotonic()
+        self.started = self.last_progress = time.monotonic()
         interactive = self.suite.args.interactive
         with open(self.stderr, "wb") as err:
             self.proc = subprocess.Popen(cmd, stdin=None if interactive else subprocess.DEVNULL,
@@ -450,6 +530,8 @@ class Boot:
             data = self.conn.recv(65536)
         except BlockingIOError:
             return []
+        except OSError:                 # reset by QEMU exiting (a guest panic)
+            data = b""
         if not data:
             return None
         self.buf += data
@@ -470,11 +552,16 @@ class Boot:
             while True:
                 if self.suite.args.run:
                     console_pos = self.echo_console(console_pos)
-                if timeout and time.monotonic() - self.started > timeout:
-                    return self.fail_boot("timeout", f"no end within {timeout} s")
+                now = time.monotonic()
+                if timeout and now - self.last_progress > timeout:
+                    where = "test (phase)" if self.current else "boot step"
+                    return self.fail_boot("timeout", f"no end of the {where} within {timeout} s")
+                if self.current and self.current.limit and now - self.current.started > self.current.limit:
+                    return self.fail_boot("timeout", f"exceeded its own limit of {self.current.limit:g} s")
                 if timeout and not self.booted and time.monotonic() - self.started > self.suite.args.boot_stall:
                     return self.stalled()
-                sel.select(timeout=0.5)
+                sel.select(timeout=0.1 if self.wakes else 0.5)
+                self.send_wakes()
                 exited = self.proc.poll() is not None
                 lines = self.read_lines()
                 for line in lines or []:
@@ -491,7 +578,7 @@ class Boot:
     def handle(self, line):
         kind, _, rest = line.partition(" ")
         handler = {"BOOT": self.on_boot, "TESTS": self.on_tests, "BEGIN": self.on_begin,
-                   "PLAN": self.on_plan, "TAP": self.on_tap, "END": self.on_end,
+                   "PLAN": self.on_plan, "LIMIT": self.on_limit, "TAP": self.on_tap, "END": self.on_end,
                    "REQ": self.on_req, "DONE": self.on_done}.get(kind)
         if handler is None:
             print(f"guest(ctl): {line}", flush=True)
@@ -531,10 +618,16 @@ class Boot:
             self.close_test(None, "began the next test without END")
         name, _, phase = rest.partition(" ")
         self.current = TestPhase(name, phase or "1")
+        self.last_progress = time.monotonic()
 
     def on_plan(self, rest):
         if self.current and rest.strip().isdigit():
             self.current.plan = int(rest)
+
+    def on_limit(self, rest):
+        """LIMIT <s>: the test (phase) fails, and the boot ends, if it runs longer."""
+        if self.current and rest.strip().isdigit():
+            self.current.limit = float(rest)
 
     def on_tap(self, rest):
         parsed = tap_status(rest)
@@ -542,22 +635,23 @@ class Boot:
             if rest.startswith("#"):
                 print(f"# [{self.suite.driver}] {rest.lstrip('# ')}", flush=True)
             return None
-        status, desc = parsed
-        self.suite.results.add(status, f"[{self.suite.driver}] {desc}")
+        status, desc, ok = parsed
+        self.suite.results.add(status, f"[{self.suite.driver}] {desc}", ok)
         if self.current:
             self.current.results += 1
-            self.current.fails += status == "fail"
+            self.current.fails += not ok
         return None
 
     def on_end(self, rest):
         _, _, rc = rest.partition(" ")
         self.close_test(int(rc) if rc.strip().lstrip("-").isdigit() else None)
+        self.last_progress = time.monotonic()
         return None
 
     def on_done(self, _):
         return BootOutcome("interactive" if self.suite.args.interactive else "done")
 
-    def close_test(self, rc, why=None):
+    def close_test(self, rc, why=None, check_plan=True):
         """Checks that a test (phase) reported what it planned and exited 0 when it passed."""
         t, self.current = self.current, None
         if t is None:
@@ -565,13 +659,13 @@ class Boot:
         where = f"[{self.suite.driver}] {t.name} (phase {t.phase})"
         print(f"# {where}: {time.monotonic() - t.started:.1f} s", flush=True)
         if why:
-            self.suite.results.add("fail", f"{where}: {why}")
+            self.suite.fail(t.name, f"{where}: {why}")
         if t.results == 0:
-            self.suite.results.add("fail", f"{where}: reported no result (exit status {rc})")
-        elif t.plan is not None and t.results != t.plan:
-            self.suite.results.add("fail", f"{where}: planned {t.plan} results, reported {t.results}")
+            self.suite.fail(t.name, f"{where}: reported no result (exit status {rc})")
+        elif check_plan and t.plan is not None and t.results != t.plan:
+            self.suite.fail(t.name, f"{where}: planned {t.plan} results, reported {t.results}")
         if rc not in (None, 0) and t.fails == 0:
-            self.suite.results.add("fail", f"{where}: exited with status {rc} without a failing result")
+            self.suite.fail(t.name, f"{where}: exited with status {rc} without a failing result")
         self.suite.finished_tests.add(t.name)
 
     def fail_boot(self, kind, why, details=None):
@@ -579,8 +673,8 @@ class Boot:
         details = details if details is not None else "console tail:\n" + self.console_tail()
         if self.current:
             t, self.current = self.current, None
-            self.suite.results.add("fail", f"[{self.suite.driver}] {t.name} (phase {t.phase}): "
-                                           f"{why} during the test; {details}")
+            self.suite.fail(t.name, f"[{self.suite.driver}] {t.name} (phase {t.phase}): "
+                                    f"{why} during the test; {details}")
             self.suite.finished_tests.add(t.name)
         else:
             self.suite.results.add("fail", f"[{self.suite.driver}] boot {self.number} "
@@ -619,9 +713,10 @@ class Boot:
         rid, _, command = rest.partition(" ")
         words = command.split(" ")
         name, args = words[0], words[1:]
-        if name in ("powercut", "shutdown"):
+        if name in ("powercut", "shutdown", "restart"):
             try:
-                return (self.powercut if name == "powercut" else self.shutdown)(rid, args)
+                return {"powercut": self.powercut, "shutdown": self.shutdown,
+                        "restart": self.restart}[name](rid, args)
             except QmpError as e:
                 return self.fail_boot("died", f"{name} request failed: {e}")
         try:
@@ -635,11 +730,27 @@ class Boot:
         self.send(f"REP {rid} {status} {text}")
         return None
 
+    def send_wakes(self):
+        """A WAKE line when a "wake" request's time has come: input on the
+        control serial port wakes a guest in s2idle when the port is an enabled
+        wakeup source. (QEMU's RTC alarm wakes only a guest QEMU itself
+        suspended, S3; s2idle keeps the VM running, so rtcwake's alarm cannot.)"""
+        now = time.monotonic()
+        due = [t for t in self.wakes if t <= now]
+        if due:
+            self.wakes = [t for t in self.wakes if t > now]
+            self.send("WAKE")
+
     def host_command(self, name, args):
         if name == "ping":
             return "pong"
+        if name == "wake" and len(args) == 1 and args[0].isdigit():
+            self.wakes.append(time.monotonic() + int(args[0]) / 1000)
+            return f"WAKE in {args[0]} ms"
         if name == "qom-get" and len(args) == 2:
             return json_text(self.qmp.cmd("qom-get", path=qom_path(args[0]), property=args[1]))
+        if name == "qom-list" and len(args) == 1:
+            return " ".join(sorted(p["name"] for p in self.qmp.cmd("qom-list", path=qom_path(args[0]))))
         if name == "qom-set" and len(args) == 3:
             self.qmp.cmd("qom-set", path=qom_path(args[0]), property=args[1],
                          value=parse_value(args[2]))
@@ -686,6 +797,21 @@ class Boot:
               flush=True)
         self.close_test(None)
         return BootOutcome("powercut", tests=remaining, phase=phase)
+
+    def restart(self, rid, args):
+        """restart <test> [<remaining tests>]: the test found the guest wedged
+        (a task stuck in the kernel) and reported it; SIGKILL QEMU and boot
+        again with the tests after it, so they do not inherit the hang."""
+        if not args:
+            self.send(f"REP {rid} err expected <test> [<remaining tests>]")
+            return None
+        remaining = args[1] if len(args) > 1 else ""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        print(f"# [{self.suite.driver}] {args[0]} found the guest wedged: restarting it"
+              f"{' with ' + remaining if remaining else ''}", flush=True)
+        self.close_test(None, check_plan=False)
+        return BootOutcome("restart", tests=remaining)
 
     def shutdown(self, rid, args):
         try:
@@ -742,6 +868,8 @@ class Suite:
         expect = expectations(args.controller, driver, args.controller_opts)
         expect.update(dict(kv.split("=", 1) for kv in args.expect))
         self.params = lsi_params(driver, self.ctrl, self.lds, expect, args.machine_variant)
+        # Tests whose results are recorded, not required, for this driver.
+        self.todo = {t for t in expect.get("todo", "").split(",") if t}
         self.store = {}
         self.boot_times = []
         self.finished_tests = set()
@@ -750,7 +878,9 @@ class Suite:
     def run(self):
         self.workdir.mkdir(parents=True, exist_ok=True)
         create_disks(self.lds, self.workdir)
-        tests, phase = self.args.tests, "1"
+        tests, phase = expand_tests(self.args.tests, self.driver), "1"
+        extra = getattr(self.args, "lsi3108_tests", "") if self.driver == "lsi3108" else ""
+        tests = ",".join(t for t in (tests, extra) if t)
         for number in range(1, MAX_BOOTS + 1):
             outcome = Boot(self, number, tests, phase).run()
             if outcome.kind == "stalled" and len(self.stalls) > MAX_STALL_RETRIES:
@@ -765,14 +895,40 @@ class Suite:
         if not self.args.interactive:
             self.check_console_logs()
 
+    def fail(self, test, desc):
+        """A failure the runner finds (not a guest result): recorded for a todo test."""
+        if test in self.todo:
+            self.results.add("todo", f"{desc} # TODO upstream", ok=False)
+        else:
+            self.results.add("fail", desc)
+
     def check_console_logs(self):
-        bad, logs = [], 0
+        """Kernel lines of every boot's console; those logged while a todo test
+        ran (after its '=== name' line from /init) are recorded, not failed."""
+        bad, recorded, logs = [], {}, 0
         for log in sorted(self.workdir.glob(f"console-{self.driver}-*.log")):
-            lines = [ln for ln in log.read_text(errors="replace").splitlines() if KLOG_LINE.match(ln)]
-            logs += bool(lines)
-            bad += [f"  | {log.name}: {ln}" for ln in lines if BAD_KLOG.search(ln)]
+            test, klines = None, 0
+            for ln in log.read_text(errors="replace").splitlines():
+                m = INIT_TEST_LINE.search(ln)
+                if m:
+                    test = m.group(1)
+                    continue
+                if not KLOG_LINE.match(ln):
+                    continue
+                klines += 1
+                if not BAD_KLOG.search(ln):
+                    continue
+                if test in self.todo:
+                    recorded.setdefault(test, []).append(f"  | {log.name}: {ln}")
+                else:
+                    bad.append(f"  | {log.name}: {ln}")
+            logs += bool(klines)
         if not logs:
             return
+        for test, lines in sorted(recorded.items()):
+            self.results.add("todo", f"[{self.driver}] kernel log while {test} ran: {len(lines)} bad "
+                                     f"line(s), first ones:\n" + "\n".join(lines[:10]) +
+                                     "\n# TODO upstream", ok=False)
         if bad:
             self.results.add("fail", f"[{self.driver}] kernel log clean: {len(bad)} bad line(s), "
                                      f"first ones:\n" + "\n".join(bad[:10]))
@@ -836,7 +992,8 @@ def parse_args(argv):
     p.add_argument("--driver", action="append", choices=["megaraid_sas", "lsi3108"],
                    help="guest driver; give it twice to run the suite once per driver "
                         "(default megaraid_sas)")
-    p.add_argument("--tests", default="all", help="comma list: NN-name, NN or name (default all)")
+    p.add_argument("--tests", default="all",
+                   help="comma list: NN-name, NN or name (default all: every test but PENDING)")
     p.add_argument("--kernel-series", default="6.1", choices=["6.1", "6.12"])
     p.add_argument("--kernel-dir", help="dir with vmlinux and root/lib/modules (default: guest-kernel.sh)")
     p.add_argument("--kver", help="kernel version (default: the one guest-kernel.sh resolves)")
@@ -850,7 +1007,9 @@ def parse_args(argv):
     p.add_argument("--expect", action="append", default=[], metavar="KEY=VALUE",
                    help="override an expectation passed to the guest, e.g. expect_unflushed=any")
     p.add_argument("--append", action="append", default=[], help="extra kernel parameter")
-    p.add_argument("--timeout", type=float, default=600, help="per-boot timeout in seconds")
+    p.add_argument("--timeout", type=float, default=600,
+                   help="seconds a test (phase), or a boot before its first test, may run "
+                        "(a test's own LIMIT can be shorter)")
     p.add_argument("--boot-stall", type=float, default=BOOT_STALL_S,
                    help="seconds without /init after which a boot is started again")
     p.add_argument("--interactive", action="store_true", help="shell on the console (stdio)")
@@ -874,10 +1033,11 @@ def bench_runs(args):
     if not args.matrix:
         return [("the bench as given", args)]
     runs = []
-    for label, opts, variant, tests in CHECK_MATRIX:
+    for label, opts, variant, tests, lsi_tests in CHECK_MATRIX:
         run_args = copy.copy(args)
         run_args.controller_opts = ",".join(o for o in (args.controller_opts, opts) if o)
         run_args.machine_variant, run_args.tests = variant, tests
+        run_args.lsi3108_tests = lsi_tests
         runs.append((label, run_args))
     return runs
 
@@ -914,8 +1074,11 @@ def main(argv=None):
     if boot_times:
         print(f"# boot to /init: min {min(boot_times):.2f} s, max {max(boot_times):.2f} s "
               f"over {len(boot_times)} boot(s); total {time.monotonic() - t0:.1f} s", flush=True)
-    passed, failed, skipped = (results.count(s) for s in ("pass", "fail", "skip"))
-    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""), flush=True)
+    passed, failed, skipped, recorded = (results.count(s) for s in ("pass", "fail", "skip", "todo"))
+    if recorded:
+        print(f"# recorded (# TODO: upstream's results, not counted as passed or failed): "
+              f"{results.count('todo', True)} ok, {results.count('todo', False)} not ok", flush=True)
+    print(f"{passed} passed, {failed} failed, {skipped} skipped, {recorded} recorded", flush=True)
     return 1 if failed or (passed + skipped == 0 and not args.interactive and not args.run) else 0
 
 

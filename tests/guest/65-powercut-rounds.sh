@@ -1,6 +1,7 @@
 #!/bin/sh
 # 65-powercut-rounds: flushed data survives repeated power cuts. Phase k
-# (k = 1..R, R = LSI_POWERCUT_ROUNDS, default 10) first checks every region
+# (k = 1..R, R = LSI_POWERCUT_ROUNDS, default 10; the runner asks 20 of
+# lsi3108, at most 20 fit the layout below) first checks every region
 # written so far, then writes region k (4 MiB of fresh random data at its own
 # offset of the scratch LD), flushes it (sg_sync), writes 1 MiB more without
 # a flush, stores the checksums on the host and cuts the power. Phase R + 1

@@ -1,6 +1,7 @@
 #!/bin/sh
 # 85-reload: the driver survives being unloaded and loaded again, 20 times
-# (LSI_RELOADS overrides), with data checked across each reload: 1 MiB of
+# (LSI_RELOADS overrides: the runner asks 50 of lsi3108), with data checked
+# across each reload: 1 MiB of
 # random data written O_DIRECT at a different offset of the scratch LD each
 # round and flushed (sg_sync); rmmod; modprobe; all LSI_LDS disks back (udev
 # settled); the 1 MiB read back O_DIRECT has the same sha256. One result per

@@ -1,0 +1,118 @@
+#!/bin/sh
+# 87-dead: a firmware FAULT that forbids a reset (the model's fault-no-reset:
+# no RESET_ADAPTER, a chip reset does not help) makes the driver declare the
+# controller dead, quickly and cleanly: the I/O that was pending fails (fio
+# ends with an error, no hang), new reads and writes fail at once, and rmmod
+# works. Then the model is revived (firmware back to READY, its cache kept),
+# the driver is loaded again, and every LD is back with its data: 4 MiB
+# written before the fault (acknowledged, left in the write-back cache) read
+# back unchanged, and a fio pass verifies on the revived controller.
+# Figures: how long each step took.
+. /tests/lib.sh
+if [ "${LSI_INJECT:-}" = none ]; then
+    plan 1
+    tap_skip "FAULT without reset -> controller dead" "this controller has no fault injection"
+    finish
+fi
+plan 10
+time_limit 420
+need_driver
+dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD has no disk"
+need_qom fault-no-reset revive fw-state completion-delay-us
+
+ref_write dead "$dev" 420 4 || bail "O_DIRECT write of 4 MiB to $dev failed"
+inject completion-delay-us 5000 || bail "cannot set completion-delay-us"
+io_start dead "$dev" 0 16
+n=$(wait_inflight "$dev" 20)
+t0=$(now_ms)
+out=$(qom_set fault-no-reset 1445) || bail "the model refused fault-no-reset: $out"
+qom_set completion-delay-us 0
+
+# 1. The driver gives up on the controller.
+declared_dead() {
+    if is_lsi3108; then
+        [ "$(lsi_counter ctrl_state)" = dead ]
+    else
+        dmesg | grep -qiE 'megaraid_sas.*(kill|adapter.*dead|HBA.*kill)'
+    fi
+}
+if wait_until 60 declared_dead; then
+    tap_ok "FAULT without reset ($n command(s) in flight): controller declared dead in $(ms_since "$t0") ms (firmware $(qom_get fw-state))"
+else
+    tap_fail "controller not declared dead within 60 s of the FAULT: ctrl_state $(lsi_counter ctrl_state), firmware $(qom_get fw-state)"
+fi
+
+# 2. The pending I/O ends, with an error.
+if wait_until 30 eval '! io_running dead'; then
+    io_summary dead
+    if [ "$IO_BAD" -gt 0 ]; then
+        tap_ok "pending I/O failed with an error $(ms_since "$t0") ms after the fault, no hang ($IO_ERR)"
+    else
+        tap_fail "the fio loop ended without an error after the fault ($IO_PASSES passes)"
+    fi
+else
+    wedged "pending I/O still not ended 30 s after the fault ($(inflight "$dev") in flight)"
+fi
+
+# 3, 4. New I/O fails at once.
+run_deadline 20 /usr/bin/dd if="$dev" of=/dev/null bs=4k count=1 skip=100 iflag=direct status=none
+rc=$?
+[ "$rc" -eq 124 ] && wedged "a new 4 KiB read on the dead controller still running after 20 s"
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$RUN_MS" -lt 10000 ]; then
+    tap_ok "a new 4 KiB read failed in $RUN_MS ms (exit $rc)"
+else
+    tap_fail "a new 4 KiB read on the dead controller: exit $rc after $RUN_MS ms (want an error within 10 s)"
+fi
+run_deadline 20 /usr/bin/dd if=/dev/zero of="$dev" bs=4k count=1 seek=100 oflag=direct conv=notrunc status=none
+rc=$?
+[ "$rc" -eq 124 ] && wedged "a new 4 KiB write on the dead controller still running after 20 s"
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$RUN_MS" -lt 10000 ]; then
+    tap_ok "a new 4 KiB write failed in $RUN_MS ms (exit $rc)"
+else
+    tap_fail "a new 4 KiB write on the dead controller: exit $rc after $RUN_MS ms (want an error within 10 s)"
+fi
+
+# 5. rmmod works on a dead controller.
+t1=$(now_ms)
+run_deadline 90 unload_driver
+rc=$?
+[ "$rc" -eq 124 ] && wedged "rmmod $LSI_DRIVER of the dead controller still running after 90 s"
+if [ "$rc" -eq 0 ]; then
+    left=$(driver_disks | wc -l)
+    expect_eq "rmmod $LSI_DRIVER of the dead controller ($RUN_MS ms): disks left" 0 "$left"
+else
+    tap_fail "rmmod $LSI_DRIVER of the dead controller: $(cat /tmp/run_deadline.out) (after $RUN_MS ms)"
+fi
+
+# 6. The model comes back.
+qom_set revive true || tap_diag "revive refused: $(cat /tmp/qom_set.out)"
+if wait_until 10 eval '[ "$(qom_get fw-state)" = READY ]'; then
+    tap_ok "model revived: firmware READY"
+else
+    tap_fail "model not READY after revive: $(qom_get fw-state)"
+fi
+
+# 7-10. Load again: the disks and their data are back.
+t1=$(now_ms)
+if out=$(load_driver); then
+    tap_ok "$LSI_DRIVER loaded again in $(ms_since "$t1") ms: $(driver_disks | wc -l) of $LSI_LDS LDs"
+else
+    tap_fail "$LSI_DRIVER after revive: $out"
+fi
+dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD missing after the reload"
+if ref_intact dead "$dev"; then
+    tap_ok "4 MiB written (not flushed) before the fault read back unchanged"
+else
+    tap_fail "4 MiB written before the fault changed after revive and reload"
+fi
+io_start dead2 "$dev" 0 16
+io_stop dead2 180 || wedged "fio on the revived controller still running after 180 s"
+io_verified dead2 "fio on the revived controller"
+state="firmware $(qom_get fw-state)"
+is_lsi3108 && state="$state, ctrl_state $(lsi_counter ctrl_state)"
+if fw_operational && { ! is_lsi3108 || [ "$(lsi_counter ctrl_state)" = live ]; }; then
+    tap_ok "after the reload: $state"
+else
+    tap_fail "after the reload: $state (want OPERATIONAL${LSI_DRIVER:+, live for lsi3108})"
+fi
+finish

@@ -1,0 +1,99 @@
+#!/bin/sh
+# 89-abort: a lost completion is recovered through the abort path. The model
+# drops the completion of one 64 KiB O_DIRECT write to the scratch LD
+# (drop-completions=1: the command stays outstanding in the firmware) while
+# fio writes and verifies the fs LD. With sd's timeout at 10 s and lsi3108's
+# cmd_limit at 15 s, the driver stops extending the command's timer, and SCSI
+# error handling must end it: an ABORT TASK the firmware honours, and no
+# controller reset (LSI_EXPECT_ABORT_BY=abort, the model's behaviour), or,
+# from firmware that refuses task management, escalation to a controller
+# reset (LSI_EXPECT_ABORT_BY=reset).
+# The write then completes (retried) or fails cleanly, within 150 s, and the
+# data is verified: what the write put there if it succeeded; if it failed,
+# the old or the new data and nothing else, and a rewrite works.
+# Not run for upstream megaraid_sas (LSI_EXPECT_ABORT=skip): it waits
+# 2 x its scmd_timeout (180 s) before it acts on a lost command.
+. /tests/lib.sh
+if [ "${LSI_INJECT:-}" = none ] || [ "${LSI_EXPECT_ABORT:-run}" = skip ]; then
+    plan 1
+    why="this controller has no completion dropping"
+    [ "${LSI_EXPECT_ABORT:-run}" = skip ] && why="$LSI_DRIVER waits 180 s (2 x scmd_timeout) before it handles a lost command"
+    tap_skip "a dropped completion -> abort path" "$why"
+    finish
+fi
+plan 6
+time_limit 300
+need_driver
+dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD has no disk"
+fsdev=$(ld_dev "$(ld_index fs)") || bail "fs LD has no disk"
+need_qom drop-completions dropped-count tm-count tm-aborted
+by=${LSI_EXPECT_ABORT_BY:-abort}
+limit_param=/sys/module/$LSI_DRIVER/parameters/cmd_limit
+[ -w "$limit_param" ] || bail "$LSI_DRIVER has no writable cmd_limit parameter"
+timeout_attr=/sys/block/${dev#/dev/}/device/timeout
+old_limit=$(cat "$limit_param")
+old_timeout=$(cat "$timeout_attr")
+at_finish "echo $old_limit >$limit_param; echo $old_timeout >$timeout_attr"
+echo 15 >"$limit_param" && echo 10 >"$timeout_attr" || bail "cannot set cmd_limit 15 / sd timeout 10"
+
+counts() {
+    echo "reset_count=$(lsi_counter reset_count) abort_count=$(lsi_counter abort_count)" \
+        "target_reset_count=$(lsi_counter target_reset_count)" \
+        "tm-count=$(qom_get tm-count) tm-aborted=$(qom_get tm-aborted)"
+}
+count_of() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+before=$(counts)
+dropped=$(qom_get dropped-count)
+AT=$((456 * 16))     # 64 KiB blocks: 456 MiB
+old_sha=$(dd if="$dev" bs=64k skip="$AT" count=1 iflag=direct status=none | sha256sum | cut -d' ' -f1)
+random_file /tmp/abort.data 1
+dd if=/tmp/abort.data of=/tmp/abort64 bs=64k count=1 status=none
+new_sha=$(sha_of /tmp/abort64)
+
+udevadm settle --timeout=20
+inject drop-completions 1 || bail "cannot set drop-completions"
+bg_start lost dd if=/tmp/abort64 of="$dev" bs=64k seek="$AT" count=1 oflag=direct conv=notrunc status=none
+if wait_until 10 eval '[ "$(qom_get dropped-count)" -gt "$dropped" ]'; then
+    tap_ok "the model dropped the completion of the 64 KiB write (dropped-count $dropped -> $(qom_get dropped-count))"
+else
+    tap_fail "no completion dropped within 10 s (dropped-count $dropped -> $(qom_get dropped-count), write $(bg_rc lost))"
+fi
+io_start abort "$fsdev" 0 16
+wait_until 150 bg_done lost || wedged "the write whose completion was lost had not ended after 160 s"
+rc=$(bg_rc lost)
+case "$rc" in
+    0) tap_ok "the write whose completion was lost completed after $(bg_ms lost) ms" ;;
+    *) tap_ok "the write whose completion was lost failed cleanly after $(bg_ms lost) ms (exit $rc: $(bg_out lost))" ;;
+esac
+got=$(dd if="$dev" bs=64k skip="$AT" count=1 iflag=direct status=none | sha256sum | cut -d' ' -f1)
+if [ "$rc" = 0 ]; then
+    expect_eq "the completed write's 64 KiB read back" "$new_sha" "$got"
+elif [ "$got" = "$new_sha" ] || [ "$got" = "$old_sha" ]; then
+    dd if=/tmp/abort64 of="$dev" bs=64k seek="$AT" count=1 oflag=direct conv=notrunc status=none
+    expect_eq "after the failed write the 64 KiB held old or new data; rewritten and read back" \
+        "$new_sha" "$(dd if="$dev" bs=64k skip="$AT" count=1 iflag=direct status=none | sha256sum | cut -d' ' -f1)"
+else
+    tap_fail "after the failed write the 64 KiB hold neither the old nor the new data"
+fi
+after=$(counts)
+tap_diag "before: $before; after: $after"
+d() { echo $(($(count_of "$after" "$1") - $(count_of "$before" "$1"))); }
+if [ "$by" = abort ]; then
+    if [ "$(d abort_count)" -ge 1 ] && [ "$(d tm-aborted)" -ge 1 ] && [ "$(d reset_count)" -eq 0 ]; then
+        tap_ok "ended by ABORT TASK: $(d abort_count) abort(s) sent, $(d tm-aborted) command(s) terminated by the firmware, no controller reset"
+    else
+        tap_fail "want an ABORT TASK the firmware honoured and no controller reset; got abort_count +$(d abort_count), tm-aborted +$(d tm-aborted), reset_count +$(d reset_count), target resets +$(d target_reset_count)"
+    fi
+else
+    if [ "$(d reset_count)" -ge 1 ]; then
+        tap_ok "firmware without task management: escalated to a controller reset (+$(d reset_count)) after $(d abort_count) abort and $(d target_reset_count) LUN/target reset attempt(s)"
+    else
+        tap_fail "firmware without task management: want a controller reset; got reset_count +$(d reset_count), abort_count +$(d abort_count), tm-count +$(d tm-count)"
+    fi
+fi
+io_stop abort 180 || wedged "fio on the fs LD still running 180 s after the stop request"
+io_verified abort "fio on the fs LD meanwhile"
+echo "$old_limit" >"$limit_param"
+echo "$old_timeout" >"$timeout_attr"
+expect_eq "afterwards: ctrl_state, firmware" "live OPERATIONAL" "$(lsi_counter ctrl_state) $(qom_get fw-state)"
+finish
