@@ -113,14 +113,14 @@ static int lsi_icmd_post(struct lsi_ctrl *ctrl, struct lsi_icmd *ic, u8 type)
 	return ret;
 }
 
-static int lsi_icmd_start(struct lsi_ctrl *ctrl, struct lsi_icmd *ic,
-			  const struct lsi_dcmd *dcmd, lsi_icmd_done_t done_fn)
+static void lsi_icmd_build_dcmd(struct lsi_ctrl *ctrl, struct lsi_icmd *ic,
+				const struct lsi_dcmd *dcmd,
+				lsi_icmd_done_t done_fn)
 {
 	lsi_icmd_prepare(ic, done_fn, false);
 	lsi_build_dcmd(ic->mfi, dcmd, ic->data_dma, ic->smid);
 	lsi_build_mfi_passthru(lsi_frame(ctrl, ic->smid), ic->mfi_dma,
 			       LSI_MFI_FRAME_SIZE);
-	return lsi_icmd_post(ctrl, ic, LSI_REQ_DESC_SCSI_IO);
 }
 
 /*
@@ -221,6 +221,22 @@ static int lsi_icmd_wait(struct lsi_ctrl *ctrl, struct lsi_icmd *ic,
 	return done ? 0 : -ETIMEDOUT;
 }
 
+/*
+ * Post a built slot and wait for it. If it cannot be posted the slot is
+ * freed; if it times out (-ETIMEDOUT) the slot stays with the firmware.
+ */
+static int lsi_icmd_issue(struct lsi_ctrl *ctrl, struct lsi_icmd *ic, u8 type,
+			  unsigned long timeout)
+{
+	int ret = lsi_icmd_post(ctrl, ic, type);
+
+	if (ret) {
+		lsi_icmd_put(ctrl, ic);
+		return ret;
+	}
+	return lsi_icmd_wait(ctrl, ic, timeout);
+}
+
 static struct lsi_icmd *lsi_icmd_get(struct lsi_ctrl *ctrl,
 				     unsigned long timeout, const char *what)
 {
@@ -254,17 +270,13 @@ int lsi_dcmd_exec(struct lsi_ctrl *ctrl, struct lsi_dcmd *dcmd)
 
 	if (dcmd->dir == LSI_DIR_WRITE)
 		memcpy(ic->data, dcmd->data, dcmd->len);
-	ret = lsi_icmd_start(ctrl, ic, dcmd, NULL);
-	if (ret) {
-		lsi_icmd_put(ctrl, ic);
-		return ret;
-	}
-	ret = lsi_icmd_wait(ctrl, ic, timeout);
-	if (ret) {
+	lsi_icmd_build_dcmd(ctrl, ic, dcmd, NULL);
+	ret = lsi_icmd_issue(ctrl, ic, LSI_REQ_DESC_SCSI_IO, timeout);
+	if (ret == -ETIMEDOUT)
 		dev_err(ctrl->dev, "DCMD %#010x timed out after %lu s (pad0 %#010x)\n",
 			dcmd->opcode, timeout / HZ, lsi_read_pad0(ctrl));
+	if (ret)
 		return ret;
-	}
 
 	ret = ic->result;
 	dcmd->mfi_status = ic->mfi_status;
@@ -293,7 +305,8 @@ int lsi_dcmd_start(struct lsi_ctrl *ctrl, const struct lsi_dcmd *dcmd,
 	ic = lsi_icmd_tryget(ctrl);
 	if (!ic)
 		return -EBUSY;
-	ret = lsi_icmd_start(ctrl, ic, dcmd, done_fn);
+	lsi_icmd_build_dcmd(ctrl, ic, dcmd, done_fn);
+	ret = lsi_icmd_post(ctrl, ic, LSI_REQ_DESC_SCSI_IO);
 	if (ret)
 		lsi_icmd_put(ctrl, ic);
 	return ret;
@@ -319,18 +332,13 @@ int lsi_tm_exec(struct lsi_ctrl *ctrl, u8 type, u16 target_id, u8 lun,
 	lsi_icmd_prepare(ic, NULL, true);
 	lsi_build_tm((void *)lsi_frame(ctrl, ic->smid), type, target_id, lun,
 		     task_mid);
-	ret = lsi_icmd_post(ctrl, ic, LSI_REQ_DESC_HIGH_PRIORITY);
-	if (ret) {
-		lsi_icmd_put(ctrl, ic);
-		return ret;
-	}
-	ret = lsi_icmd_wait(ctrl, ic, timeout);
-	if (ret) {
+	ret = lsi_icmd_issue(ctrl, ic, LSI_REQ_DESC_HIGH_PRIORITY, timeout);
+	if (ret == -ETIMEDOUT)
 		dev_err(ctrl->dev, "TM type %u for target %u (SMID %u) timed out after %u s (pad0 %#010x)\n",
 			type, target_id, task_mid, LSI_TM_TIMEOUT_S,
 			lsi_read_pad0(ctrl));
+	if (ret)
 		return ret;
-	}
 	ret = ic->result ?: lsi_map_tm_response(ic->tm_response);
 	if (ret == -EIO)
 		dev_err(ctrl->dev, "TM type %u for target %u (SMID %u) refused: response code %#04x\n",
