@@ -13,8 +13,9 @@
  * frames (DCMDs) carried by an MPI pass-through frame.
  *
  * This file owns the PCI function, the register file, the firmware state
- * machine (READY / OPERATIONAL / FAULT), the request and reply queues, the
- * MFI management commands, the event log and the RAID map. The logical
+ * machine (booting: FW_INIT / DEVICE_SCAN, then READY / OPERATIONAL /
+ * FAULT), the request and reply queues, the MFI management commands, the
+ * event log and the RAID map. The logical
  * drives live in lsi3108-ld.c and plug into the controller's bus; the
  * interface between the two is lsi3108.h.
  *
@@ -237,6 +238,20 @@ typedef struct Lsi3108Fuzz {
     uint64_t    dcmd_done;
 } Lsi3108Fuzz;
 
+/*
+ * Firmware (re)start. Every start (power-on or machine reset, chip reset,
+ * FLR, revive, doorbell OPERATIONAL -> READY) counts; with boot-delay-ms
+ * set, the firmware spends the first nine tenths of it in FW_INIT and the
+ * last tenth in DEVICE_SCAN (virtual time) before READY.
+ */
+typedef struct Lsi3108Boot {
+    uint32_t    delay_ms;           /* property boot-delay-ms */
+    uint64_t    count;              /* property boot-count */
+    int64_t     start_ns;           /* when the current boot began */
+    int64_t     length_ns;          /* its length, fixed when it began */
+    QEMUTimer   *timer;             /* FW_INIT -> DEVICE_SCAN -> READY */
+} Lsi3108Boot;
+
 struct Lsi3108State {
     PCIDevice       parent_obj;
 
@@ -293,6 +308,7 @@ struct Lsi3108State {
     QTAILQ_HEAD(, Lsi3108Tm) tms;
     Lsi3108Inject   inject;
     Lsi3108Fuzz     fuzz;
+    Lsi3108Boot     boot;
 
     /* logical drives, by target id */
     Lsi3108LD       *lds[LSI3108_MAX_LD_TARGETS];
@@ -386,6 +402,10 @@ static const char *lsi3108_state_name(uint32_t state)
         return "OPERATIONAL";
     case LSI_FW_STATE_FAULT:
         return "FAULT";
+    case LSI_FW_STATE_FW_INIT:
+        return "FW_INIT";
+    case LSI_FW_STATE_DEVICE_SCAN:
+        return "DEVICE_SCAN";
     default:
         return "?";
     }
@@ -400,6 +420,13 @@ static bool lsi3108_alive(Lsi3108State *s)
 static bool lsi3108_running(Lsi3108State *s)
 {
     return s->fw_state == LSI_FW_STATE_OPERATIONAL && lsi3108_alive(s);
+}
+
+/* Still booting after a (re)start (boot-delay-ms): not READY yet. */
+static bool lsi3108_booting(Lsi3108State *s)
+{
+    return s->fw_state == LSI_FW_STATE_FW_INIT ||
+           s->fw_state == LSI_FW_STATE_DEVICE_SCAN;
 }
 
 /* Polled MFI mode (frames at the MFI queue port) works before IOC INIT. */
@@ -422,7 +449,10 @@ static unsigned int lsi3108_ld_count(Lsi3108State *s)
 /* Scratch pads                                                        */
 /* ------------------------------------------------------------------ */
 
-/* Pad 0: state, MSI-X capability and max commands; fault code in FAULT. */
+/*
+ * Pad 0: state, MSI-X capability and max commands; fault code in FAULT;
+ * only the state while booting (the limits are not known yet).
+ */
 static uint32_t lsi3108_fw_status(Lsi3108State *s)
 {
     uint32_t v = s->fw_state << LSI_FW_STATE_SHIFT;
@@ -431,6 +461,9 @@ static uint32_t lsi3108_fw_status(Lsi3108State *s)
         v |= (s->fault_code << LSI_FW_FAULT_CODE_SHIFT) &
              LSI_FW_FAULT_CODE_MASK;
         return s->fault_no_reset ? v : v | LSI_FW_RESET_ADAPTER;
+    }
+    if (lsi3108_booting(s)) {
+        return v;
     }
     if (msix_present(PCI_DEVICE(s))) {
         v |= LSI_FW_MSIX_CAPABLE;
@@ -624,10 +657,59 @@ static void lsi3108_set_state(Lsi3108State *s, uint32_t state)
     s->fw_state = state;
 }
 
+/*
+ * The firmware (re)starts after its work was dropped: READY at once, or
+ * FW_INIT then DEVICE_SCAN for boot-delay-ms (taken now: a later change
+ * applies to the next start) and then READY from lsi3108_boot_tick().
+ */
+static void lsi3108_boot_start(Lsi3108State *s, const char *why)
+{
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+
+    s->boot.count++;
+    s->boot.start_ns = now;
+    s->boot.length_ns = (int64_t)s->boot.delay_ms * SCALE_MS;
+    trace_lsi3108_boot_start(s->boot.count, why, s->boot.delay_ms);
+    if (!s->boot.length_ns) {
+        timer_del(s->boot.timer);
+        lsi3108_set_state(s, LSI_FW_STATE_READY);
+        trace_lsi3108_boot_done(0);
+        return;
+    }
+    lsi3108_set_state(s, LSI_FW_STATE_FW_INIT);
+    timer_mod_ns(s->boot.timer, now + s->boot.length_ns -
+                                s->boot.length_ns / 10);
+}
+
+/* The next boot phase: FW_INIT -> DEVICE_SCAN (last tenth) -> READY. */
+static void lsi3108_boot_tick(void *opaque)
+{
+    Lsi3108State *s = opaque;
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    int64_t end = s->boot.start_ns + s->boot.length_ns;
+
+    if (s->fw_state == LSI_FW_STATE_FW_INIT && now < end) {
+        lsi3108_set_state(s, LSI_FW_STATE_DEVICE_SCAN);
+        timer_mod_ns(s->boot.timer, end);
+    } else if (lsi3108_booting(s)) {
+        lsi3108_set_state(s, LSI_FW_STATE_READY);
+        trace_lsi3108_boot_done((now - s->boot.start_ns) / SCALE_MS);
+    }
+}
+
+/* A boot in progress stops where it is (FAULT, power cut). */
+static void lsi3108_boot_stop(Lsi3108State *s)
+{
+    if (s->boot.timer) {
+        timer_del(s->boot.timer);
+    }
+}
+
 /* Stop processing and report @code; only a chip reset leaves FAULT. */
 static void lsi3108_fault(Lsi3108State *s, uint32_t code)
 {
     trace_lsi3108_fault(code);
+    lsi3108_boot_stop(s);
     lsi3108_drop_work(s);
     s->fault_code = code & (LSI_FW_FAULT_CODE_MASK >> LSI_FW_FAULT_CODE_SHIFT);
     lsi3108_set_state(s, LSI_FW_STATE_FAULT);
@@ -635,22 +717,27 @@ static void lsi3108_fault(Lsi3108State *s, uint32_t code)
     lsi3108_update_intx(s);
 }
 
-/* OPERATIONAL -> READY by doorbell: drop all work, keep the registers. */
+/*
+ * OPERATIONAL -> READY by doorbell: drop all work, keep the registers; the
+ * firmware restarts (boot-delay-ms in FW_INIT / DEVICE_SCAN first).
+ */
 static void lsi3108_go_ready(Lsi3108State *s)
 {
     lsi3108_drop_work(s);
-    lsi3108_set_state(s, LSI_FW_STATE_READY);
+    lsi3108_boot_start(s, "doorbell");
     lsi3108_update_intx(s);
 }
 
 /*
  * Chip reset (host diag RESET_ADAPTER, FLR, or a device reset): all work is
- * dropped and the firmware restarts to READY. The write-back cache is not
+ * dropped and the firmware restarts to READY (after boot-delay-ms in
+ * FW_INIT / DEVICE_SCAN); the reset itself is immediate, so host diag
+ * RESET_ADAPTER never reads back set. The write-back cache is not
  * touched: like the controller's cache memory, it survives the reset, and
  * write-backs already started run to completion. A firmware that faulted
  * with fault-no-reset does not come back: it stays in FAULT.
  */
-static void lsi3108_chip_reset(Lsi3108State *s)
+static void lsi3108_chip_reset(Lsi3108State *s, const char *why)
 {
     trace_lsi3108_chip_reset(lsi3108_state_name(s->fw_state),
                              s->fault_no_reset);
@@ -661,16 +748,16 @@ static void lsi3108_chip_reset(Lsi3108State *s)
     s->diag_unlocked = false;
     if (!s->fault_no_reset) {
         s->fault_code = 0;
-        lsi3108_set_state(s, LSI_FW_STATE_READY);
+        lsi3108_boot_start(s, why);
     }
     lsi3108_update_intx(s);
 }
 
 /* The firmware boots again (power-on, revive): even a dead one recovers. */
-static void lsi3108_firmware_reboot(Lsi3108State *s)
+static void lsi3108_firmware_reboot(Lsi3108State *s, const char *why)
 {
     s->fault_no_reset = false;
-    lsi3108_chip_reset(s);
+    lsi3108_chip_reset(s, why);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2816,7 +2903,10 @@ static void lsi3108_doorbell(Lsi3108State *s, uint32_t val)
         /* RESET_FLAGS (Linux, lmrc) or READY (mfii): back to READY */
         lsi3108_go_ready(s);
     }
-    /* READY: CLEAR_HANDSHAKE / HOTPLUG / READY need no action */
+    /*
+     * READY: CLEAR_HANDSHAKE / HOTPLUG / READY need no action; a booting
+     * firmware ignores them too (it reaches READY by itself)
+     */
 }
 
 /* Unlock host diag with the key sequence; anything else relocks it. */
@@ -2845,7 +2935,7 @@ static void lsi3108_host_diag(Lsi3108State *s, uint32_t val)
         return;
     }
     if (val & LSI_HOST_DIAG_RESET_ADAPTER) {
-        lsi3108_chip_reset(s);
+        lsi3108_chip_reset(s, "chip reset");
     }
 }
 
@@ -2894,7 +2984,7 @@ static uint32_t lsi3108_reg_read(Lsi3108State *s, hwaddr addr)
 {
     switch (addr) {
     case LSI_REG_DOORBELL:
-        return 0;                       /* never busy */
+        return 0;                       /* never busy, not even booting */
     case LSI_REG_HOST_DIAG:
         return s->diag_unlocked ? LSI_HOST_DIAG_WRITE_ENABLE : 0;
     case LSI_REG_OUTBOUND_INTR_STATUS:
@@ -3165,7 +3255,8 @@ static void lsi3108_pre_plug(HotplugHandler *hotplug_dev, DeviceState *dev,
  * qom-get/qom-set on /machine/peripheral/<id> (docs/model.md has the table):
  *   read:  flush-count (SYNCHRONIZE CACHE received), cache-flush-dcmd-count,
  *          shutdown-count, fua-count, writeback-count, dirty-bytes,
- *          fw-state ("READY", "OPERATIONAL" or "FAULT"),
+ *          fw-state ("READY", "OPERATIONAL", "FAULT", or while booting
+ *          "FW_INIT" / "DEVICE_SCAN"), boot-count (firmware (re)starts),
  *          dropped-count (completions lost by drop-completions),
  *          tm-count (TMs received), tm-aborted (commands TMs terminated),
  *          garbage-posted (bogus reply descriptors posted, any source),
@@ -3184,7 +3275,9 @@ static void lsi3108_pre_plug(HotplugHandler *hotplug_dev, DeviceState *dev,
  *          command stays outstanding until a TM or a reset ends it);
  *          inject-reply ("smid0", "smid-high", "wrong-queue");
  *          fuzz-seed, fuzz-replies (N fuzzed descriptors), fuzz-events (N
- *          fuzzed EVENT_WAIT answers, invalid LD lists meanwhile)
+ *          fuzzed EVENT_WAIT answers, invalid LD lists meanwhile);
+ *          boot-delay-ms (every firmware (re)start spends this long in
+ *          FW_INIT, then DEVICE_SCAN for the last tenth, before READY)
  *   (read back, the write-side numbers show what is still pending)
  * Device property (command line): tm-capable (the RAID map's tmCapable).
  */
@@ -3215,6 +3308,7 @@ static void lsi3108_set_power_cut(Object *obj, bool value, Error **errp)
         }
     }
     s->powered_off = true;
+    lsi3108_boot_stop(s);
     lsi3108_drop_work(s);
 }
 
@@ -3311,7 +3405,7 @@ static void lsi3108_set_revive(Object *obj, bool value, Error **errp)
     if (s->removed) {
         lsi3108_reinsert(s);
     } else {
-        lsi3108_firmware_reboot(s);
+        lsi3108_firmware_reboot(s, "revive");
     }
 }
 
@@ -3454,6 +3548,8 @@ static void lsi3108_instance_init(Object *obj)
     lsi3108_add_knob(obj, "delay-next-ms", &s->inject.delay_next_ms);
     lsi3108_add_knob(obj, "delay-next-count", &s->inject.delay_next_count);
     lsi3108_add_knob(obj, "drop-completions", &s->inject.drop);
+    lsi3108_add_knob(obj, "boot-delay-ms", &s->boot.delay_ms);
+    lsi3108_add_counter(obj, "boot-count", &s->boot.count);
     object_property_add_str(obj, "inject-reply", NULL,
                             lsi3108_set_inject_reply);
     object_property_add(obj, "fuzz-seed", "uint64", lsi3108_get_fuzz_seed,
@@ -3588,6 +3684,7 @@ static void lsi3108_realize(PCIDevice *d, Error **errp)
     s->smid_busy = bitmap_new(s->max_cmds);
     s->boot_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
     s->fuzz.timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, lsi3108_fuzz_tick, s);
+    s->boot.timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, lsi3108_boot_tick, s);
     s->next_seq = 1;
     s->boot_seq = 1;
     s->shutdown_seq = 0;
@@ -3607,6 +3704,8 @@ static void lsi3108_exit(PCIDevice *d)
     s->smid_busy = NULL;
     timer_free(s->fuzz.timer);
     s->fuzz.timer = NULL;
+    timer_free(s->boot.timer);
+    s->boot.timer = NULL;
     memory_region_del_subregion(&s->mmio, &s->gone);
     if (msix_present(d)) {
         msix_unuse_all_vectors(d);
@@ -3634,10 +3733,10 @@ static void lsi3108_reset(DeviceState *dev)
 
     if (lsi3108_in_flr(PCI_DEVICE(dev))) {
         trace_lsi3108_flr(lsi3108_state_name(s->fw_state));
-        lsi3108_chip_reset(s);
+        lsi3108_chip_reset(s, "FLR");
         return;
     }
-    lsi3108_firmware_reboot(s);
+    lsi3108_firmware_reboot(s, "device reset");
 }
 
 /* A surprise-removed function answers config reads with all-ones. */
