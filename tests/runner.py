@@ -37,6 +37,7 @@ BAD_KLOG = re.compile(r"WARNING:|BUG:|Oops|general protection|KASAN|hung task|"
 KLOG_LINE = re.compile(r"^\[\s*\d+\.\d+\] ")
 INIT_TEST_LINE = re.compile(r"init: === (\S+) \(phase")
 SHUTDOWN_COUNTERS = ("cache-flush-dcmd-count", "dirty-bytes", "flush-count")
+WAKE_REPEAT_S = 2       # the "wake" request's WAKE line, until the guest's next request
 DEFAULT_KOS = [TOP / "lsi3108.ko", TOP / "src/lsi3108.ko"]   # where make module puts it
 
 
@@ -443,7 +444,7 @@ class Boot:
         self.ctrl_props = None
         self.started = 0.0
         self.last_progress = 0.0        # start, or the last BEGIN/END: --timeout runs from here
-        self.wakes = []                 # monotonic times to send WAKE (the "wake" request)
+        self.wake_at = None             # when to send the next WAKE (the "wake" request)
         self.booted = False
 
     # --- QEMU
@@ -560,7 +561,7 @@ class Boot:
                     return self.fail_boot("timeout", f"exceeded its own limit of {self.current.limit:g} s")
                 if timeout and not self.booted and time.monotonic() - self.started > self.suite.args.boot_stall:
                     return self.stalled()
-                sel.select(timeout=0.1 if self.wakes else 0.5)
+                sel.select(timeout=0.1 if self.wake_at else 0.5)
                 self.send_wakes()
                 exited = self.proc.poll() is not None
                 lines = self.read_lines()
@@ -713,6 +714,7 @@ class Boot:
         rid, _, command = rest.partition(" ")
         words = command.split(" ")
         name, args = words[0], words[1:]
+        self.wake_at = None             # the guest is awake: no more WAKE lines
         if name in ("powercut", "shutdown", "restart"):
             try:
                 return {"powercut": self.powercut, "shutdown": self.shutdown,
@@ -734,19 +736,19 @@ class Boot:
         """A WAKE line when a "wake" request's time has come: input on the
         control serial port wakes a guest in s2idle when the port is an enabled
         wakeup source. (QEMU's RTC alarm wakes only a guest QEMU itself
-        suspended, S3; s2idle keeps the VM running, so rtcwake's alarm cannot.)"""
-        now = time.monotonic()
-        due = [t for t in self.wakes if t <= now]
-        if due:
-            self.wakes = [t for t in self.wakes if t > now]
+        suspended, S3; s2idle keeps the VM running, so rtcwake's alarm cannot.)
+        Repeated every 2 s until the guest's next request: a line that came
+        while the guest was still on its way into suspend wakes nothing."""
+        if self.wake_at and time.monotonic() >= self.wake_at:
+            self.wake_at += WAKE_REPEAT_S
             self.send("WAKE")
 
     def host_command(self, name, args):
         if name == "ping":
             return "pong"
         if name == "wake" and len(args) == 1 and args[0].isdigit():
-            self.wakes.append(time.monotonic() + int(args[0]) / 1000)
-            return f"WAKE in {args[0]} ms"
+            self.wake_at = time.monotonic() + int(args[0]) / 1000
+            return f"WAKE in {args[0]} ms, then every {WAKE_REPEAT_S:g} s until the next request"
         if name == "qom-get" and len(args) == 2:
             return json_text(self.qmp.cmd("qom-get", path=qom_path(args[0]), property=args[1]))
         if name == "qom-list" and len(args) == 1:
