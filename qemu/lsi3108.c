@@ -15,9 +15,9 @@
  * This file owns the PCI function, the register file, the firmware state
  * machine (booting: FW_INIT / DEVICE_SCAN, then READY / OPERATIONAL /
  * FAULT), the request and reply queues, the MFI management commands, the
- * event log and the RAID map. The logical
- * drives live in lsi3108-ld.c and plug into the controller's bus; the
- * interface between the two is lsi3108.h.
+ * event log and the RAID map. The logical drives live in lsi3108-ld.c and
+ * plug into the controller's bus; the interface between the two is
+ * lsi3108.h.
  *
  * Every value the guest supplies (SMIDs, queue numbers, SGLs, lengths,
  * addresses, counts) is checked: bad input ends in an MFI error status or a
@@ -3282,6 +3282,22 @@ static void lsi3108_pre_plug(HotplugHandler *hotplug_dev, DeviceState *dev,
  * Device property (command line): tm-capable (the RAID map's tmCapable).
  */
 
+/*
+ * The controls that act on the firmware (fault, fault-no-reset, power-cut,
+ * surprise-removed, revive) need a realized device: on the command line
+ * (-device lsi3108,fault=1) they would run before there are queues and
+ * timers to act on.
+ */
+static bool lsi3108_control_ok(Lsi3108State *s, const char *name,
+                               Error **errp)
+{
+    if (!DEVICE(s)->realized) {
+        error_setg(errp, "%s: only on a running controller (qom-set)", name);
+        return false;
+    }
+    return true;
+}
+
 static char *lsi3108_get_fw_state(Object *obj, Error **errp)
 {
     return g_strdup(lsi3108_state_name(LSI3108(obj)->fw_state));
@@ -3298,7 +3314,8 @@ static void lsi3108_set_power_cut(Object *obj, bool value, Error **errp)
     Lsi3108State *s = LSI3108(obj);
     unsigned int t;
 
-    if (!value || s->powered_off) {
+    if (!value || s->powered_off ||
+        !lsi3108_control_ok(s, "power-cut", errp)) {
         return;
     }
     trace_lsi3108_power_cut(s->cache.dirty_bytes);
@@ -3340,7 +3357,7 @@ static void lsi3108_set_fault(Object *obj, Visitor *v, const char *name,
     if (!visit_type_uint32(v, name, &code, errp)) {
         return;
     }
-    if (code) {
+    if (code && lsi3108_control_ok(s, name, errp)) {
         s->fault_no_reset = !strcmp(name, "fault-no-reset");
         lsi3108_fault(s, code);
     }
@@ -3372,7 +3389,8 @@ static void lsi3108_set_removed(Object *obj, bool value, Error **errp)
 {
     Lsi3108State *s = LSI3108(obj);
 
-    if (value == s->removed) {
+    if (value == s->removed ||
+        !lsi3108_control_ok(s, "surprise-removed", errp)) {
         return;
     }
     if (!value) {
@@ -3396,7 +3414,7 @@ static void lsi3108_set_revive(Object *obj, bool value, Error **errp)
 {
     Lsi3108State *s = LSI3108(obj);
 
-    if (!value) {
+    if (!value || !lsi3108_control_ok(s, "revive", errp)) {
         return;
     }
     trace_lsi3108_revive(lsi3108_state_name(s->fw_state), s->removed,
