@@ -2,7 +2,7 @@
 # make check: build the model, the guest kernel and the driver, lint the
 # driver, then run the whole guest suite on every bench variant with both
 # drivers: upstream megaraid_sas (the fidelity peer) and lsi3108. The runner
-# prints the one closing line `N passed, N failed`.
+# prints the one closing line `N passed, N failed, N skipped, N recorded`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
