@@ -208,6 +208,24 @@ static int lsi_poll_reg(struct lsi_ctrl *ctrl, u32 reg, u32 mask, u32 want,
 	return ret;
 }
 
+/* The write-sequence keys unlock the host diagnostic register. */
+static int lsi_diag_unlock(struct lsi_ctrl *ctrl, u32 *diag)
+{
+	static const u8 keys[] = LSI_WRITE_SEQ_KEYS;
+	int i, ret;
+
+	writel(LSI_WRITE_SEQ_FLUSH, ctrl->regs + LSI_REG_WRITE_SEQ);
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		writel(keys[i], ctrl->regs + LSI_REG_WRITE_SEQ);
+	ret = lsi_poll_reg(ctrl, LSI_REG_HOST_DIAG, LSI_HOST_DIAG_WRITE_ENABLE,
+			   LSI_HOST_DIAG_WRITE_ENABLE,
+			   LSI_DIAG_ENABLE_TIMEOUT_S, diag);
+	if (ret)
+		dev_err(ctrl->dev, "chip reset: host diag not unlocked (diag %#010x): %d\n",
+			*diag, ret);
+	return ret;
+}
+
 /*
  * Chip reset through the host diagnostic register (interface doc 9.3): the
  * write-sequence keys unlock it, RESET_ADAPTER restarts the firmware, which
@@ -217,10 +235,9 @@ static int lsi_poll_reg(struct lsi_ctrl *ctrl, u32 reg, u32 mask, u32 want,
  */
 int lsi_chip_reset(struct lsi_ctrl *ctrl)
 {
-	static const u8 keys[] = LSI_WRITE_SEQ_KEYS;
 	u32 pad0 = lsi_read_pad0(ctrl);
 	u32 diag;
-	int i, ret;
+	int ret;
 
 	if (pad0 == U32_MAX || !pci_device_is_present(ctrl->pdev)) {
 		dev_err(ctrl->dev, "chip reset: the controller is gone (pad0 %#010x)\n",
@@ -235,17 +252,9 @@ int lsi_chip_reset(struct lsi_ctrl *ctrl)
 		return -ENXIO;
 	}
 
-	writel(LSI_WRITE_SEQ_FLUSH, ctrl->regs + LSI_REG_WRITE_SEQ);
-	for (i = 0; i < ARRAY_SIZE(keys); i++)
-		writel(keys[i], ctrl->regs + LSI_REG_WRITE_SEQ);
-	ret = lsi_poll_reg(ctrl, LSI_REG_HOST_DIAG, LSI_HOST_DIAG_WRITE_ENABLE,
-			   LSI_HOST_DIAG_WRITE_ENABLE,
-			   LSI_DIAG_ENABLE_TIMEOUT_S, &diag);
-	if (ret) {
-		dev_err(ctrl->dev, "chip reset: host diag not unlocked (diag %#010x): %d\n",
-			diag, ret);
+	ret = lsi_diag_unlock(ctrl, &diag);
+	if (ret)
 		return ret;
-	}
 	writel(diag | LSI_HOST_DIAG_RESET_ADAPTER, ctrl->regs + LSI_REG_HOST_DIAG);
 	ret = lsi_poll_reg(ctrl, LSI_REG_HOST_DIAG, LSI_HOST_DIAG_RESET_ADAPTER,
 			   0, LSI_CHIP_RESET_TIMEOUT_S, &diag);
