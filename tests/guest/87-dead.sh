@@ -99,20 +99,5 @@ if out=$(load_driver); then
 else
     tap_fail "$LSI_DRIVER after revive: $out"
 fi
-dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD missing after the reload"
-if ref_intact dead "$dev"; then
-    tap_ok "4 MiB written (not flushed) before the fault read back unchanged"
-else
-    tap_fail "4 MiB written before the fault changed after revive and reload"
-fi
-io_start dead2 "$dev" 0 16
-io_stop dead2 180 || wedged "fio on the revived controller still running after 180 s"
-io_verified dead2 "fio on the revived controller"
-state="firmware $(qom_get fw-state)"
-is_lsi3108 && state="$state, ctrl_state $(lsi_counter ctrl_state)"
-if fw_operational && { ! is_lsi3108 || [ "$(lsi_counter ctrl_state)" = live ]; }; then
-    tap_ok "after the reload: $state"
-else
-    tap_fail "after the reload: $state (want OPERATIONAL${LSI_DRIVER:+, live for lsi3108})"
-fi
+check_back dead "the fault, revive and reload"
 finish

@@ -79,21 +79,6 @@ if out=$(load_driver); then
 else
     tap_fail "after the rescan: $out"
 fi
-dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD missing after the rescan"
-if ref_intact unplug "$dev"; then
-    tap_ok "4 MiB written (not flushed) before the unplug read back unchanged"
-else
-    tap_fail "4 MiB written before the unplug changed"
-fi
-io_start unplug2 "$dev" 0 16
-io_stop unplug2 180 || wedged "fio after the controller came back still running after 180 s"
-io_verified unplug2 "fio after the controller came back"
-state="firmware $(qom_get fw-state)"
-is_lsi3108 && state="$state, ctrl_state $(lsi_counter ctrl_state)"
-if fw_operational && { ! is_lsi3108 || [ "$(lsi_counter ctrl_state)" = live ]; }; then
-    tap_ok "at the end: $state"
-else
-    tap_fail "at the end: $state"
-fi
+check_back unplug "the unplug and rescan"
 expect_eq "no unexpected PCI functions: the controller is back at $(basename "$pci")" "$pci" "$(ctrl_pci)"
 finish

@@ -552,6 +552,30 @@ io_verified() {
     fi
 }
 
+# Usage: check_back <ref name> <what happened> — the controller came back
+# (driver loaded again): the 4 MiB ref_write'd as <ref name> on the scratch
+# LD unchanged, a fresh fio pass verified, the firmware OPERATIONAL (lsi3108:
+# ctrl_state live). Three results; sets $dev to the scratch LD's disk.
+check_back() {
+    local state
+    dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD missing after $2"
+    if ref_intact "$1" "$dev"; then
+        tap_ok "4 MiB written (not flushed) before $2 read back unchanged"
+    else
+        tap_fail "4 MiB written before $2 changed"
+    fi
+    io_start "${1}2" "$dev" 0 16
+    io_stop "${1}2" 180 || wedged "fio after $2 still running after 180 s"
+    io_verified "${1}2" "fio after $2"
+    state="firmware $(qom_get fw-state)"
+    is_lsi3108 && state="$state, ctrl_state $(lsi_counter ctrl_state)"
+    if fw_operational && { ! is_lsi3108 || [ "$(lsi_counter ctrl_state)" = live ]; }; then
+        tap_ok "after $2: $state"
+    else
+        tap_fail "after $2: $state (want OPERATIONAL, and live for lsi3108)"
+    fi
+}
+
 # ---- timed background commands ----------------------------------------------
 #
 # Usage: bg_start <name> <command...> — runs it in the background; when it
