@@ -36,8 +36,7 @@ at_finish "echo $(cat "$wakeup") >$wakeup"
 echo enabled >"$wakeup" || bail "cannot enable ttyS1 as a wakeup source"
 successes() { cat /sys/power/suspend_stats/success; }
 resumed() {
-    fw_operational || return 1
-    if is_lsi3108; then [ "$(lsi_counter ctrl_state)" = live ] || return 1; fi
+    ctrl_up || return 1
     probe_io "$dev" 20
 }
 ref_write suspend "$dev" 480 4 || bail "O_DIRECT write of 4 MiB to $dev failed"
@@ -75,9 +74,8 @@ else
     tap_fail "4 MiB written before the suspends changed"
 fi
 tap_diag "firmware shutdowns (suspend's shutdown DCMD): $shutdowns -> $(qom_get shutdown-count)"
-state="firmware $(qom_get fw-state)"
-is_lsi3108 && state="$state, ctrl_state $(lsi_counter ctrl_state)"
-if fw_operational && { ! is_lsi3108 || [ "$(lsi_counter ctrl_state)" = live ]; }; then
+state=$(ctrl_states)
+if ctrl_up; then
     tap_ok "after $ROUNDS suspends: $state"
 else
     tap_fail "after $ROUNDS suspends: $state"

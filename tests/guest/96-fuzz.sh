@@ -89,7 +89,7 @@ fi
 sleep 2
 udevadm settle --timeout=20
 if ! dead; then
-    if wait_until 60 eval 'fw_operational && { ! is_lsi3108 || [ "$(lsi_counter ctrl_state)" = live ]; } && probe_io "$dev" 20'; then
+    if wait_until 60 eval 'ctrl_up && probe_io "$dev" 20'; then
         tap_ok "the controller recovered: firmware OPERATIONAL, $(counters)"
     else
         tap_fail "the controller neither recovered nor was declared dead: firmware $(qom_get fw-state), $(counters)"

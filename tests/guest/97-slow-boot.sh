@@ -28,9 +28,7 @@ need_qom boot-delay-ms boot-count fault fw-state
 
 resets() { if is_lsi3108; then lsi_counter reset_count; else dmesg | grep -c 'Reset successful'; fi; }
 recovered() {
-    fw_operational || return 1
-    [ "$(resets)" -gt "$before" ] || return 1
-    ! is_lsi3108 || [ "$(lsi_counter ctrl_state)" = live ] || return 1
+    ctrl_up && [ "$(resets)" -gt "$before" ] || return 1
     probe_io "$dev" 60
 }
 

@@ -424,6 +424,19 @@ probe_io() {
 # Usage: fw_operational — the model's firmware is OPERATIONAL.
 fw_operational() { [ "$(qom_get fw-state)" = OPERATIONAL ]; }
 
+# Usage: ctrl_up — the controller works as far as its states tell: firmware
+# OPERATIONAL and, with lsi3108, ctrl_state live.
+ctrl_up() { fw_operational && { ! is_lsi3108 || [ "$(lsi_counter ctrl_state)" = live ]; }; }
+
+# Usage: ctrl_states — "firmware <state>[, ctrl_state <state>]" for results.
+ctrl_states() {
+    if is_lsi3108; then
+        echo "firmware $(qom_get fw-state), ctrl_state $(lsi_counter ctrl_state)"
+    else
+        echo "firmware $(qom_get fw-state)"
+    fi
+}
+
 # The controller model's property names (qom-list), cached for the test.
 qom_props() {
     [ -s /tmp/qom-props ] || host_req qom-list /machine/peripheral/mr0 >/tmp/qom-props || rm -f /tmp/qom-props
@@ -567,9 +580,8 @@ check_back() {
     io_start "${1}2" "$dev" 0 16
     io_stop "${1}2" 180 || wedged "fio after $2 still running after 180 s"
     io_verified "${1}2" "fio after $2"
-    state="firmware $(qom_get fw-state)"
-    is_lsi3108 && state="$state, ctrl_state $(lsi_counter ctrl_state)"
-    if fw_operational && { ! is_lsi3108 || [ "$(lsi_counter ctrl_state)" = live ]; }; then
+    state=$(ctrl_states)
+    if ctrl_up; then
         tap_ok "after $2: $state"
     else
         tap_fail "after $2: $state (want OPERATIONAL, and live for lsi3108)"
