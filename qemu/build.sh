@@ -4,7 +4,8 @@
 # <key> hashes the Debian version, this script and devices.mak; model changes rebuild incrementally.
 # Output: build/qemu-system-x86_64 in the checkout (a wrapper adding the firmware -L paths); its
 # path is the only thing printed on stdout. See qemu/README.md.
-set -euo pipefail
+set -Eeuo pipefail
+trap 'echo "build.sh: error: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(dirname "$HERE")
@@ -12,7 +13,6 @@ SELF=$HERE/$(basename "${BASH_SOURCE[0]}")
 MODEL_DIR=${LSI3108_MODEL_DIR:-$HERE}
 CACHE=${LSI3108_CACHE:-$HOME/.cache/lsi3108}
 DEVICES_MAK=$HERE/devices.mak
-SRC_LIST=/etc/apt/sources.list.d/lsi3108-src.sources
 BUILD_PKGS=(build-essential meson ninja-build pkgconf python3 libglib2.0-dev libpixman-1-dev
             zlib1g-dev libfdt-dev dpkg-dev)
 RUN_PKGS=(seabios qemu-system-data)
@@ -23,6 +23,7 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH DEBIAN_FRONTEND=noninteractive
 log() { echo "build.sh: $*" >&2; }
 die() { echo "build.sh: error: $*" >&2; exit 1; }
 as_root() { if ((EUID == 0)); then "$@"; else sudo "$@"; fi; }
+. "$TOP/scripts/apt-src.sh"
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
@@ -42,30 +43,20 @@ ensure_packages() {
     as_root apt-get install -y -qq "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
 }
 
-# deb-src entries mirroring the machine's own bookworm deb entries (deb822 and one-line).
-deb_src_entries() {
-    local f
-    for f in /etc/apt/sources.list.d/*.sources; do
-        [[ -f $f && $f != "$SRC_LIST" ]] || continue
-        awk 'BEGIN { RS = ""; ORS = "\n\n" }
-             /Types:[^\n]*deb/ && /Suites:[^\n]*bookworm/ { sub(/Types:[^\n]*/, "Types: deb-src"); print }' "$f"
-    done
-}
+qemu_src_known() { [[ -n $(apt-cache showsrc qemu 2>/dev/null) ]]; }
 
-deb_src_lines() {
-    cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-        sed -n 's/^deb \(.*bookworm.*\)/deb-src \1/p'
-}
-
+# apt must know the qemu source package: if no enabled entry provides source packages, add
+# deb-src copies of the machine's bookworm deb entries (scripts/apt-src.sh), then update.
 ensure_deb_src() {
-    [[ -n $(apt-cache showsrc qemu 2>/dev/null) ]] && return
-    if ! grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-        log "adding deb-src entries (copies of the bookworm deb entries) in $SRC_LIST"
-        deb_src_entries | as_root tee "$SRC_LIST" >/dev/null
-        deb_src_lines | as_root tee "${SRC_LIST%.sources}.list" >/dev/null
+    local written
+    qemu_src_known && return
+    if ! apt_has_deb_src /etc/apt; then
+        written=$(as_root bash -c ". '$TOP/scripts/apt-src.sh' && apt_write_src /etc/apt") ||
+            die "could not add a deb-src entry for bookworm (see above)"
+        log "added deb-src entries (copies of the bookworm deb entries): $(echo $written)"
     fi
     as_root apt-get update -qq || die "apt-get update failed (needed for the deb-src lists)"
-    [[ -n $(apt-cache showsrc qemu 2>/dev/null) ]] || die "apt knows no source package 'qemu'"
+    qemu_src_known || die "apt knows no source package 'qemu' after apt-get update; the deb-src entries in /etc/apt do not serve bookworm's qemu"
 }
 
 # Candidate versions (no epoch), best first: what qemu/bookworm resolves to, then every
