@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
 # Build qemu-system-x86_64 from Debian bookworm's QEMU 7.2 source with our LSI3108 model added.
 # The configured tree is cached in $LSI3108_CACHE (default ~/.cache/lsi3108)/qemu-<key>/, where
-# <key> hashes the Debian version, this script and devices.mak; model changes rebuild incrementally.
+# <key> hashes the Debian version, the configure arguments, TREE_FORMAT and devices.mak; model
+# changes rebuild incrementally.
 # Output: build/qemu-system-x86_64 in the checkout (a wrapper adding the firmware -L paths); its
 # path is the only thing printed on stdout. See qemu/README.md.
-set -Eeuo pipefail
-trap 'echo "build.sh: error: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
+set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(dirname "$HERE")
-SELF=$HERE/$(basename "${BASH_SOURCE[0]}")
 MODEL_DIR=${LSI3108_MODEL_DIR:-$HERE}
 CACHE=${LSI3108_CACHE:-$HOME/.cache/lsi3108}
 DEVICES_MAK=$HERE/devices.mak
@@ -17,13 +16,20 @@ BUILD_PKGS=(build-essential meson ninja-build pkgconf python3 libglib2.0-dev lib
             zlib1g-dev libfdt-dev dpkg-dev)
 RUN_PKGS=(seabios qemu-system-data)
 FW_DIRS=(-L /usr/share/seabios -L /usr/share/qemu)
+CONFIGURE_ARGS=(--target-list=x86_64-softmmu --without-default-features --without-default-devices
+                --with-devices-x86_64=lsi3108 --enable-tcg --enable-kvm --enable-fdt=system
+                --disable-docs --disable-tools --disable-guest-agent --disable-install-blobs)
+# Bump when the way the tree is unpacked or configured changes in a way the key does not see.
+TREE_FORMAT=1
 # a pyenv shim shadows python3 here; QEMU's configure must find the system python and meson
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH DEBIAN_FRONTEND=noninteractive
 
 log() { echo "build.sh: $*" >&2; }
-die() { echo "build.sh: error: $*" >&2; exit 1; }
+die() { echo "build.sh: error: $*" >&2; LSI3108_SAID_WHY=1; exit 1; }
 as_root() { if ((EUID == 0)); then "$@"; else sudo "$@"; fi; }
+. "$TOP/scripts/lib.sh"
 . "$TOP/scripts/apt-src.sh"
+explain_exits
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
@@ -137,10 +143,7 @@ configure_tree() {
     rm -rf "$SRC/build" && mkdir -p "$SRC/build"
     cp "$DEVICES_MAK" "$SRC/configs/devices/x86_64-softmmu/lsi3108.mak"
     log "configuring (log: $SRC/build/configure.log)"
-    (cd "$SRC/build" && ../configure --target-list=x86_64-softmmu --without-default-features \
-        --without-default-devices --with-devices-x86_64=lsi3108 --enable-tcg --enable-kvm \
-        --enable-fdt=system --disable-docs --disable-tools --disable-guest-agent \
-        --disable-install-blobs) >"$SRC/build/configure.log" 2>&1 ||
+    (cd "$SRC/build" && ../configure "${CONFIGURE_ARGS[@]}") >"$SRC/build/configure.log" 2>&1 ||
         { tail -n 30 "$SRC/build/configure.log" >&2; die "QEMU configure failed"; }
     touch "$KEYDIR/.configured"
     T_CONF="$(since "$t0") s"
@@ -168,8 +171,16 @@ write_wrapper() {
     echo "$out"
 }
 
+# --deb-src-only: just make apt know bookworm's qemu source package and print the version
+# the build would download (tests/host/10-apt-sources.sh runs this in a throwaway /etc/apt).
+deb_src_only() {
+    ensure_deb_src
+    candidate_versions | head -n 1
+}
+
 main() {
     local t0 ver key d
+    [[ ${1:-} != --deb-src-only ]] || { deb_src_only; return; }
     t0=$(now)
     [[ -f $DEVICES_MAK ]] || die "missing $DEVICES_MAK"
     [[ -d $MODEL_DIR ]] || die "model directory $MODEL_DIR does not exist"
@@ -179,7 +190,7 @@ main() {
     ensure_packages
     ensure_deb_src
     ver=$(fetch_source)
-    key=$( { echo "$ver"; cat "$SELF" "$DEVICES_MAK"; } | sha256sum | cut -c1-12)
+    key=$( { echo "$ver $TREE_FORMAT ${CONFIGURE_ARGS[*]}"; cat "$DEVICES_MAK"; } | sha256sum | cut -c1-12)
     KEYDIR=$CACHE/qemu-$key SRC=$CACHE/qemu-$key/src
     mkdir -p "$KEYDIR"
     log "qemu $ver, key $key, model from $MODEL_DIR"

@@ -28,6 +28,7 @@ SECONDS=0
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
+explain_exits
 
 rounds=${ROUNDS:-4}
 workloads=${BENCH_WORKLOADS:-randread-4k-qd1,randread-4k-qd32,randwrite-4k-qd32,read-128k-qd8}

@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
+explain_exits
 
 need_pkgs python3 make gcc kmod
 flock /tmp/lsi3108-qemu.lock bash qemu/build.sh >/dev/null

@@ -19,11 +19,13 @@
 # A second run finds everything in place and only prints these lines.
 set -euo pipefail
 
+. "$(dirname "$0")/lib.sh"
+explain_exits
 series=${1:-6.1}
 cache=${LSI3108_CACHE:-$HOME/.cache/lsi3108}
 
 log() { echo "guest-kernel: $*" >&2; }
-die() { log "error: $*"; exit 1; }
+die() { log "error: $*"; LSI3108_SAID_WHY=1; exit 1; }
 
 case "$series" in
     6.1)  meta=linux-image-amd64 ;;

@@ -6,7 +6,19 @@ export LSI3108_CACHE
 
 die() {
 	echo "error: $*" >&2
+	LSI3108_SAID_WHY=1
 	exit 1
+}
+
+# A script that calls explain_exits never stops silently: when set -e ends it, the command it
+# stopped at is named on stderr (unless die() already said why). explain_exit <status> <command>
+# is the trap body, for scripts whose own EXIT trap must do more.
+LSI3108_SAID_WHY=0
+explain_exit() {
+	((${1} == 0 || LSI3108_SAID_WHY)) || echo "${0##*/}: stopped (exit $1) at: $2" >&2
+}
+explain_exits() {
+	trap 'explain_exit $? "$BASH_COMMAND"' EXIT
 }
 
 # Install Debian packages that are missing (apt-get update once, if needed).

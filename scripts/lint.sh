@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
+explain_exits
 
 SOURCES=(src/*.c src/*.h include/*.h)
 

@@ -16,7 +16,7 @@
 set -euo pipefail
 
 log() { echo "mkinitramfs: $*" >&2; }
-die() { log "error: $*"; exit 1; }
+die() { log "error: $*"; LSI3108_SAID_WHY=1; exit 1; }
 
 [ $# -ge 2 ] || die "usage: $0 <kver> <out.cpio.gz> [extra.ko ...]"
 kver=$1
@@ -25,6 +25,8 @@ shift 2
 extra_kos=("$@")
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/scripts/lib.sh"
+explain_exits
 cache=${LSI3108_CACHE:-$HOME/.cache/lsi3108}
 modroot=${MODROOT:-$cache/kernel-$kver/root}
 base_modules="megaraid_sas sd_mod sg ext4 crc32c crc32c_generic"
@@ -196,7 +198,7 @@ main() {
         return 0
     fi
     stage=$(mktemp -d "${TMPDIR:-/tmp}/lsi3108-initramfs.XXXXXX")
-    trap 'rm -rf "$stage"' EXIT
+    trap 'explain_exit $? "$BASH_COMMAND"; rm -rf "$stage"' EXIT
     mkdir -p "$(dirname "$out")"
     install_layout
     install_tools

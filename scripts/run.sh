@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
+explain_exits
 
 driver=${DRIVER:-lsi3108}
 need_pkgs python3 make gcc kmod
