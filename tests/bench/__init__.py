@@ -10,6 +10,7 @@ Modules, one job each (standard library only):
   results  the one Results list, TAP parsing, per-test bookkeeping
   boot     one QEMU run: the control protocol and the host requests
   suite    every boot of the test list for one driver
+  host     host-side tests (tests/host/*.sh)
   initrd   the guest kernel and the initramfs
   cli      the command line and main()
 """

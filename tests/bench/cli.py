@@ -1,5 +1,5 @@
-"""The command line (the options docs/testing.md lists) and main(): each
-bench variant's suite per driver, one closing line
+"""The command line (the options docs/testing.md lists) and main(): the host
+tests, then each bench variant's suite per driver, one closing line
 `N passed, N failed, N skipped, N recorded`, and the exit status."""
 
 import argparse
@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from . import TOP
+from .host import run_host_tests
 from .initrd import build_initrd, kernel_info
 from .layout import CHECK_MATRIX, CONTROLLERS, LAYOUTS
 from .results import Results
@@ -44,6 +45,8 @@ def parse_args(argv):
     p.add_argument("--initrd", help="initramfs (default: build/initramfs-<kver>.cpio.lz4, rebuilt if stale)")
     p.add_argument("--module", action="append", default=[],
                    help="extra .ko for the initramfs (default ./lsi3108.ko or src/lsi3108.ko if built)")
+    p.add_argument("--host-tests", action="store_true",
+                   help="first run every executable tests/host/*.sh on the host (TAP on stdout)")
     p.add_argument("--matrix", action="store_true",
                    help="run every bench variant of CHECK_MATRIX (what make check does)")
     p.add_argument("--machine-variant", choices=["none", "iommu", "swiotlb", "intx"],
@@ -92,6 +95,8 @@ def main(argv=None):
         sys.exit(f"runner: QEMU binary {args.qemu} does not exist (build it with qemu/build.sh, "
                  f"or use --controller megasas-gen2 with the system QEMU)")
     results = Results()
+    if args.host_tests:
+        run_host_tests(results, args.timeout, args.verbose)
     kver, vmlinux, modroot = kernel_info(args)
     initrd = build_initrd(args, kver, modroot)
     parent = args.workdir or ("/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir())
