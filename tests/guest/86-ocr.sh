@@ -18,15 +18,8 @@
 # Figures: recovery time and commands in flight per round, fio passes and MiB.
 . /tests/lib.sh
 ROUNDS=${LSI_OCR_ROUNDS:-20}
-if [ "${LSI_INJECT:-}" = none ]; then
-    plan 1
-    tap_skip "FAULT -> online controller reset under fio" "this controller has no fault injection"
-    finish
-fi
-plan $((ROUNDS + 4))
-time_limit $((180 + ROUNDS * 90))
-need_driver
-dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD has no disk"
+skip_unless_inject "FAULT -> online controller reset under fio" "this controller has no fault injection"
+start_on_scratch $((ROUNDS + 4)) $((180 + ROUNDS * 90))    # $dev: the scratch LD
 need_qom fault fw-state completion-delay-us
 
 # Resets completed so far: lsi3108's counter, or upstream's log lines.

@@ -13,15 +13,8 @@
 # target_reset_count, and the model's tm-count, unchanged).
 # Figures: how long each command took, fio passes during the wait.
 . /tests/lib.sh
-if [ "${LSI_INJECT:-}" = none ]; then
-    plan 1
-    tap_skip "a 30 s flush and a 40 s command under I/O" "this controller has no delay injection"
-    finish
-fi
-plan 6
-time_limit 300
-need_driver
-dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD has no disk"
+skip_unless_inject "a 30 s flush and a 40 s command under I/O" "this controller has no delay injection"
+start_on_scratch 6 300    # $dev: the scratch LD
 fsdev=$(ld_dev "$(ld_index fs)") || bail "fs LD has no disk"
 need_qom flush-delay-ms delay-next-ms delay-next-count flush-count
 

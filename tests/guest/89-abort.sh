@@ -14,17 +14,10 @@
 # Not run for upstream megaraid_sas (LSI_EXPECT_ABORT=skip): it waits
 # 2 x its scmd_timeout (180 s) before it acts on a lost command.
 . /tests/lib.sh
-if [ "${LSI_INJECT:-}" = none ] || [ "${LSI_EXPECT_ABORT:-run}" = skip ]; then
-    plan 1
-    why="this controller has no completion dropping"
-    [ "${LSI_EXPECT_ABORT:-run}" = skip ] && why="$LSI_DRIVER waits 180 s (2 x scmd_timeout) before it handles a lost command"
-    tap_skip "a dropped completion -> abort path" "$why"
-    finish
-fi
-plan 6
-time_limit 300
-need_driver
-dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD has no disk"
+[ "${LSI_EXPECT_ABORT:-run}" = skip ] &&
+    skip_test "a dropped completion -> abort path" "$LSI_DRIVER waits 180 s (2 x scmd_timeout) before it handles a lost command"
+skip_unless_inject "a dropped completion -> abort path" "this controller has no completion dropping"
+start_on_scratch 6 300    # $dev: the scratch LD
 fsdev=$(ld_dev "$(ld_index fs)") || bail "fs LD has no disk"
 need_qom drop-completions dropped-count tm-count tm-aborted
 by=${LSI_EXPECT_ABORT_BY:-abort}

@@ -10,11 +10,8 @@
 # Figures: how long the disk took to go and to come back, per round.
 . /tests/lib.sh
 ROUNDS=${LSI_HOTPLUG_ROUNDS:-3}
-if [ "${LSI_INJECT:-}" = none ] || [ -z "${LSI_LD_BIG_DEVICE:-}" ]; then
-    plan 1
-    tap_skip "LD hot-remove and hot-add under I/O" "the runner gave no LD device to hot-plug"
-    finish
-fi
+[ -n "${LSI_LD_BIG_DEVICE:-}" ] || skip_test "LD hot-remove and hot-add under I/O" "the runner gave no LD device to hot-plug"
+skip_unless_inject "LD hot-remove and hot-add under I/O" "the runner gave no LD device to hot-plug"
 plan $((2 * ROUNDS + 3))
 time_limit $((120 + ROUNDS * 120))
 need_driver

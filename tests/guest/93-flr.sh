@@ -11,15 +11,8 @@
 # Figures: how long each reset took and how long until I/O worked again.
 . /tests/lib.sh
 ROUNDS=${LSI_FLR_ROUNDS:-3}
-if [ "${LSI_INJECT:-}" = none ]; then
-    plan 1
-    tap_skip "FLR under I/O" "not on this controller"
-    finish
-fi
-plan $((ROUNDS + 4))
-time_limit $((120 + ROUNDS * 240))
-need_driver
-dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD has no disk"
+skip_unless_inject "FLR under I/O" "not on this controller"
+start_on_scratch $((ROUNDS + 4)) $((120 + ROUNDS * 240))    # $dev: the scratch LD
 pci=$(ctrl_pci) || bail "no RAID controller on the PCI bus"
 need_qom fw-state completion-delay-us
 methods=$(cat "$pci/reset_method" 2>/dev/null)

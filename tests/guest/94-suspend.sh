@@ -16,15 +16,8 @@
 # Figures: per round, time in rtcwake and until I/O worked again.
 . /tests/lib.sh
 ROUNDS=${LSI_SUSPEND_ROUNDS:-10}
-if [ "${LSI_INJECT:-}" = none ]; then
-    plan 1
-    tap_skip "s2idle suspend/resume under I/O" "not on this bench"
-    finish
-fi
-plan $((ROUNDS + 4))
-time_limit $((120 + ROUNDS * 120))
-need_driver
-dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD has no disk"
+skip_unless_inject "s2idle suspend/resume under I/O" "not on this bench"
+start_on_scratch $((ROUNDS + 4)) $((120 + ROUNDS * 120))    # $dev: the scratch LD
 [ -x /usr/sbin/rtcwake ] || bail "no rtcwake in the initramfs"
 grep -qw freeze /sys/power/state || bail "the kernel offers no freeze in /sys/power/state ($(cat /sys/power/state))"
 [ -e /dev/rtc0 ] || bail "no /dev/rtc0"

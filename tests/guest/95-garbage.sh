@@ -10,15 +10,8 @@
 # Figures: per kind, the counters and the time until I/O worked again.
 . /tests/lib.sh
 KINDS="smid0 smid-high wrong-queue"
-if [ "${LSI_INJECT:-}" = none ]; then
-    plan 1
-    tap_skip "garbage reply descriptors" "this controller has no reply injection"
-    finish
-fi
-plan 5
-time_limit 600
-need_driver
-dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD has no disk"
+skip_unless_inject "garbage reply descriptors" "this controller has no reply injection"
+start_on_scratch 5 600    # $dev: the scratch LD
 need_qom inject-reply garbage-posted fw-state
 
 bad_replies() { if is_lsi3108; then lsi_counter bad_reply_count; else echo 0; fi; }

@@ -14,15 +14,8 @@
 # Figures: how long each transition took.
 . /tests/lib.sh
 BOOT_MS=${LSI_SLOW_BOOT_MS:-25000}
-if [ "${LSI_INJECT:-}" = none ]; then
-    plan 1
-    tap_skip "slow firmware boot" "this controller has no fault injection"
-    finish
-fi
-plan 4
-time_limit 400
-need_driver
-dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD has no disk"
+skip_unless_inject "slow firmware boot" "this controller has no fault injection"
+start_on_scratch 4 400    # $dev: the scratch LD
 pci=$(ctrl_pci) || bail "no RAID controller on the PCI bus"
 need_qom boot-delay-ms boot-count fault fw-state
 

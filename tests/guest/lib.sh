@@ -588,6 +588,67 @@ check_back() {
     fi
 }
 
+# ---- openings and checks shared by the reliability tests -------------------
+
+# Usage: skip_test <description> <why> — the test's one result is a skip, and
+# it ends (a bench or driver it cannot run on).
+skip_test() {
+    plan 1
+    tap_skip "$1" "$2"
+    finish
+}
+
+# Usage: skip_unless_inject <description> <why> — skip_test on a bench
+# without the model's fault controls (lsi.inject=none: QEMU's megasas-gen2).
+skip_unless_inject() { [ "${LSI_INJECT:-}" != none ] || skip_test "$1" "$2"; }
+
+# Usage: start_on_scratch <results> <time limit s> — the opening of a test
+# that works on the scratch LD: its plan and time limit, the driver loaded,
+# and $dev the scratch LD's disk (or bail).
+start_on_scratch() {
+    plan "$1"
+    time_limit "$2"
+    need_driver
+    dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD has no disk"
+}
+
+# Usage: pending_io_fails <io name> <dev> <since ms> <event, e.g. "the fault">
+# — the controller was lost at <since ms> (now_ms) with the fio loop <io name>
+# (io_start) running on <dev>: the loop must end within 30 s with a failed
+# pass: one result. Still running: the guest is wedged.
+pending_io_fails() {
+    if wait_until 30 eval "! io_running $1"; then
+        io_summary "$1"
+        if [ "$IO_BAD" -gt 0 ]; then
+            tap_ok "pending I/O failed with an error $(ms_since "$3") ms after $4, no hang ($IO_ERR)"
+        else
+            tap_fail "the fio loop ended without an error after $4 ($IO_PASSES passes)"
+        fi
+    else
+        wedged "pending I/O still not ended 30 s after $4 ($(inflight "$2") in flight)"
+    fi
+}
+
+# Usage: new_io_fails <dev> read|write <the controller, e.g. "dead controller">
+# — on a controller the driver gave up on, a new 4 KiB O_DIRECT read (or
+# write) must fail within 10 s: one result. Still running after 20 s: the
+# guest is wedged (restarted with the tests after this one).
+new_io_fails() {
+    local rc
+    if [ "$2" = read ]; then
+        run_deadline 20 /usr/bin/dd if="$1" of=/dev/null bs=4k count=1 skip=100 iflag=direct status=none
+    else
+        run_deadline 20 /usr/bin/dd if=/dev/zero of="$1" bs=4k count=1 seek=100 oflag=direct conv=notrunc status=none
+    fi
+    rc=$?
+    [ "$rc" -eq 124 ] && wedged "a new 4 KiB $2 on the $3 still running after 20 s"
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$RUN_MS" -lt 10000 ]; then
+        tap_ok "a new 4 KiB $2 on the $3 failed in $RUN_MS ms (exit $rc)"
+    else
+        tap_fail "a new 4 KiB $2 on the $3: exit $rc after $RUN_MS ms (want an error within 10 s)"
+    fi
+}
+
 # ---- timed background commands ----------------------------------------------
 #
 # Usage: bg_start <name> <command...> — runs it in the background; when it

@@ -1,0 +1,131 @@
+"""The command line (the options docs/testing.md lists) and main(): the host
+tests, then each bench variant's suite per driver, one closing line
+`N passed, N failed, N skipped, N recorded`, and the exit status."""
+
+import argparse
+import copy
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import TOP
+from .host import run_host_tests
+from .initrd import build_initrd, kernel_info
+from .layout import CHECK_MATRIX, CONTROLLERS, LAYOUTS
+from .results import Results
+from .suite import Suite
+
+BOOT_STALL_S = 120      # no /init by then: the guest kernel stalled before any test ran
+
+
+def default_qemu(controller):
+    built = TOP / "build/qemu-system-x86_64"
+    if built.exists() or controller == "lsi3108":
+        return str(built)
+    return shutil.which("qemu-system-x86_64") or "/usr/bin/qemu-system-x86_64"
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="Run the lsi3108 guest test suite under QEMU (TCG).")
+    p.add_argument("--qemu", help="QEMU binary (default build/qemu-system-x86_64; for "
+                   "megasas-gen2, the system QEMU when that is not built)")
+    p.add_argument("--controller", choices=sorted(CONTROLLERS), default="lsi3108")
+    p.add_argument("--controller-opts", default="", help="extra ,key=value for the controller device")
+    p.add_argument("--driver", action="append", choices=["megaraid_sas", "lsi3108"],
+                   help="guest driver; give it twice to run the suite once per driver "
+                        "(default megaraid_sas)")
+    p.add_argument("--tests", default="all",
+                   help="comma list: NN-name, NN or name (default all: every test but PENDING)")
+    p.add_argument("--kernel-series", default="6.1", choices=["6.1", "6.12"])
+    p.add_argument("--kernel-dir", help="dir with vmlinux and root/lib/modules (default: guest-kernel.sh)")
+    p.add_argument("--kver", help="kernel version (default: the one guest-kernel.sh resolves)")
+    p.add_argument("--initrd", help="initramfs (default: build/initramfs-<kver>.cpio.lz4, rebuilt if stale)")
+    p.add_argument("--module", action="append", default=[],
+                   help="extra .ko for the initramfs (default ./lsi3108.ko or src/lsi3108.ko if built)")
+    p.add_argument("--host-tests", action="store_true",
+                   help="first run every executable tests/host/*.sh on the host (TAP on stdout)")
+    p.add_argument("--matrix", action="store_true",
+                   help="run every bench variant of CHECK_MATRIX (what make check does)")
+    p.add_argument("--machine-variant", choices=["none", "iommu", "swiotlb", "intx"],
+                   default="none")
+    p.add_argument("--expect", action="append", default=[], metavar="KEY=VALUE",
+                   help="override an expectation passed to the guest, e.g. expect_unflushed=any")
+    p.add_argument("--append", action="append", default=[], help="extra kernel parameter")
+    p.add_argument("--timeout", type=float, default=600,
+                   help="seconds a test (phase), or a boot before its first test, may run "
+                        "(a test's own LIMIT can be shorter)")
+    p.add_argument("--boot-stall", type=float, default=BOOT_STALL_S,
+                   help="seconds without /init after which a boot is started again")
+    p.add_argument("--interactive", action="store_true", help="shell on the console (stdio)")
+    p.add_argument("--run", help="guest runs this instead of the tests: demo or a /tests script")
+    p.add_argument("--layout", choices=sorted(LAYOUTS), default="standard",
+                   help="LDs: standard (the suite's three) or bench (one null-co LD, for make bench)")
+    p.add_argument("--keep", action="store_true", help="keep the work dir (disks, console logs)")
+    p.add_argument("-v", "--verbose", action="store_true", help="print every host request and reply")
+    p.add_argument("--workdir", help="parent of the work dir (default /dev/shm, else /tmp)")
+    args = p.parse_args(argv)
+    args.driver = args.driver or ["megaraid_sas"]
+    args.qemu = args.qemu or default_qemu(args.controller)
+    for kv in args.expect:
+        if "=" not in kv:
+            p.error(f"--expect wants KEY=VALUE, got '{kv}'")
+    return args
+
+
+def bench_runs(args):
+    """(label, args) per bench variant: one, or CHECK_MATRIX with --matrix."""
+    if not args.matrix:
+        return [("the bench as given", args)]
+    runs = []
+    for label, opts, variant, tests, lsi_tests in CHECK_MATRIX:
+        run_args = copy.copy(args)
+        run_args.controller_opts = ",".join(o for o in (args.controller_opts, opts) if o)
+        run_args.machine_variant, run_args.tests = variant, tests
+        run_args.lsi3108_tests = lsi_tests
+        runs.append((label, run_args))
+    return runs
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if not Path(args.qemu).exists():
+        sys.exit(f"runner: QEMU binary {args.qemu} does not exist (build it with qemu/build.sh, "
+                 f"or use --controller megasas-gen2 with the system QEMU)")
+    results = Results()
+    if args.host_tests:
+        run_host_tests(results, args.timeout, args.verbose)
+    kver, vmlinux, modroot = kernel_info(args)
+    initrd = build_initrd(args, kver, modroot)
+    parent = args.workdir or ("/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir())
+    workdir = Path(tempfile.mkdtemp(prefix="lsi3108-run.", dir=parent))
+    print(f"# kernel {kver}, QEMU {args.qemu}, controller {args.controller}, "
+          f"variant {args.machine_variant}, work dir {workdir}", flush=True)
+    t0 = time.monotonic()
+    boot_times = []
+    try:
+        for n, (label, run_args) in enumerate(bench_runs(args)):
+            for driver in args.driver:
+                print(f"# --- {driver} on {label}", flush=True)
+                suite = Suite(run_args, driver, vmlinux, initrd, results,
+                              workdir / f"{n}-{driver}")
+                suite.run()
+                boot_times += suite.boot_times
+    except KeyboardInterrupt:
+        results.add("fail", "interrupted")
+    finally:
+        if args.keep:
+            print(f"# kept {workdir}", flush=True)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    if boot_times:
+        print(f"# boot to /init: min {min(boot_times):.2f} s, max {max(boot_times):.2f} s "
+              f"over {len(boot_times)} boot(s); total {time.monotonic() - t0:.1f} s", flush=True)
+    passed, failed, skipped, recorded = (results.count(s) for s in ("pass", "fail", "skip", "todo"))
+    if recorded:
+        print(f"# recorded (# TODO: upstream's results, not counted as passed or failed): "
+              f"{results.count('todo', True)} ok, {results.count('todo', False)} not ok", flush=True)
+    print(f"{passed} passed, {failed} failed, {skipped} skipped, {recorded} recorded", flush=True)
+    return 1 if failed or (passed + skipped == 0 and not args.interactive and not args.run) else 0

@@ -1,0 +1,183 @@
+"""The bench: the logical drives (LDs) and the controller they sit on, the
+QEMU arguments that build them, the machine variants, the guest tests and
+the check matrix (the bench variants make check runs), and the lsi.*
+kernel parameters that describe all this to the guest tests."""
+
+import os
+import shutil
+import subprocess
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from . import TOP
+
+MiB = 1 << 20
+TiB = 1 << 40
+
+
+@dataclass
+class LogicalDrive:
+    index: int
+    target: int
+    size: int            # bytes
+    fmt: str             # raw | qcow2
+    serial: str
+    role: str            # scratch | fs | big
+    write_back: Optional[bool] = None
+
+    @property
+    def blocks(self):
+        return self.size // 512
+
+
+# The standard layout the guest tests expect (roles are passed as lsi.ld_<role>).
+STANDARD_LDS = [
+    LogicalDrive(0, 0, 512 * MiB, "raw", "LSI3108LD0S0001", "scratch", write_back=True),
+    LogicalDrive(1, 1, 512 * MiB, "raw", "LSI3108LD1S0002", "fs", write_back=True),
+    LogicalDrive(2, 2, 66 * TiB, "qcow2", "LSI3108LD2S0003", "big"),
+]
+
+# `make bench` (scripts/bench.sh, --layout bench): one write-through LD on a
+# null-co backend (reads return zeros, writes are dropped), so neither the
+# host's storage nor the model's write-back cache is in the measurement.
+BENCH_LDS = [
+    LogicalDrive(0, 0, 4096 * MiB, "null", "LSI3108BENCH001", "scratch", write_back=False),
+]
+LAYOUTS = {"standard": STANDARD_LDS, "bench": BENCH_LDS}
+
+
+@dataclass
+class Controller:
+    device: str
+    ld_device: str
+    vendor: str          # INQUIRY identity the LDs report
+    model: str
+
+
+CONTROLLERS = {
+    # Our model. The INQUIRY strings must match qemu/lsi3108*.c.
+    "lsi3108": Controller("lsi3108", "lsi3108-ld", "AVAGO", "MR9361-8i"),
+    # QEMU's MFI model (LSI 2108) with scsi-hd disks: the stock-QEMU bench.
+    "megasas-gen2": Controller("megasas-gen2", "scsi-hd", "QEMU", "QEMU HARDDISK"),
+}
+
+
+# Tests that "all" (and so make check) leaves out, for the drivers named,
+# until the model or driver feature they need has landed: test -> (drivers,
+# what it waits for). --tests NAME still runs them.
+BOTH = ("megaraid_sas", "lsi3108")
+PENDING = {
+    # e.g. "93-flr": (BOTH, "model: FLR; driver: reset_prepare/reset_done"),
+}
+
+
+def suite_tests():
+    """Every guest test (tests/guest/NN-name.sh, as /init finds them), in order."""
+    return sorted(p.stem for p in (TOP / "tests/guest").glob("[0-9][0-9]-*.sh"))
+
+
+def expand_tests(tests, driver):
+    """'all' is every test but those PENDING for the driver; anything else as given."""
+    if tests != "all":
+        return tests
+    return ",".join(t for t in suite_tests() if driver not in PENDING.get(t, ((), ""))[0])
+
+
+# `make check`: the bench variants every driver must pass, as
+# (label, controller options, machine variant, tests, tests for lsi3108 only).
+# The full suite runs on the default bench; the others run the tests whose
+# outcome they change. The last field adds reliability tests where only
+# lsi3108's result matters (upstream's would only be recorded again).
+CHECK_MATRIX = [
+    ("default", "", "none", "all", ""),
+    ("firmware without sync-cache", "sync-cache=off", "none", "55-flush,60-powercut", ""),
+    # Interrupt remapping for the MSI-X vectors; DMA unmapped strictly across
+    # reloads, and every buffer mapped again by a reset or a resume.
+    ("vIOMMU strict", "", "iommu", "10-bind,20-identity,40-fio,80-vectors,85-reload",
+     "86-ocr,93-flr,94-suspend"),
+    ("swiotlb=force", "", "swiotlb", "10-bind,20-identity,40-fio", ""),
+    # The legacy interrupt set up again by every reset.
+    ("INTx only (pci=nomsi)", "", "intx", "10-bind,30-dd,40-fio", "86-ocr"),
+]
+
+def ld_device(ctrl: Controller, ld):
+    """The -device argument of one LD (also what 91-hotplug's device_add uses)."""
+    if ctrl.ld_device == "scsi-hd":
+        return (f"scsi-hd,bus=mr0.0,scsi-id={ld.target},lun=0,"
+                f"drive=ld{ld.index},serial={ld.serial}")
+    dev = (f"{ctrl.ld_device},id=ld{ld.index},bus=mr0.0,target={ld.target},"
+           f"drive=ld{ld.index},serial={ld.serial}")
+    if ld.write_back is not None:
+        dev += ",write-back=" + ("on" if ld.write_back else "off")
+    return dev
+
+
+def controller_args(ctrl: Controller, lds, workdir: Path, ctrl_opts=""):
+    """-blockdev/-device arguments for the controller mr0 and its LDs."""
+    opts = f",{ctrl_opts}" if ctrl_opts else ""
+    args = ["-device", f"{ctrl.device},id=mr0{opts}"]
+    for ld in lds:
+        path = workdir / f"ld{ld.index}.{ld.fmt}"
+        if ld.fmt == "null":
+            args += ["-blockdev", f"driver=null-co,size={ld.size},read-zeroes=on,"
+                                  f"node-name=ld{ld.index}"]
+        else:
+            args += ["-blockdev", f"driver=file,filename={path},node-name=f{ld.index}",
+                     "-blockdev", f"driver={ld.fmt},file=f{ld.index},node-name=ld{ld.index}"]
+        args += ["-device", ld_device(ctrl, ld)]
+    return args
+
+
+def ensure_qemu_img():
+    if shutil.which("qemu-img"):
+        return
+    print("runner: installing qemu-utils for qemu-img", flush=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "qemu-utils"], check=True,
+                   env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+
+
+def create_disks(lds, workdir: Path):
+    for ld in lds:
+        path = workdir / f"ld{ld.index}.{ld.fmt}"
+        if ld.fmt == "null":
+            continue
+        if ld.fmt == "raw":
+            with open(path, "wb") as f:
+                f.truncate(ld.size)
+        else:
+            ensure_qemu_img()
+            subprocess.run(["qemu-img", "create", "-q", "-f", ld.fmt, str(path), str(ld.size)],
+                           check=True)
+
+
+def machine_args(variant):
+    if variant == "iommu":
+        return (["-machine", "q35,kernel-irqchip=split", "-device", "intel-iommu,intremap=on"],
+                ["intel_iommu=on", "iommu.strict=1"])
+    if variant == "swiotlb":
+        return ["-machine", "q35"], ["swiotlb=force"]
+    if variant == "intx":
+        # No MSI or MSI-X: the drivers' legacy-interrupt fallback.
+        return ["-machine", "q35"], ["pci=nomsi"]
+    return ["-machine", "q35"], []
+
+
+def lsi_params(driver, ctrl: Controller, lds, expect, variant):
+    """lsi.* kernel parameters describing the bench to the guest tests."""
+    params = {"driver": driver, "lds": str(len(lds)), "vendor": ctrl.vendor,
+              "model": ctrl.model, "bs": "512", "variant": variant}
+    for ld in lds:
+        params[f"ld{ld.index}"] = f"{ld.target},{ld.blocks},{ld.serial}"
+        params[f"ld_{ld.role}"] = str(ld.index)
+    # The hot-plug test removes and re-adds the big LD with exactly this.
+    big = next((ld for ld in lds if ld.role == "big"), None)
+    if big:
+        params["ld_big_device"] = ld_device(ctrl, big)
+    params.update(expect)
+    return params
+
+
+def cmdline_words(params):
+    return [f"lsi.{k}={urllib.parse.quote(str(v), safe=',:+-_.')}" for k, v in params.items()]
