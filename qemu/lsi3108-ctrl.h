@@ -70,13 +70,13 @@ typedef enum {
 /* Why a command is held (never completed) by a test control. */
 typedef enum {
     LSI3108_HOLD_NONE,
-    LSI3108_HOLD_INJECT,            /* inject-reply wrong-queue */
-    LSI3108_HOLD_FUZZ,              /* fuzz-replies */
+    LSI3108_HOLD_INJECT,            /* x-inject-reply wrong-queue */
+    LSI3108_HOLD_FUZZ,              /* x-fuzz-replies */
 } Lsi3108Hold;
 
 /* What the test controls decided for one command when it arrived. */
 typedef struct Lsi3108CmdInject {
-    uint32_t        delay_ms;       /* delay-next-ms taken at arrival */
+    uint32_t        delay_ms;       /* x-delay-next-ms taken at arrival */
     Lsi3108Hold     hold;
     QEMUTimer       *timer;         /* the delayed completion */
 } Lsi3108CmdInject;
@@ -117,18 +117,18 @@ struct Lsi3108Mfi {
     unsigned int    flushes_pending;
     int             flush_ret;
     uint8_t         fail_status;
-    QEMUTimer       *timer;         /* flush-delay-ms of a CACHE_FLUSH DCMD */
+    QEMUTimer       *timer;         /* x-flush-delay-ms of a CACHE_FLUSH DCMD */
 };
 
 /*
  * Firmware (re)start. Every start (power-on or machine reset, chip reset,
- * FLR, revive, doorbell OPERATIONAL -> READY) counts; with boot-delay-ms
+ * FLR, revive, doorbell OPERATIONAL -> READY) counts; with x-boot-delay-ms
  * set, the firmware spends the first nine tenths of it in FW_INIT and the
  * last tenth in DEVICE_SCAN (virtual time) before READY.
  */
 typedef struct Lsi3108Boot {
-    uint32_t    delay_ms;           /* property boot-delay-ms */
-    uint64_t    count;              /* property boot-count */
+    uint32_t    delay_ms;           /* property x-boot-delay-ms */
+    uint64_t    count;              /* property x-boot-count */
     int64_t     start_ns;           /* when the current boot began */
     int64_t     length_ns;          /* its length, fixed when it began */
     QEMUTimer   *timer;             /* FW_INIT -> DEVICE_SCAN -> READY */
@@ -215,7 +215,7 @@ static inline bool lsi3108_running(Lsi3108State *s)
     return s->fw_state == LSI_FW_STATE_OPERATIONAL && lsi3108_alive(s);
 }
 
-/* Still booting after a (re)start (boot-delay-ms): not READY yet. */
+/* Still booting after a (re)start (x-boot-delay-ms): not READY yet. */
 static inline bool lsi3108_booting(Lsi3108State *s)
 {
     return s->fw_state == LSI_FW_STATE_FW_INIT ||
@@ -290,7 +290,7 @@ uint8_t lsi3108_mfi_data_in(Lsi3108Mfi *m, const void *buf, size_t len);
 void lsi3108_mfi_drop_work(Lsi3108State *s);
 
 /*
- * An LD list made structurally invalid (fuzz-events): how many entries the
+ * An LD list made structurally invalid (x-fuzz-events): how many entries the
  * count claims, and an extra entry at index n (slot >= 0) with target id id.
  */
 typedef struct Lsi3108BadList {
@@ -322,7 +322,7 @@ void lsi3108_inject_arrival(Lsi3108State *s, Lsi3108Cmd *cmd);
 bool lsi3108_inject_completion(Lsi3108State *s, Lsi3108Cmd *cmd);
 /*
  * Every LD is written back for a flush DCMD: true if a control delays its
- * completion (CACHE_FLUSH and flush-delay-ms); false to complete it now.
+ * completion (CACHE_FLUSH and x-flush-delay-ms); false to complete it now.
  */
 bool lsi3108_inject_flush_done(Lsi3108State *s, Lsi3108Mfi *m);
 /* EVENT_WAIT: true, with *status, if it was answered by the event fuzzer. */

@@ -31,13 +31,13 @@
 #include "trace.h"
 #include "lsi3108-ctrl.h"
 
-/* fuzz-replies: descriptors per batch, and the batch period (virtual time) */
+/* x-fuzz-replies: descriptors per batch, and the batch period (virtual time) */
 #define LSI3108_FUZZ_BATCH          32
 #define LSI3108_FUZZ_PERIOD_MS      2
 
 /*
  * Seeded fuzzing. Each stream is a splitmix64 generator seeded from
- * fuzz-seed, so the same seed and the same sequence of property writes
+ * x-fuzz-seed, so the same seed and the same sequence of property writes
  * give the same values.
  */
 typedef struct Lsi3108Fuzz {
@@ -63,7 +63,7 @@ struct Lsi3108Inject {
     uint32_t    flush_delay_ms;     /* SYNCHRONIZE CACHE, CACHE_FLUSH DCMD */
     uint32_t    delay_next_ms;      /* delay the next delay_next_count ... */
     uint32_t    delay_next_count;   /* ... SCSI commands received */
-    uint32_t    hold_armed;         /* inject-reply wrong-queue, pending */
+    uint32_t    hold_armed;         /* x-inject-reply wrong-queue, pending */
     uint64_t    dropped;            /* counters */
     uint64_t    garbage;
     Lsi3108Fuzz fuzz;
@@ -82,7 +82,7 @@ static uint64_t lsi3108_rand(uint64_t *state)
     return z ^ (z >> 31);
 }
 
-/* One independent stream per fuzzer, all derived from fuzz-seed. */
+/* One independent stream per fuzzer, all derived from x-fuzz-seed. */
 static void lsi3108_fuzz_reseed(Lsi3108State *s, uint64_t seed)
 {
     s->inject->fuzz.seed = seed;
@@ -248,7 +248,7 @@ static void lsi3108_flush_delay_done(void *opaque)
 
 /*
  * The flush hook: every LD is written back for a flush DCMD. A CACHE_FLUSH
- * then waits flush-delay-ms (held, so a reset frees it) before it completes.
+ * then waits x-flush-delay-ms (held, so a reset frees it) before it completes.
  */
 bool lsi3108_inject_flush_done(Lsi3108State *s, Lsi3108Mfi *m)
 {
@@ -266,7 +266,7 @@ bool lsi3108_inject_flush_done(Lsi3108State *s, Lsi3108Mfi *m)
 }
 
 /* ------------------------------------------------------------------ */
-/* Fuzzed reply descriptors (fuzz-replies)                             */
+/* Fuzzed reply descriptors (x-fuzz-replies)                          */
 /* ------------------------------------------------------------------ */
 
 /* The (pick % n)-th of the n lost or held commands, or NULL. */
@@ -367,14 +367,14 @@ static void lsi3108_fuzz_tick(void *opaque)
     lsi3108_fuzz_schedule(s);
 }
 
-/* IOC INIT made the firmware OPERATIONAL: a paused fuzz-replies resumes. */
+/* IOC INIT made the firmware OPERATIONAL: a paused x-fuzz-replies resumes. */
 void lsi3108_inject_operational(Lsi3108State *s)
 {
     lsi3108_fuzz_schedule(s);
 }
 
 /* ------------------------------------------------------------------ */
-/* Fuzzed events and LD lists (fuzz-events)                            */
+/* Fuzzed events and LD lists (x-fuzz-events)                         */
 /* ------------------------------------------------------------------ */
 
 static const uint32_t lsi3108_fuzz_event_codes[] = {
@@ -383,7 +383,7 @@ static const uint32_t lsi3108_fuzz_event_codes[] = {
 };
 
 /*
- * fuzz-events: answer an EVENT_WAIT with random event details. Draws from
+ * x-fuzz-events: answer an EVENT_WAIT with random event details. Draws from
  * the event stream, in this order: seq_num/time_stamp, code, class/locale
  * and arg_type, 12 draws of args, the LD target id, 16 draws of
  * description (128 printable characters, no NUL).
@@ -427,7 +427,7 @@ static uint8_t lsi3108_fuzz_event_reply(Lsi3108State *s, Lsi3108Mfi *m)
     return lsi3108_mfi_data_in(m, &d, sizeof(d));
 }
 
-/* fuzz-events was written: held EVENT_WAITs get fuzzed events now. */
+/* x-fuzz-events was written: held EVENT_WAITs get fuzzed events now. */
 static void lsi3108_fuzz_wake_waiters(Lsi3108State *s)
 {
     uint32_t epoch = s->epoch;
@@ -452,7 +452,7 @@ static void lsi3108_fuzz_wake_waiters(Lsi3108State *s)
 }
 
 /*
- * The EVENT_WAIT hook: while fuzz-events runs, answered with a fuzzed event.
+ * The EVENT_WAIT hook: while x-fuzz-events runs, answered with a fuzzed event.
  * Once the host re-arms after the last one, LD lists are valid again.
  */
 bool lsi3108_inject_event_wait(Lsi3108State *s, Lsi3108Mfi *m,
@@ -467,7 +467,7 @@ bool lsi3108_inject_event_wait(Lsi3108State *s, Lsi3108Mfi *m,
 }
 
 /*
- * While fuzz-events runs (and until the host re-arms EVENT_WAIT after the
+ * While x-fuzz-events runs (and until the host re-arms EVENT_WAIT after the
  * last fuzzed event), every other LD_GET_LIST / LD_LIST_QUERY answer is
  * invalid, never a plausible list that hides or invents an LD. One draw
  * from the DCMD stream picks one of: a count beyond both 256 and the
@@ -525,41 +525,44 @@ bool lsi3108_inject_ld_list(Lsi3108State *s, Lsi3108Mfi *m, bool ext,
 /* ------------------------------------------------------------------ */
 
 /*
- * qom-get/qom-set on /machine/peripheral/<id> (docs/model.md has the table):
- *   read:  flush-count (SYNCHRONIZE CACHE received), cache-flush-dcmd-count,
- *          shutdown-count, fua-count, writeback-count, dirty-bytes,
- *          fw-state ("READY", "OPERATIONAL", "FAULT", or while booting
- *          "FW_INIT" / "DEVICE_SCAN"), boot-count (firmware (re)starts),
- *          dropped-count (completions lost by drop-completions),
- *          tm-count (TMs received), tm-aborted (commands TMs terminated),
- *          garbage-posted (bogus reply descriptors posted, any source),
- *          fuzz-replies-done, fuzz-events-done, fuzz-dcmd-done (fuzzed
+ * qom-get/qom-set on /machine/peripheral/<id> (docs/model.md has the table);
+ * every test-only property is named x-... (QEMU's mark for unstable ones):
+ *   read:  x-flush-count (SYNCHRONIZE CACHE received),
+ *          x-cache-flush-dcmd-count, x-shutdown-count, x-fua-count,
+ *          x-writeback-count, x-dirty-bytes, x-fw-state ("READY",
+ *          "OPERATIONAL", "FAULT", or while booting "FW_INIT" /
+ *          "DEVICE_SCAN"), x-boot-count (firmware (re)starts),
+ *          x-dropped-count (completions lost by x-drop-completions),
+ *          x-tm-count (TMs received), x-tm-aborted (commands TMs terminated),
+ *          x-garbage-posted (bogus reply descriptors posted, any source),
+ *          x-fuzz-replies-done, x-fuzz-events-done, x-fuzz-dcmd-done (fuzzed
  *          descriptors posted, EVENT_WAITs answered, LD lists spoiled)
- *   write: power-cut (true: lose the cache, stop);
- *          fault (code: FAULT with RESET_ADAPTER; a chip reset recovers);
- *          fault-no-reset (code: FAULT without RESET_ADAPTER; only revive,
- *          or a machine reset, recovers);
- *          revive (true: firmware reboot to READY from any state, cache kept);
- *          surprise-removed (true: off the bus; false: back as at power-on);
- *          completion-delay-us (every SCSI completion),
- *          flush-delay-ms (SYNCHRONIZE CACHE and CACHE_FLUSH DCMD),
- *          delay-next-ms + delay-next-count (the next N SCSI commands),
- *          drop-completions (the next N SCSI completions are lost: the
+ *   write: x-power-cut (true: lose the cache, stop);
+ *          x-fault (code: FAULT with RESET_ADAPTER; a chip reset recovers);
+ *          x-fault-no-reset (code: FAULT without RESET_ADAPTER; only
+ *          x-revive, or a machine reset, recovers);
+ *          x-revive (true: firmware reboot to READY from any state, cache
+ *          kept); x-surprise-removed (true: off the bus; false: back as at
+ *          power-on);
+ *          x-completion-delay-us (every SCSI completion),
+ *          x-flush-delay-ms (SYNCHRONIZE CACHE and CACHE_FLUSH DCMD),
+ *          x-delay-next-ms + x-delay-next-count (the next N SCSI commands),
+ *          x-drop-completions (the next N SCSI completions are lost: the
  *          command stays outstanding until a TM or a reset ends it);
- *          inject-reply ("smid0", "smid-high", "wrong-queue");
- *          fuzz-seed, fuzz-replies (N fuzzed descriptors), fuzz-events (N
- *          fuzzed EVENT_WAIT answers, invalid LD lists meanwhile);
- *          boot-delay-ms (every firmware (re)start spends this long in
+ *          x-inject-reply ("smid0", "smid-high", "wrong-queue");
+ *          x-fuzz-seed, x-fuzz-replies (N fuzzed descriptors), x-fuzz-events
+ *          (N fuzzed EVENT_WAIT answers, invalid LD lists meanwhile);
+ *          x-boot-delay-ms (every firmware (re)start spends this long in
  *          FW_INIT, then DEVICE_SCAN for the last tenth, before READY)
  *   (read back, the write-side numbers show what is still pending)
  * Device property (command line): tm-capable (the RAID map's tmCapable).
  */
 
 /*
- * The controls that act on the firmware (fault, fault-no-reset, power-cut,
- * surprise-removed, revive) need a realized device: on the command line
- * (-device lsi3108,fault=1) they would run before there are queues and
- * timers to act on.
+ * The controls that act on the firmware (x-fault, x-fault-no-reset,
+ * x-power-cut, x-surprise-removed, x-revive) need a realized device: on the
+ * command line (-device lsi3108,x-fault=1) they would run before there are
+ * queues and timers to act on.
  */
 static bool lsi3108_control_ok(Lsi3108State *s, const char *name,
                                Error **errp)
@@ -587,7 +590,7 @@ static void lsi3108_set_power_cut(Object *obj, bool value, Error **errp)
     Lsi3108State *s = LSI3108(obj);
 
     if (value && !s->powered_off &&
-        lsi3108_control_ok(s, "power-cut", errp)) {
+        lsi3108_control_ok(s, "x-power-cut", errp)) {
         lsi3108_power_cut(s);
     }
 }
@@ -596,7 +599,7 @@ static void lsi3108_get_fault(Object *obj, Visitor *v, const char *name,
                               void *opaque, Error **errp)
 {
     Lsi3108State *s = LSI3108(obj);
-    bool dead = !strcmp(name, "fault-no-reset");
+    bool dead = !strcmp(name, "x-fault-no-reset");
     uint32_t code = 0;
 
     if (s->fw_state == LSI_FW_STATE_FAULT && s->fault_no_reset == dead) {
@@ -606,10 +609,10 @@ static void lsi3108_get_fault(Object *obj, Visitor *v, const char *name,
 }
 
 /*
- * fault: a non-zero code puts the firmware in FAULT with RESET_ADAPTER set
- * (the host's chip reset recovers it). fault-no-reset: FAULT with
+ * x-fault: a non-zero code puts the firmware in FAULT with RESET_ADAPTER set
+ * (the host's chip reset recovers it). x-fault-no-reset: FAULT with
  * RESET_ADAPTER clear; the chip reset does nothing, the controller is dead
- * until revive (or a machine reset).
+ * until x-revive (or a machine reset).
  */
 static void lsi3108_set_fault(Object *obj, Visitor *v, const char *name,
                               void *opaque, Error **errp)
@@ -621,7 +624,7 @@ static void lsi3108_set_fault(Object *obj, Visitor *v, const char *name,
         return;
     }
     if (code && lsi3108_control_ok(s, name, errp)) {
-        s->fault_no_reset = !strcmp(name, "fault-no-reset");
+        s->fault_no_reset = !strcmp(name, "x-fault-no-reset");
         lsi3108_fault(s, code);
     }
 }
@@ -637,7 +640,7 @@ static void lsi3108_set_removed(Object *obj, bool value, Error **errp)
     Lsi3108State *s = LSI3108(obj);
 
     if (value != s->removed &&
-        lsi3108_control_ok(s, "surprise-removed", errp)) {
+        lsi3108_control_ok(s, "x-surprise-removed", errp)) {
         lsi3108_surprise_remove(s, value);
     }
 }
@@ -647,18 +650,18 @@ static bool lsi3108_get_false(Object *obj, Error **errp)
     return false;
 }
 
-/* revive: the firmware reboots to READY from any state; the cache is kept */
+/* x-revive: the firmware reboots to READY from any state; the cache is kept */
 static void lsi3108_set_revive(Object *obj, bool value, Error **errp)
 {
     Lsi3108State *s = LSI3108(obj);
 
-    if (value && lsi3108_control_ok(s, "revive", errp)) {
+    if (value && lsi3108_control_ok(s, "x-revive", errp)) {
         lsi3108_revive(s);
     }
 }
 
 /*
- * inject-reply: one bogus descriptor on ring 0 now ("smid0": SMID 0;
+ * x-inject-reply: one bogus descriptor on ring 0 now ("smid0": SMID 0;
  * "smid-high": SMID max-cmds + 1), or ("wrong-queue") arm a hold: the next
  * SCSI command received is held for ever and its SMID is posted on another
  * ring once the LD is done with it (with one ring: "smid-high" instead).
@@ -670,7 +673,7 @@ static void lsi3108_set_inject_reply(Object *obj, const char *value,
     uint16_t smid;
 
     if (!lsi3108_running(s)) {
-        error_setg(errp, "inject-reply: the firmware is not OPERATIONAL");
+        error_setg(errp, "x-inject-reply: the firmware is not OPERATIONAL");
         return;
     }
     if (!strcmp(value, "wrong-queue") && s->nqueues >= 2) {
@@ -683,13 +686,13 @@ static void lsi3108_set_inject_reply(Object *obj, const char *value,
     } else if (!strcmp(value, "smid-high") || !strcmp(value, "wrong-queue")) {
         smid = s->max_cmds + 1;
     } else {
-        error_setg(errp, "inject-reply: '%s' is not smid0, smid-high or "
+        error_setg(errp, "x-inject-reply: '%s' is not smid0, smid-high or "
                    "wrong-queue", value);
         return;
     }
     if (!lsi3108_post_garbage(s, 0, lsi3108_bogus_desc(0, 0, smid, 0),
                               value)) {
-        error_setg(errp, "inject-reply: reply queue 0 is full");
+        error_setg(errp, "x-inject-reply: reply queue 0 is full");
     }
 }
 
@@ -714,15 +717,16 @@ static void lsi3108_get_fuzz(Object *obj, Visitor *v, const char *name,
                              void *opaque, Error **errp)
 {
     Lsi3108State *s = LSI3108(obj);
-    uint32_t left = !strcmp(name, "fuzz-replies") ? s->inject->fuzz.replies_left
-                                                  : s->inject->fuzz.events_left;
+    uint32_t left = !strcmp(name, "x-fuzz-replies")
+                    ? s->inject->fuzz.replies_left
+                    : s->inject->fuzz.events_left;
 
     visit_type_uint32(v, name, &left, errp);
 }
 
 /*
- * fuzz-replies N: N fuzzed descriptors, in batches while OPERATIONAL.
- * fuzz-events N: the next N EVENT_WAITs get fuzzed events (held ones now).
+ * x-fuzz-replies N: N fuzzed descriptors, in batches while OPERATIONAL.
+ * x-fuzz-events N: the next N EVENT_WAITs get fuzzed events (held ones now).
  * 0 stops either.
  */
 static void lsi3108_set_fuzz(Object *obj, Visitor *v, const char *name,
@@ -735,7 +739,7 @@ static void lsi3108_set_fuzz(Object *obj, Visitor *v, const char *name,
         return;
     }
     trace_lsi3108_fuzz_start(name, n);
-    if (!strcmp(name, "fuzz-replies")) {
+    if (!strcmp(name, "x-fuzz-replies")) {
         s->inject->fuzz.replies_left = n;
         lsi3108_fuzz_schedule(s);
         return;
@@ -763,21 +767,21 @@ static void lsi3108_add_counters(Lsi3108State *s)
     Object *obj = OBJECT(s);
     Lsi3108Inject *in = s->inject;
 
-    lsi3108_add_counter(obj, "flush-count", &s->stats.sync_cache);
-    lsi3108_add_counter(obj, "cache-flush-dcmd-count", &s->stats.flush_dcmd);
-    lsi3108_add_counter(obj, "shutdown-count", &s->stats.shutdown_dcmd);
-    lsi3108_add_counter(obj, "fua-count", &s->stats.fua_writes);
-    lsi3108_add_counter(obj, "writeback-count", &s->stats.writebacks);
-    lsi3108_add_counter(obj, "dirty-bytes", &s->cache.dirty_bytes);
-    lsi3108_add_counter(obj, "tm-count", &s->stats.tm_received);
-    lsi3108_add_counter(obj, "tm-aborted", &s->stats.tm_terminated);
-    lsi3108_add_counter(obj, "boot-count", &s->boot.count);
-    lsi3108_add_counter(obj, "dropped-count", &in->dropped);
-    lsi3108_add_counter(obj, "garbage-posted", &in->garbage);
-    lsi3108_add_counter(obj, "fuzz-replies-done", &in->fuzz.replies_done);
-    lsi3108_add_counter(obj, "fuzz-events-done", &in->fuzz.events_done);
-    lsi3108_add_counter(obj, "fuzz-dcmd-done", &in->fuzz.dcmd_done);
-    object_property_add_str(obj, "fw-state", lsi3108_get_fw_state, NULL);
+    lsi3108_add_counter(obj, "x-flush-count", &s->stats.sync_cache);
+    lsi3108_add_counter(obj, "x-cache-flush-dcmd-count", &s->stats.flush_dcmd);
+    lsi3108_add_counter(obj, "x-shutdown-count", &s->stats.shutdown_dcmd);
+    lsi3108_add_counter(obj, "x-fua-count", &s->stats.fua_writes);
+    lsi3108_add_counter(obj, "x-writeback-count", &s->stats.writebacks);
+    lsi3108_add_counter(obj, "x-dirty-bytes", &s->cache.dirty_bytes);
+    lsi3108_add_counter(obj, "x-tm-count", &s->stats.tm_received);
+    lsi3108_add_counter(obj, "x-tm-aborted", &s->stats.tm_terminated);
+    lsi3108_add_counter(obj, "x-boot-count", &s->boot.count);
+    lsi3108_add_counter(obj, "x-dropped-count", &in->dropped);
+    lsi3108_add_counter(obj, "x-garbage-posted", &in->garbage);
+    lsi3108_add_counter(obj, "x-fuzz-replies-done", &in->fuzz.replies_done);
+    lsi3108_add_counter(obj, "x-fuzz-events-done", &in->fuzz.events_done);
+    lsi3108_add_counter(obj, "x-fuzz-dcmd-done", &in->fuzz.dcmd_done);
+    object_property_add_str(obj, "x-fw-state", lsi3108_get_fw_state, NULL);
 }
 
 /* What happens to the whole controller: power, faults, removal, boots. */
@@ -785,17 +789,17 @@ static void lsi3108_add_firmware_controls(Lsi3108State *s)
 {
     Object *obj = OBJECT(s);
 
-    object_property_add_bool(obj, "power-cut", lsi3108_get_power_cut,
+    object_property_add_bool(obj, "x-power-cut", lsi3108_get_power_cut,
                              lsi3108_set_power_cut);
-    object_property_add(obj, "fault", "uint32", lsi3108_get_fault,
+    object_property_add(obj, "x-fault", "uint32", lsi3108_get_fault,
                         lsi3108_set_fault, NULL, NULL);
-    object_property_add(obj, "fault-no-reset", "uint32", lsi3108_get_fault,
+    object_property_add(obj, "x-fault-no-reset", "uint32", lsi3108_get_fault,
                         lsi3108_set_fault, NULL, NULL);
-    object_property_add_bool(obj, "revive", lsi3108_get_false,
+    object_property_add_bool(obj, "x-revive", lsi3108_get_false,
                              lsi3108_set_revive);
-    object_property_add_bool(obj, "surprise-removed", lsi3108_get_removed,
+    object_property_add_bool(obj, "x-surprise-removed", lsi3108_get_removed,
                              lsi3108_set_removed);
-    lsi3108_add_knob(obj, "boot-delay-ms", &s->boot.delay_ms);
+    lsi3108_add_knob(obj, "x-boot-delay-ms", &s->boot.delay_ms);
 }
 
 /* What happens to commands: delays, losses, garbage replies, fuzzing. */
@@ -804,18 +808,18 @@ static void lsi3108_add_command_controls(Lsi3108State *s)
     Object *obj = OBJECT(s);
     Lsi3108Inject *in = s->inject;
 
-    lsi3108_add_knob(obj, "completion-delay-us", &in->delay_us);
-    lsi3108_add_knob(obj, "flush-delay-ms", &in->flush_delay_ms);
-    lsi3108_add_knob(obj, "delay-next-ms", &in->delay_next_ms);
-    lsi3108_add_knob(obj, "delay-next-count", &in->delay_next_count);
-    lsi3108_add_knob(obj, "drop-completions", &in->drop);
-    object_property_add_str(obj, "inject-reply", NULL,
+    lsi3108_add_knob(obj, "x-completion-delay-us", &in->delay_us);
+    lsi3108_add_knob(obj, "x-flush-delay-ms", &in->flush_delay_ms);
+    lsi3108_add_knob(obj, "x-delay-next-ms", &in->delay_next_ms);
+    lsi3108_add_knob(obj, "x-delay-next-count", &in->delay_next_count);
+    lsi3108_add_knob(obj, "x-drop-completions", &in->drop);
+    object_property_add_str(obj, "x-inject-reply", NULL,
                             lsi3108_set_inject_reply);
-    object_property_add(obj, "fuzz-seed", "uint64", lsi3108_get_fuzz_seed,
+    object_property_add(obj, "x-fuzz-seed", "uint64", lsi3108_get_fuzz_seed,
                         lsi3108_set_fuzz_seed, NULL, NULL);
-    object_property_add(obj, "fuzz-replies", "uint32", lsi3108_get_fuzz,
+    object_property_add(obj, "x-fuzz-replies", "uint32", lsi3108_get_fuzz,
                         lsi3108_set_fuzz, NULL, NULL);
-    object_property_add(obj, "fuzz-events", "uint32", lsi3108_get_fuzz,
+    object_property_add(obj, "x-fuzz-events", "uint32", lsi3108_get_fuzz,
                         lsi3108_set_fuzz, NULL, NULL);
 }
 

@@ -1223,7 +1223,7 @@ static void lsi3108_ld_class_init(ObjectClass *oc, void *data)
     dc->hotpluggable = true;
     set_bit(DEVICE_CATEGORY_STORAGE, dc->categories);
     device_class_set_props(dc, lsi3108_ld_props);
-    object_class_property_add(oc, "dirty-bytes", "uint64", ld_get_dirty_bytes,
+    object_class_property_add(oc, "x-dirty-bytes", "uint64", ld_get_dirty_bytes,
                               NULL, NULL, NULL);
 }
 

@@ -298,7 +298,7 @@ static void lsi3108_set_state(Lsi3108State *s, uint32_t state)
 
 /*
  * The firmware (re)starts after its work was dropped: READY at once, or
- * FW_INIT then DEVICE_SCAN for boot-delay-ms (taken now: a later change
+ * FW_INIT then DEVICE_SCAN for x-boot-delay-ms (taken now: a later change
  * applies to the next start) and then READY from lsi3108_boot_tick().
  */
 static void lsi3108_boot_start(Lsi3108State *s, const char *why)
@@ -358,7 +358,7 @@ void lsi3108_fault(Lsi3108State *s, uint32_t code)
 
 /*
  * OPERATIONAL -> READY by doorbell: drop all work, keep the registers; the
- * firmware restarts (boot-delay-ms in FW_INIT / DEVICE_SCAN first).
+ * firmware restarts (x-boot-delay-ms in FW_INIT / DEVICE_SCAN first).
  */
 static void lsi3108_go_ready(Lsi3108State *s)
 {
@@ -369,12 +369,12 @@ static void lsi3108_go_ready(Lsi3108State *s)
 
 /*
  * Chip reset (host diag RESET_ADAPTER, FLR, or a device reset): all work is
- * dropped and the firmware restarts to READY (after boot-delay-ms in
+ * dropped and the firmware restarts to READY (after x-boot-delay-ms in
  * FW_INIT / DEVICE_SCAN); the reset itself is immediate, so host diag
  * RESET_ADAPTER never reads back set. The write-back cache is not
  * touched: like the controller's cache memory, it survives the reset, and
  * write-backs already started run to completion. A firmware that faulted
- * with fault-no-reset does not come back: it stays in FAULT.
+ * with x-fault-no-reset does not come back: it stays in FAULT.
  */
 static void lsi3108_chip_reset(Lsi3108State *s, const char *why)
 {
@@ -1305,7 +1305,7 @@ static bool lsi3108_in_flr(PCIDevice *d)
 /*
  * Device reset. An FLR resets the firmware like a chip reset (READY, all
  * work dropped, cache kept; a dead firmware stays dead); a machine reset
- * is a power cycle: the firmware boots again, even from fault-no-reset.
+ * is a power cycle: the firmware boots again, even from x-fault-no-reset.
  */
 static void lsi3108_reset(DeviceState *dev)
 {

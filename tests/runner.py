@@ -36,7 +36,7 @@ BAD_KLOG = re.compile(r"WARNING:|BUG:|Oops|general protection|KASAN|hung task|"
                       r"DMAR: \[DMA|DMAR:.*fault|IO_PAGE_FAULT")
 KLOG_LINE = re.compile(r"^\[\s*\d+\.\d+\] ")
 INIT_TEST_LINE = re.compile(r"init: === (\S+) \(phase")
-SHUTDOWN_COUNTERS = ("cache-flush-dcmd-count", "dirty-bytes", "flush-count")
+SHUTDOWN_COUNTERS = ("x-cache-flush-dcmd-count", "x-dirty-bytes", "x-flush-count")
 WAKE_REPEAT_S = 2       # the "wake" request's WAKE line, until the guest's next request
 DEFAULT_KOS = [TOP / "lsi3108.ko", TOP / "src/lsi3108.ko"]   # where make module puts it
 
@@ -789,9 +789,9 @@ class Boot:
         except RequestError as e:
             self.send(f"REP {rid} err {e}")
             return None
-        cut = "power-cut" in self.controller_props()
+        cut = "x-power-cut" in self.controller_props()
         if cut:
-            self.qmp.cmd("qom-set", path=CTRL_QOM, property="power-cut", value=True)
+            self.qmp.cmd("qom-set", path=CTRL_QOM, property="x-power-cut", value=True)
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
         how = "power-cut property set, then SIGKILL" if cut else "SIGKILL (no power-cut property)"

@@ -21,14 +21,14 @@ time_limit 420
 need_driver
 dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD has no disk"
 pci=$(ctrl_pci) || bail "no RAID controller on the PCI bus"
-need_qom surprise-removed completion-delay-us
+need_qom x-surprise-removed x-completion-delay-us
 
 ref_write unplug "$dev" 464 4 || bail "O_DIRECT write of 4 MiB to $dev failed"
-inject completion-delay-us 5000 || bail "cannot set completion-delay-us"
+inject x-completion-delay-us 5000 || bail "cannot set x-completion-delay-us"
 io_start unplug "$dev" 0 16
 n=$(wait_inflight "$dev" 20)
 t0=$(now_ms)
-out=$(qom_set surprise-removed true) || bail "the model refused surprise-removed: $out"
+out=$(qom_set x-surprise-removed true) || bail "the model refused surprise-removed: $out"
 
 # 1. Pending I/O fails, quickly.
 if wait_until 30 eval '! io_running unplug'; then
@@ -69,9 +69,9 @@ if [ ! -e "$pci" ]; then
 else
     tap_fail "removing $pci: $(cat /tmp/run_deadline.out) after $RUN_MS ms (still there: $([ -e "$pci" ] && echo yes || echo no))"
 fi
-qom_set completion-delay-us 0
+qom_set x-completion-delay-us 0
 # 5. Back on the bus: rescan, the driver binds, the LDs come back.
-qom_set surprise-removed false || tap_diag "surprise-removed=false refused: $(cat /tmp/qom_set.out)"
+qom_set x-surprise-removed false || tap_diag "surprise-removed=false refused: $(cat /tmp/qom_set.out)"
 t1=$(now_ms)
 echo 1 >/sys/bus/pci/rescan
 if out=$(load_driver); then
