@@ -1,29 +1,20 @@
 /*
- * QEMU model of the LSI MegaRAID SAS3108: logical drives (volumes)
+ * QEMU model of the LSI MegaRAID SAS3108: logical drives (volumes), the
+ * SCSI target side.
  *
- * An LD is a qdev device on the controller's lsi3108-bus. It answers the
- * SCSI commands the host sends to a volume the way MegaRAID firmware does,
- * and it owns its part of the controller's volatile write-back cache.
+ * A MegaRAID controller hides its disks behind logical drives: the host
+ * sees one SCSI target per LD (LUN 0 only) and the firmware answers its
+ * commands itself — INQUIRY with the controller's vendor and product, VPD
+ * pages with an NAA identifier per volume, a capacity, a caching mode page
+ * whose WCE bit is the LD's write policy — and turns READ and WRITE into
+ * disk I/O. Here an LD is a qdev device on the controller's lsi3108-bus with
+ * one block backend; its share of the controller's write-back cache is
+ * lsi3108-cache.c.
  *
- * The write-back cache. A controller with a write-back LD completes a WRITE
- * once the data is in its (battery-less, here volatile) memory; the data
- * reaches the disks later. The model keeps that data in per-LD 4 KiB pages
- * and writes it to the LD's block backend only when
- *   - the host sends SYNCHRONIZE CACHE, or stops the unit (START STOP UNIT),
- *   - the controller flushes (cache-flush and shutdown DCMDs, unplug), or
- *   - the controller-wide budget (cache-size) is exhausted: the write that
- *     does not fit goes straight to the backend, and meanwhile a quarter of
- *     the budget is written back: the least recently written pages of the LD
- *     holding the most dirty data.
- * A FUA write, and every write to a write-through LD, goes to the backend
- * (FUA in the block layer) and completes when it is there; cached copies of
- * its blocks take the new data. A READ reads the backend and lays the dirty
- * cached blocks over it. A power cut (lsi3108_ld_drop_cache) loses the dirty
- * pages. A write-back that fails leaves its blocks dirty, and the next
- * SYNCHRONIZE CACHE fails with MEDIUM ERROR / WRITE ERROR.
- *
- * Everything is asynchronous: no guest-triggered path waits for the block
- * layer. Each command ends in lsi3108_request_done(), exactly once.
+ * Every command ends in lsi3108_request_done(), exactly once, with a status
+ * and, for CHECK CONDITION, fixed-format sense data; a transfer shorter
+ * than DataLength is reported as an underrun with its residual. Everything
+ * is asynchronous: no guest-triggered path waits for the block layer.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -44,22 +35,8 @@
 #include "scsi/constants.h"
 #include "sysemu/block-backend.h"
 #include "sysemu/dma.h"
-#include "lsi3108.h"
+#include "lsi3108-ld.h"
 #include "trace.h"
-
-#define LD_BLOCK_SIZE           512
-#define LD_BLOCK_SHIFT          9
-
-/*
- * The cache works in 4 KiB pages of 8 blocks, each block with its own dirty
- * bit, so a partial write needs no read-modify-write. A page exists only while
- * it holds dirty blocks; clean data is never kept (no read caching).
- */
-#define LD_PAGE_BLOCKS          8
-#define LD_PAGE_SIZE            (LD_PAGE_BLOCKS * LD_BLOCK_SIZE)
-
-/* Longest run of dirty blocks written back with one request (1 MiB) */
-#define LD_RUN_MAX_BLOCKS       2048
 
 #define LD_SERIAL_MAX           64
 #define LD_SENSE_LEN            18
@@ -81,71 +58,6 @@
 #define LD_PC_CHANGEABLE        1
 #define LD_PC_DEFAULT           2
 #define LD_PC_SAVED             3
-
-/* A dirty-cache page: 8 blocks of one LD. */
-struct Lsi3108CacheBlock {
-    uint64_t index;                     /* first LBA / LD_PAGE_BLOCKS */
-    uint8_t dirty;                      /* bit i: block i not on the backend */
-    QTAILQ_ENTRY(Lsi3108CacheBlock) lru;
-    /*
-     * Version of each block's data, from ld->clock. A write to the backend
-     * records the version it carries; when it succeeds, only the blocks
-     * still at that version become clean. So a block rewritten while its
-     * write-back is in flight stays dirty.
-     */
-    uint64_t stamp[LD_PAGE_BLOCKS];
-    uint8_t data[LD_PAGE_SIZE];
-};
-
-/*
- * A write to the backend. Writes to overlapping ranges reach the backend in
- * the order they were issued: a later one waits in ld->writes until no
- * earlier overlapping one is left. This keeps a stale write-back from landing
- * after a newer FUA or write-through write of the same blocks.
- */
-struct Lsi3108LDWrite {
-    uint64_t lba;
-    uint64_t count;
-    bool running;
-    void (*start)(Lsi3108LDWrite *w);
-    QTAILQ_ENTRY(Lsi3108LDWrite) next;
-};
-
-/* Per-command state of a command that waits for the block layer. */
-typedef struct LDCmd {
-    Lsi3108LD *ld;
-    Lsi3108Request *req;
-    uint64_t lba;
-    uint32_t count;                     /* blocks */
-    bool fua;
-    uint8_t *buf;                       /* bounce buffer */
-    QEMUIOVector qiov;
-    uint8_t *overlay;                   /* READ: dirty blocks at submission */
-    unsigned long *overlay_map;
-    uint64_t stamp;                     /* WRITE: version of cached copies */
-    Lsi3108LDWrite w;
-} LDCmd;
-
-/*
- * Writing back a set of dirty pages: a flush (cb set: then the backend is
- * flushed and cb called) or an eviction (cb NULL).
- */
-typedef struct LDFlush {
-    Lsi3108LD *ld;
-    Lsi3108FlushCB *cb;
-    void *opaque;
-    unsigned int pending;               /* jobs + 1 while being built */
-    int ret;
-} LDFlush;
-
-/* One run of dirty blocks being written back. */
-typedef struct LDJob {
-    LDFlush *flush;
-    uint64_t stamp;
-    uint8_t *buf;
-    QEMUIOVector qiov;
-    Lsi3108LDWrite w;
-} LDJob;
 
 typedef struct LDSense {
     uint8_t key;
@@ -332,472 +244,6 @@ static void ld_cmd_check(LDCmd *cmd, const LDSense *s)
 }
 
 /* ------------------------------------------------------------------ */
-/* Ordering of backend writes                                          */
-/* ------------------------------------------------------------------ */
-
-/* Does an earlier write in ld->writes overlap w? */
-static bool ld_write_blocked(Lsi3108LD *ld, Lsi3108LDWrite *w)
-{
-    Lsi3108LDWrite *o;
-
-    QTAILQ_FOREACH(o, &ld->writes, next) {
-        if (o == w) {
-            break;
-        }
-        if (o->lba < w->lba + w->count && w->lba < o->lba + o->count) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static void ld_write_begin(Lsi3108LD *ld, Lsi3108LDWrite *w, uint64_t lba,
-                           uint64_t count, void (*start)(Lsi3108LDWrite *))
-{
-    w->lba = lba;
-    w->count = count;
-    w->start = start;
-    QTAILQ_INSERT_TAIL(&ld->writes, w, next);
-    w->running = !ld_write_blocked(ld, w);
-    if (w->running) {
-        start(w);
-    } else {
-        trace_lsi3108_ld_write_wait(ld->target, lba, count);
-    }
-}
-
-/* Block-layer callbacks never run from inside start(), so this is safe. */
-static void ld_write_end(Lsi3108LD *ld, Lsi3108LDWrite *w)
-{
-    Lsi3108LDWrite *o;
-
-    QTAILQ_REMOVE(&ld->writes, w, next);
-    QTAILQ_FOREACH(o, &ld->writes, next) {
-        if (!o->running && !ld_write_blocked(ld, o)) {
-            o->running = true;
-            o->start(o);
-        }
-    }
-}
-
-/* ------------------------------------------------------------------ */
-/* Cache pages                                                         */
-/* ------------------------------------------------------------------ */
-
-static Lsi3108CacheBlock *ld_page_find(Lsi3108LD *ld, uint64_t index)
-{
-    return g_hash_table_lookup(ld->cache, &index);
-}
-
-static Lsi3108CacheBlock *ld_page_get(Lsi3108LD *ld, uint64_t index)
-{
-    Lsi3108CacheBlock *p = ld_page_find(ld, index);
-
-    if (!p) {
-        p = g_new0(Lsi3108CacheBlock, 1);
-        p->index = index;
-        g_hash_table_insert(ld->cache, &p->index, p);
-        QTAILQ_INSERT_TAIL(&ld->lru, p, lru);
-    }
-    return p;
-}
-
-static void ld_page_free(Lsi3108LD *ld, Lsi3108CacheBlock *p)
-{
-    QTAILQ_REMOVE(&ld->lru, p, lru);
-    g_hash_table_remove(ld->cache, &p->index);
-    g_free(p);
-}
-
-static void ld_dirty_add(Lsi3108LD *ld, int64_t bytes)
-{
-    Lsi3108Cache *cache = lsi3108_cache(ld->ctrl);
-
-    ld->dirty_bytes += bytes;
-    cache->dirty_bytes += bytes;
-}
-
-static void ld_block_set_dirty(Lsi3108LD *ld, Lsi3108CacheBlock *p,
-                               unsigned int i)
-{
-    if (!(p->dirty & BIT(i))) {
-        p->dirty |= BIT(i);
-        ld_dirty_add(ld, LD_BLOCK_SIZE);
-    }
-}
-
-static void ld_block_clean(Lsi3108LD *ld, Lsi3108CacheBlock *p,
-                           unsigned int i)
-{
-    if (p->dirty & BIT(i)) {
-        p->dirty &= ~BIT(i);
-        ld_dirty_add(ld, -LD_BLOCK_SIZE);
-    }
-}
-
-/*
- * Call fn for each cache page an LBA range touches: blocks first..first+n-1
- * of page index, which are blocks pos..pos+n-1 of the range.
- */
-typedef void LDPageFn(Lsi3108LD *ld, uint64_t index, unsigned int first,
-                      unsigned int n, uint64_t pos, void *opaque);
-
-static void ld_for_each_page(Lsi3108LD *ld, uint64_t lba, uint64_t count,
-                             LDPageFn *fn, void *opaque)
-{
-    uint64_t pos = 0;
-
-    while (pos < count) {
-        uint64_t block = lba + pos;
-        unsigned int first = block % LD_PAGE_BLOCKS;
-        unsigned int n = MIN(LD_PAGE_BLOCKS - first, count - pos);
-
-        fn(ld, block / LD_PAGE_BLOCKS, first, n, pos, opaque);
-        pos += n;
-    }
-}
-
-static unsigned int ld_mask(unsigned int first, unsigned int n)
-{
-    return ((1u << n) - 1) << first;
-}
-
-/* New data for a range: buf holds the whole range. */
-typedef struct LDStore {
-    const uint8_t *buf;
-    uint64_t stamp;
-} LDStore;
-
-/* Count the bytes a cached write would newly dirty. */
-static void ld_page_count_new(Lsi3108LD *ld, uint64_t index,
-                              unsigned int first, unsigned int n,
-                              uint64_t pos, void *opaque)
-{
-    Lsi3108CacheBlock *p = ld_page_find(ld, index);
-    uint64_t *bytes = opaque;
-
-    *bytes += ctpop8(ld_mask(first, n) & ~(p ? p->dirty : 0)) * LD_BLOCK_SIZE;
-}
-
-/* Cached write: the blocks become dirty, the page most recently written. */
-static void ld_page_store(Lsi3108LD *ld, uint64_t index, unsigned int first,
-                          unsigned int n, uint64_t pos, void *opaque)
-{
-    LDStore *st = opaque;
-    Lsi3108CacheBlock *p = ld_page_get(ld, index);
-    unsigned int i;
-
-    memcpy(p->data + first * LD_BLOCK_SIZE, st->buf + pos * LD_BLOCK_SIZE,
-           n * LD_BLOCK_SIZE);
-    for (i = first; i < first + n; i++) {
-        p->stamp[i] = st->stamp;
-        ld_block_set_dirty(ld, p, i);
-    }
-    QTAILQ_REMOVE(&ld->lru, p, lru);
-    QTAILQ_INSERT_TAIL(&ld->lru, p, lru);
-}
-
-/* Write going to the backend: dirty copies of its blocks take the new data. */
-static void ld_page_update(Lsi3108LD *ld, uint64_t index, unsigned int first,
-                           unsigned int n, uint64_t pos, void *opaque)
-{
-    LDStore *st = opaque;
-    Lsi3108CacheBlock *p = ld_page_find(ld, index);
-    unsigned int i;
-
-    for (i = first; p && i < first + n; i++) {
-        if (p->dirty & BIT(i)) {
-            memcpy(p->data + i * LD_BLOCK_SIZE,
-                   st->buf + (pos + i - first) * LD_BLOCK_SIZE, LD_BLOCK_SIZE);
-            p->stamp[i] = st->stamp;
-        }
-    }
-}
-
-/* A backend write of version *opaque succeeded: those blocks are clean. */
-static void ld_page_clean(Lsi3108LD *ld, uint64_t index, unsigned int first,
-                          unsigned int n, uint64_t pos, void *opaque)
-{
-    uint64_t stamp = *(uint64_t *)opaque;
-    Lsi3108CacheBlock *p = ld_page_find(ld, index);
-    unsigned int i;
-
-    if (!p) {
-        return;
-    }
-    for (i = first; i < first + n; i++) {
-        if (p->stamp[i] == stamp) {
-            ld_block_clean(ld, p, i);
-        }
-    }
-    if (!p->dirty) {
-        ld_page_free(ld, p);
-    }
-}
-
-/* READ: keep a copy of the dirty blocks the backend does not have yet. */
-static void ld_page_snapshot(Lsi3108LD *ld, uint64_t index, unsigned int first,
-                             unsigned int n, uint64_t pos, void *opaque)
-{
-    LDCmd *cmd = opaque;
-    Lsi3108CacheBlock *p = ld_page_find(ld, index);
-    unsigned int i;
-
-    for (i = first; p && i < first + n; i++) {
-        uint64_t bit = pos + i - first;
-
-        if (!(p->dirty & BIT(i))) {
-            continue;
-        }
-        if (!cmd->overlay) {
-            cmd->overlay = g_malloc((size_t)cmd->count * LD_BLOCK_SIZE);
-            cmd->overlay_map = bitmap_new(cmd->count);
-        }
-        memcpy(cmd->overlay + bit * LD_BLOCK_SIZE,
-               p->data + i * LD_BLOCK_SIZE, LD_BLOCK_SIZE);
-        set_bit(bit, cmd->overlay_map);
-    }
-}
-
-/* Write-back: copy a run of dirty blocks and give them the job's version. */
-static void ld_page_collect(Lsi3108LD *ld, uint64_t index, unsigned int first,
-                            unsigned int n, uint64_t pos, void *opaque)
-{
-    LDJob *job = opaque;
-    Lsi3108CacheBlock *p = ld_page_find(ld, index);
-    unsigned int i;
-
-    assert(p && (p->dirty & ld_mask(first, n)) == ld_mask(first, n));
-    memcpy(job->buf + pos * LD_BLOCK_SIZE, p->data + first * LD_BLOCK_SIZE,
-           n * LD_BLOCK_SIZE);
-    for (i = first; i < first + n; i++) {
-        p->stamp[i] = job->stamp;
-    }
-}
-
-/* ------------------------------------------------------------------ */
-/* Write-back: flush and eviction                                      */
-/* ------------------------------------------------------------------ */
-
-static LDFlush *ld_flush_new(Lsi3108LD *ld, Lsi3108FlushCB *cb, void *opaque)
-{
-    LDFlush *f = g_new0(LDFlush, 1);
-
-    f->ld = ld;
-    f->cb = cb;
-    f->opaque = opaque;
-    f->pending = 1;
-    ld->jobs++;
-    return f;
-}
-
-static void ld_flush_backend_done(void *opaque, int ret)
-{
-    LDFlush *f = opaque;
-    Lsi3108LD *ld = f->ld;
-
-    if (ret < 0) {
-        trace_lsi3108_ld_io_error(ld->target, "flush", 0, 0, ret);
-    }
-    /* a write-back that failed earlier fails this flush too, once */
-    ret = f->ret ? f->ret : ret;
-    ret = ret ? ret : ld->wb_error;
-    ld->wb_error = 0;
-    trace_lsi3108_ld_flush_done(ld->target, ret);
-    ld->jobs--;
-    f->cb(f->opaque, ret);
-    g_free(f);
-}
-
-static void ld_flush_put(LDFlush *f)
-{
-    Lsi3108LD *ld = f->ld;
-
-    if (--f->pending) {
-        return;
-    }
-    if (f->cb) {
-        blk_aio_flush(ld->blk, ld_flush_backend_done, f);
-        return;
-    }
-    trace_lsi3108_ld_evict_done(ld->target, f->ret, ld->dirty_bytes);
-    ld->evicting = false;
-    ld->jobs--;
-    g_free(f);
-}
-
-static void ld_job_done(void *opaque, int ret)
-{
-    LDJob *job = opaque;
-    LDFlush *f = job->flush;
-    Lsi3108LD *ld = f->ld;
-    uint64_t lba = job->w.lba, count = job->w.count;
-
-    if (ret < 0) {
-        trace_lsi3108_ld_io_error(ld->target, "write-back", lba, count, ret);
-        ld->wb_error = ret;
-        f->ret = f->ret ? f->ret : ret;
-    } else {
-        ld_for_each_page(ld, lba, count, ld_page_clean, &job->stamp);
-        lsi3108_stats(ld->ctrl)->writebacks +=
-            (lba + count - 1) / LD_PAGE_BLOCKS - lba / LD_PAGE_BLOCKS + 1;
-    }
-    trace_lsi3108_ld_writeback_done(ld->target, lba, count, ret,
-                                    ld->dirty_bytes);
-    ld_write_end(ld, &job->w);
-    qemu_vfree(job->buf);
-    g_free(job);
-    ld_flush_put(f);
-}
-
-static void ld_job_issue(Lsi3108LDWrite *w)
-{
-    LDJob *job = container_of(w, LDJob, w);
-
-    blk_aio_pwritev(job->flush->ld->blk, w->lba << LD_BLOCK_SHIFT,
-                    &job->qiov, 0, ld_job_done, job);
-}
-
-/* Write back blocks lba..lba+count-1, all dirty, as part of f. */
-static void ld_job_start(LDFlush *f, uint64_t lba, uint64_t count)
-{
-    Lsi3108LD *ld = f->ld;
-    LDJob *job = g_new0(LDJob, 1);
-    size_t bytes = count * LD_BLOCK_SIZE;
-
-    job->flush = f;
-    job->stamp = ++ld->clock;
-    job->buf = blk_blockalign(ld->blk, bytes);
-    ld_for_each_page(ld, lba, count, ld_page_collect, job);
-    qemu_iovec_init_buf(&job->qiov, job->buf, bytes);
-    f->pending++;
-    trace_lsi3108_ld_writeback(ld->target, lba, count, job->stamp);
-    ld_write_begin(ld, &job->w, lba, count, ld_job_issue);
-}
-
-static gint ld_page_cmp(gconstpointer a, gconstpointer b)
-{
-    const Lsi3108CacheBlock *pa = *(Lsi3108CacheBlock * const *)a;
-    const Lsi3108CacheBlock *pb = *(Lsi3108CacheBlock * const *)b;
-
-    return pa->index < pb->index ? -1 : pa->index > pb->index;
-}
-
-/* Write back the dirty blocks of pages, in LBA order, in adjacent runs. */
-static void ld_writeback_pages(LDFlush *f, GPtrArray *pages)
-{
-    uint64_t start = 0, len = 0;
-    guint k;
-    unsigned int i;
-
-    g_ptr_array_sort(pages, ld_page_cmp);
-    for (k = 0; k < pages->len; k++) {
-        Lsi3108CacheBlock *p = g_ptr_array_index(pages, k);
-
-        for (i = 0; i < LD_PAGE_BLOCKS; i++) {
-            uint64_t lba = p->index * LD_PAGE_BLOCKS + i;
-
-            if (!(p->dirty & BIT(i))) {
-                continue;
-            }
-            if (len && lba == start + len && len < LD_RUN_MAX_BLOCKS) {
-                len++;
-                continue;
-            }
-            if (len) {
-                ld_job_start(f, start, len);
-            }
-            start = lba;
-            len = 1;
-        }
-    }
-    if (len) {
-        ld_job_start(f, start, len);
-    }
-}
-
-void lsi3108_ld_flush(Lsi3108LD *ld, Lsi3108FlushCB *cb, void *opaque)
-{
-    LDFlush *f = ld_flush_new(ld, cb, opaque);
-    GPtrArray *pages = g_ptr_array_new();
-    GHashTableIter it;
-    gpointer value;
-
-    trace_lsi3108_ld_flush(ld->target, ld->dirty_bytes);
-    g_hash_table_iter_init(&it, ld->cache);
-    while (g_hash_table_iter_next(&it, NULL, &value)) {
-        g_ptr_array_add(pages, value);
-    }
-    ld_writeback_pages(f, pages);
-    g_ptr_array_free(pages, true);
-    ld_flush_put(f);
-}
-
-/*
- * Start writing back the least recently written pages, at least want bytes
- * of dirty blocks (or all there are). One eviction runs at a time.
- */
-static void ld_evict(Lsi3108LD *ld, uint64_t want)
-{
-    GPtrArray *pages;
-    Lsi3108CacheBlock *p;
-    uint64_t bytes = 0;
-    LDFlush *f;
-
-    if (ld->evicting || QTAILQ_EMPTY(&ld->lru)) {
-        return;
-    }
-    pages = g_ptr_array_new();
-    QTAILQ_FOREACH(p, &ld->lru, lru) {
-        g_ptr_array_add(pages, p);
-        bytes += ctpop8(p->dirty) * LD_BLOCK_SIZE;
-        if (bytes >= want) {
-            break;
-        }
-    }
-    trace_lsi3108_ld_evict(ld->target, want, bytes);
-    ld->evicting = true;
-    f = ld_flush_new(ld, NULL, NULL);
-    ld_writeback_pages(f, pages);
-    g_ptr_array_free(pages, true);
-    ld_flush_put(f);
-}
-
-void lsi3108_ld_drop_cache(Lsi3108LD *ld)
-{
-    Lsi3108CacheBlock *p;
-
-    trace_lsi3108_ld_drop(ld->target, ld->dirty_bytes);
-    while ((p = QTAILQ_FIRST(&ld->lru))) {
-        ld_dirty_add(ld, -(int64_t)ctpop8(p->dirty) * LD_BLOCK_SIZE);
-        ld_page_free(ld, p);
-    }
-    assert(ld->dirty_bytes == 0);
-}
-
-/* A flush nobody waits for: its error fails the next SYNCHRONIZE CACHE. */
-static void ld_background_flush_done(void *opaque, int ret)
-{
-    Lsi3108LD *ld = opaque;
-
-    if (ret < 0) {
-        ld->wb_error = ret;
-    }
-}
-
-void lsi3108_ld_set_write_back(Lsi3108LD *ld, bool on)
-{
-    if (ld->write_back == on) {
-        return;
-    }
-    trace_lsi3108_ld_write_back(ld->target, on);
-    ld->write_back = on;
-    if (!on && ld->dirty_bytes) {
-        lsi3108_ld_flush(ld, ld_background_flush_done, ld);
-    }
-}
-
-/* ------------------------------------------------------------------ */
 /* READ and WRITE                                                      */
 /* ------------------------------------------------------------------ */
 
@@ -850,9 +296,7 @@ static void ld_read_done(void *opaque, int ret)
  */
 static void ld_read(Lsi3108LD *ld, LDCmd *cmd)
 {
-    if (ld->dirty_bytes) {
-        ld_for_each_page(ld, cmd->lba, cmd->count, ld_page_snapshot, cmd);
-    }
+    lsi3108_ld_cache_snapshot(ld, cmd);
     if (cmd->overlay && bitmap_full(cmd->overlay_map, cmd->count)) {
         ld_read_done(cmd, 0);
         return;
@@ -866,16 +310,14 @@ static void ld_write_direct_done(void *opaque, int ret)
     LDCmd *cmd = opaque;
     Lsi3108LD *ld = cmd->ld;
 
-    ld_write_end(ld, &cmd->w);
+    lsi3108_ld_write_end(ld, &cmd->w);
     if (ret < 0) {
         trace_lsi3108_ld_io_error(ld->target, "write", cmd->lba, cmd->count,
                                   ret);
         ld_cmd_check(cmd, &sense_write_error);
         return;
     }
-    if (ld->dirty_bytes) {
-        ld_for_each_page(ld, cmd->lba, cmd->count, ld_page_clean, &cmd->stamp);
-    }
+    lsi3108_ld_cache_clean(ld, cmd->lba, cmd->count, cmd->stamp);
     ld_cmd_good(cmd, cmd->count * LD_BLOCK_SIZE);
 }
 
@@ -890,62 +332,14 @@ static void ld_write_direct_issue(Lsi3108LDWrite *w)
                     ld_write_direct_done, cmd);
 }
 
-/*
- * Write to the backend (FUA, write-through LD, or no room in the cache).
- * Dirty cached copies take the new data at once, so reads see it, and become
- * clean when the write succeeds unless rewritten meanwhile.
- */
+/* Write to the backend (FUA, write-through LD, or no room in the cache). */
 static void ld_write_direct(Lsi3108LD *ld, LDCmd *cmd)
 {
-    LDStore st = { .buf = cmd->buf, .stamp = ++ld->clock };
-
     trace_lsi3108_ld_write_through(ld->target, cmd->lba, cmd->count,
                                    cmd->fua);
-    cmd->stamp = st.stamp;
-    if (ld->dirty_bytes) {
-        ld_for_each_page(ld, cmd->lba, cmd->count, ld_page_update, &st);
-    }
-    ld_write_begin(ld, &cmd->w, cmd->lba, cmd->count, ld_write_direct_issue);
-}
-
-/* The LD of ld's controller holding the most dirty data (maybe ld). */
-static Lsi3108LD *ld_most_dirty(Lsi3108LD *ld)
-{
-    Lsi3108LD *best = ld, *other;
-    uint32_t t;
-
-    for (t = 0; t < LSI3108_MAX_LD_TARGETS; t++) {
-        other = lsi3108_find_ld(ld->ctrl, t);
-        if (other && other->dirty_bytes > best->dirty_bytes) {
-            best = other;
-        }
-    }
-    return best;
-}
-
-/*
- * Put a write in the cache if the controller's budget allows; otherwise
- * write it through and start evicting the oldest pages of the LD that holds
- * the most dirty data, so that later writes find room again.
- */
-static bool ld_write_cached(Lsi3108LD *ld, LDCmd *cmd)
-{
-    Lsi3108Cache *cache = lsi3108_cache(ld->ctrl);
-    LDStore st = { .buf = cmd->buf };
-    uint64_t need = 0;
-
-    ld_for_each_page(ld, cmd->lba, cmd->count, ld_page_count_new, &need);
-    if (cache->dirty_bytes + need > cache->max_bytes) {
-        trace_lsi3108_ld_cache_full(ld->target, cmd->lba, cmd->count, need,
-                                    cache->dirty_bytes, cache->max_bytes);
-        ld_evict(ld_most_dirty(ld), MAX(need, cache->max_bytes / 4));
-        return false;
-    }
-    st.stamp = ++ld->clock;
-    ld_for_each_page(ld, cmd->lba, cmd->count, ld_page_store, &st);
-    trace_lsi3108_ld_cache_store(ld->target, cmd->lba, cmd->count,
-                                 ld->dirty_bytes, cache->dirty_bytes);
-    return true;
+    cmd->stamp = lsi3108_ld_cache_update(ld, cmd);
+    lsi3108_ld_write_begin(ld, &cmd->w, cmd->lba, cmd->count,
+                           ld_write_direct_issue);
 }
 
 static void ld_write(Lsi3108LD *ld, LDCmd *cmd)
@@ -963,7 +357,7 @@ static void ld_write(Lsi3108LD *ld, LDCmd *cmd)
     if (cmd->fua) {
         lsi3108_stats(ld->ctrl)->fua_writes++;
     }
-    if (ld->write_back && !cmd->fua && ld_write_cached(ld, cmd)) {
+    if (ld->write_back && !cmd->fua && lsi3108_ld_cache_store(ld, cmd)) {
         ld_cmd_good(cmd, bytes);
         return;
     }
@@ -1104,7 +498,7 @@ static void ld_flush_then_complete(Lsi3108LD *ld, Lsi3108Request *req,
                                    bool immed)
 {
     if (immed) {
-        lsi3108_ld_flush(ld, ld_background_flush_done, ld);
+        lsi3108_ld_cache_flush_background(ld);
         ld_good(ld, req, 0);
         return;
     }
@@ -1767,9 +1161,7 @@ static void lsi3108_ld_realize(DeviceState *dev, Error **errp)
         !ld_setup_serial(ld, errp)) {
         return;
     }
-    ld->cache = g_hash_table_new(g_int64_hash, g_int64_equal);
-    QTAILQ_INIT(&ld->lru);
-    QTAILQ_INIT(&ld->writes);
+    lsi3108_ld_cache_init(ld);
     ld->removing = false;
     lsi3108_ld_attached(ld->ctrl, ld);
 }
@@ -1802,10 +1194,8 @@ static void lsi3108_ld_unrealize(DeviceState *dev)
                     "%" PRIu64 " dirty bytes lost", ld->target,
                     strerror(-ret), ld->dirty_bytes);
     }
-    lsi3108_ld_drop_cache(ld);
+    lsi3108_ld_cache_fini(ld);
     lsi3108_ld_detached(ld->ctrl, ld);
-    g_hash_table_destroy(ld->cache);
-    ld->cache = NULL;
 }
 
 static void ld_get_dirty_bytes(Object *obj, Visitor *v, const char *name,
@@ -1833,7 +1223,7 @@ static void lsi3108_ld_class_init(ObjectClass *oc, void *data)
     dc->hotpluggable = true;
     set_bit(DEVICE_CATEGORY_STORAGE, dc->categories);
     device_class_set_props(dc, lsi3108_ld_props);
-    object_class_property_add(oc, "dirty-bytes", "uint64", ld_get_dirty_bytes,
+    object_class_property_add(oc, "x-dirty-bytes", "uint64", ld_get_dirty_bytes,
                               NULL, NULL, NULL);
 }
 

@@ -1,10 +1,11 @@
 /*
  * QEMU model of the LSI MegaRAID SAS3108 — interface between the controller
- * core (lsi3108.c) and the logical drives (lsi3108-ld.c).
+ * (lsi3108.c and its parts, lsi3108-ctrl.h) and the logical drives
+ * (lsi3108-ld.c, lsi3108-cache.c; lsi3108-ld.h).
  *
- * The core owns the PCI function, the register file, the firmware state
- * machine, the request/reply queues and the MFI management commands. A
- * logical drive (LD) is a qdev device on the controller's bus: it owns a
+ * The controller owns the PCI function, the register file, the firmware
+ * state machine, the request/reply queues and the MFI management commands.
+ * A logical drive (LD) is a qdev device on the controller's bus: it owns a
  * block backend, answers SCSI commands the way MegaRAID firmware does for a
  * volume, and keeps its share of the controller's volatile write-back cache.
  *
@@ -55,7 +56,6 @@ struct Lsi3108Request {
     QEMUSGList      qsg;            /* guest buffers, from the SGL */
     /* core-private from here on */
     QTAILQ_ENTRY(Lsi3108Request) next;  /* outstanding commands */
-    QEMUTimer       *delay_timer;   /* fault injection: delayed completion */
     uint8_t         mfi_status;
     uint8_t         scsi_status;
     uint32_t        residual;
@@ -74,14 +74,16 @@ typedef struct Lsi3108Stats {
     uint64_t        shutdown_dcmd;  /* CTRL_SHUTDOWN / HIBERNATE_SHUTDOWN */
     uint64_t        fua_writes;     /* writes with FUA set */
     uint64_t        writebacks;     /* cache pages written to a backend */
+    uint64_t        tm_received;    /* task management requests */
+    uint64_t        tm_terminated;  /* SCSI commands they terminated */
 } Lsi3108Stats;
 
 typedef struct Lsi3108CacheBlock Lsi3108CacheBlock;
-typedef struct Lsi3108LDWrite Lsi3108LDWrite;   /* lsi3108-ld.c private */
+typedef struct Lsi3108LDWrite Lsi3108LDWrite;   /* lsi3108-ld.h */
 
 /*
  * Largest LD READ/WRITE the model accepts, in 512-byte blocks (1 MiB, as
- * lsi3108.c's LSI3108_MAX_XFER); VPD page 0xB0 reports it. Added by
+ * lsi3108-ctrl.h's LSI3108_MAX_XFER); VPD page 0xB0 reports it. Added by
  * lsi3108-ld.c: ctrl_info's max_request_size should not exceed it.
  */
 #define LSI3108_LD_MAX_XFER_BLOCKS      2048
@@ -96,11 +98,11 @@ struct Lsi3108LD {
     char            *serial;        /* property "serial": VPD 0x80 */
     uint64_t        sectors;        /* 512-byte blocks, from the backend */
     uint16_t        seq_num;        /* bumped on every change (RAID map) */
-    /* write-back cache, owned by lsi3108-ld.c */
+    /* write-back cache, owned by lsi3108-cache.c */
     GHashTable      *cache;         /* block index -> Lsi3108CacheBlock */
     QTAILQ_HEAD(, Lsi3108CacheBlock) lru;
     unsigned int    inflight;       /* requests submitted, not done */
-    /* added by lsi3108-ld.c, private to it as well */
+    /* private to lsi3108-ld.c and lsi3108-cache.c as well */
     QTAILQ_HEAD(, Lsi3108LDWrite) writes;   /* backend writes, issue order */
     uint64_t        dirty_bytes;    /* this LD's share of cache->dirty_bytes */
     uint64_t        clock;          /* cache version stamps */
@@ -110,7 +112,7 @@ struct Lsi3108LD {
     bool            removing;       /* unrealize: refuse new commands */
 };
 
-/* ---- core → LD (implemented in lsi3108-ld.c) ---- */
+/* ---- core → LD (lsi3108-ld.c; the cache calls: lsi3108-cache.c) ---- */
 
 /* Execute one SCSI command; completes it with lsi3108_request_done(). */
 void lsi3108_ld_submit(Lsi3108LD *ld, Lsi3108Request *req);
@@ -139,7 +141,7 @@ void lsi3108_ld_set_write_back(Lsi3108LD *ld, bool on);
  */
 size_t lsi3108_ld_vpd83(Lsi3108LD *ld, uint8_t *buf, size_t size);
 
-/* ---- LD → core (implemented in lsi3108.c) ---- */
+/* ---- LD → core (lsi3108.c, lsi3108-scsi.c, lsi3108-mfi.c) ---- */
 
 /*
  * Finish a request: mfi_status goes to the RAID context status, scsi_status
@@ -157,20 +159,21 @@ void lsi3108_request_done(Lsi3108Request *req, uint8_t mfi_status,
 Lsi3108State *lsi3108_from_bus(BusState *bus);
 
 /*
- * Added by lsi3108.c: an LD's properties changed after it was attached
+ * Added by lsi3108-mfi.c: an LD's properties changed after it was attached
  * (write policy from MODE SELECT): bumps its seq_num and completes the
- * host's held RAID-map sync. lsi3108.c calls it itself after
+ * host's held RAID-map sync. lsi3108-mfi.c calls it itself after
  * lsi3108_ld_set_write_back() for LD_SET_PROPERTIES; the MODE SELECT path in
  * lsi3108-ld.c should call it too (not from lsi3108_ld_set_write_back).
  */
 void lsi3108_ld_changed(Lsi3108State *s, Lsi3108LD *ld);
 
 /*
- * Added by lsi3108.c: is the request still wanted by the host? False once a
- * reset, FLR, surprise removal or power cut has dropped the firmware's work
- * since the request arrived. An LD must not touch guest memory for a
- * request that is no longer live (its buffers may belong to someone else by
- * now); it still completes it with lsi3108_request_done(), which frees it.
+ * Added by lsi3108-scsi.c: is the request still wanted by the host? False
+ * once a reset, FLR, surprise removal or power cut has dropped the
+ * firmware's work since the request arrived. An LD must not touch guest
+ * memory for a request that is no longer live (its buffers may belong to
+ * someone else by now); it still completes it with lsi3108_request_done(),
+ * which frees it.
  */
 bool lsi3108_request_live(Lsi3108Request *req);
 

@@ -23,7 +23,7 @@ from .qmp import Qmp, QmpError, json_text, parse_value, qom_path
 from .results import TestPhase, tap_status
 
 CTRL_QOM = "/machine/peripheral/mr0"
-SHUTDOWN_COUNTERS = ("cache-flush-dcmd-count", "dirty-bytes", "flush-count")
+SHUTDOWN_COUNTERS = ("x-cache-flush-dcmd-count", "x-dirty-bytes", "x-flush-count")
 WAKE_REPEAT_S = 2       # the "wake" request's WAKE line, until the guest's next request
 
 
@@ -403,9 +403,9 @@ class Boot:
         except RequestError as e:
             self.send(f"REP {rid} err {e}")
             return None
-        cut = "power-cut" in self.controller_props()
+        cut = "x-power-cut" in self.controller_props()
         if cut:
-            self.qmp.cmd("qom-set", path=CTRL_QOM, property="power-cut", value=True)
+            self.qmp.cmd("qom-set", path=CTRL_QOM, property="x-power-cut", value=True)
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
         how = "power-cut property set, then SIGKILL" if cut else "SIGKILL (no power-cut property)"

@@ -1,9 +1,9 @@
 #!/bin/sh
 # 55-flush: where SYNCHRONIZE CACHE goes, read from the controller's counters.
 # The runner says what to expect in LSI_EXPECT_FLUSH_PATH:
-#   cdb   the firmware receives the SYNCHRONIZE CACHE CDB (flush-count rises)
+#   cdb   the firmware receives the SYNCHRONIZE CACHE CDB (x-flush-count rises)
 #   dcmd  the driver sends MR_DCMD_CTRL_CACHE_FLUSH instead
-#         (cache-flush-dcmd-count rises, flush-count does not)
+#         (x-cache-flush-dcmd-count rises, x-flush-count does not)
 #   none  nothing reaches the firmware: the driver completes it itself
 # and, for SYNCHRONIZE CACHE(16), LSI_EXPECT_FLUSH16_PATH (default: the same):
 # upstream megaraid_sas intercepts only the 10-byte opcode.
@@ -11,18 +11,18 @@
 # in the write-back cache: SYNCHRONIZE CACHE(10) and (16) from sg_sync, and a
 # block-layer flush (fsync of the block device, sent by sd). When a flush
 # reaches the firmware, the LD's share of the cache (the LD device's own
-# dirty-bytes, /machine/peripheral/ld<N>) must be empty afterwards.
+# x-dirty-bytes, /machine/peripheral/ld<N>) must be empty afterwards.
 . /tests/lib.sh
 need_driver
 idx=$(ld_index scratch)
 dev=$(ld_dev "$idx") || bail "scratch LD has no disk"
-ld_dirty() { qom_get dirty-bytes "/machine/peripheral/ld$idx"; }
+ld_dirty() { qom_get x-dirty-bytes "/machine/peripheral/ld$idx"; }
 want10=${LSI_EXPECT_FLUSH_PATH:-cdb}
 want16=${LSI_EXPECT_FLUSH16_PATH:-$want10}
-qom_get flush-count >/dev/null || { plan 1; tap_skip "flush path" "controller has no counters"; finish; }
+qom_get x-flush-count >/dev/null || { plan 1; tap_skip "flush path" "controller has no counters"; finish; }
 plan 9
 
-counters() { echo "$(qom_get flush-count) $(qom_get cache-flush-dcmd-count)"; }
+counters() { echo "$(qom_get x-flush-count) $(qom_get x-cache-flush-dcmd-count)"; }
 
 # Usage: check_flush <name> <expected path> <command...>
 check_flush() {
@@ -40,8 +40,8 @@ check_flush() {
     if [ "$cdb" -gt 0 ]; then seen=cdb; elif [ "$dcmd" -gt 0 ]; then seen=dcmd; else seen=none; fi
     expect_eq "$name reached the firmware as (cdb +$cdb, dcmd +$dcmd)" "$want" "$seen"
     if [ "$want" = none ]; then
-        tap_diag "$name: LD dirty-bytes $dirty before, $(ld_dirty) after"
-        expect_ne "$name left data in the volatile cache (LD dirty-bytes before the flush)" 0 "$dirty"
+        tap_diag "$name: LD x-dirty-bytes $dirty before, $(ld_dirty) after"
+        expect_ne "$name left data in the volatile cache (LD x-dirty-bytes before the flush)" 0 "$dirty"
     else
         expect_eq "$name left no dirty bytes on the LD (before: $dirty)" 0 "$(ld_dirty)"
     fi

@@ -23,10 +23,10 @@ phase1() {
     out=$(sg_sync "$dev" 2>&1)
     rc=$?
     expect_eq "sg_sync $dev after the 16 MiB write (output: '$out')" 0 "$rc"
-    dirty=$(qom_get dirty-bytes) && tap_diag "controller dirty-bytes after sg_sync: $dirty"
+    dirty=$(qom_get x-dirty-bytes) && tap_diag "controller x-dirty-bytes after sg_sync: $dirty"
 
     dev_write /tmp/unflushed "$dev" "$UNFLUSHED_AT" || bail "O_DIRECT write to $dev failed"
-    dirty=$(qom_get dirty-bytes) && tap_diag "controller dirty-bytes after the unflushed write: $dirty"
+    dirty=$(qom_get x-dirty-bytes) && tap_diag "controller x-dirty-bytes after the unflushed write: $dirty"
 
     stored=0
     host_req put powercut.flushed "$(sha_of /tmp/flushed)" >/dev/null && stored=$((stored + 1))

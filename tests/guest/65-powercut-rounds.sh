@@ -86,7 +86,7 @@ round() {
     host_req put "rounds.unflushed$k" "$(sha_of /tmp/unflushed)" >/dev/null && stored=$((stored + 1))
     host_req put "rounds.unflushed_old$k" "$old" >/dev/null && stored=$((stored + 1))
     expect_eq "round $k/$ROUNDS: host stored the 3 checksums" 3 "$stored"
-    dirty=$(qom_get dirty-bytes) && tap_diag "round $k: controller dirty-bytes before the cut: $dirty"
+    dirty=$(qom_get x-dirty-bytes) && tap_diag "round $k: controller x-dirty-bytes before the cut: $dirty"
     powercut_and_continue $((k + 1))
 }
 

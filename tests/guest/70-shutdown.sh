@@ -23,16 +23,16 @@ phase2() {
     plan 3
     want=$(host_req get shutdown.data) || bail "host has no shutdown.data checksum: $want"
     expect_eq "unflushed 16 MiB on $dev intact after a clean power-off" "$want" "$(dev_sha "$dev" "$AT" 16)"
-    if count=$(host_req get shutdown.cache-flush-dcmd-count); then
+    if count=$(host_req get shutdown.x-cache-flush-dcmd-count); then
         expect_eq "MR_DCMD_CTRL_CACHE_FLUSH received before power-off (count $count)" yes \
             "$([ "$count" -ge 1 ] && echo yes || echo no)"
     else
-        tap_skip "MR_DCMD_CTRL_CACHE_FLUSH received before power-off" "controller has no cache-flush-dcmd-count"
+        tap_skip "MR_DCMD_CTRL_CACHE_FLUSH received before power-off" "controller has no x-cache-flush-dcmd-count"
     fi
-    if dirty=$(host_req get shutdown.dirty-bytes); then
-        expect_eq "controller dirty-bytes at power-off" 0 "$dirty"
+    if dirty=$(host_req get shutdown.x-dirty-bytes); then
+        expect_eq "controller x-dirty-bytes at power-off" 0 "$dirty"
     else
-        tap_skip "controller dirty-bytes at power-off is 0" "controller has no dirty-bytes"
+        tap_skip "controller x-dirty-bytes at power-off is 0" "controller has no x-dirty-bytes"
     fi
 }
 

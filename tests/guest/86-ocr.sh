@@ -7,7 +7,7 @@
 # - fio passes run all the time (io_start: every block of a 16 MiB region
 #   written once with fresh data, then read back and verified); the model
 #   drops every command it holds at a FAULT, so the driver must reissue them;
-#   every completion is held 5 ms (completion-delay-us) so that a fault
+#   every completion is held 5 ms (x-completion-delay-us) so that a fault
 #   always finds commands in flight;
 # - each round waits for I/O in flight, sets the model's `fault` code, and
 #   waits until the controller works again: the firmware OPERATIONAL, a
@@ -20,7 +20,7 @@
 ROUNDS=${LSI_OCR_ROUNDS:-20}
 skip_unless_inject "FAULT -> online controller reset under fio" "this controller has no fault injection"
 start_on_scratch $((ROUNDS + 4)) $((180 + ROUNDS * 90))    # $dev: the scratch LD
-need_qom fault fw-state completion-delay-us
+need_qom x-fault x-fw-state x-completion-delay-us
 
 # Resets completed so far: lsi3108's counter, or upstream's log lines.
 resets() {
@@ -39,7 +39,7 @@ is_lsi3108 && [ "$(lsi_counter reset_count)" = missing ] &&
     bail "lsi3108 has no reset_count in /sys/class/scsi_host (needs a newer driver)"
 start_resets=$(resets)
 ref_write ocr "$dev" 400 8 || bail "O_DIRECT write of 8 MiB to $dev failed"
-inject completion-delay-us 5000 || bail "cannot set completion-delay-us"
+inject x-completion-delay-us 5000 || bail "cannot set x-completion-delay-us"
 io_start ocr "$dev" 0 16
 
 k=1
@@ -49,18 +49,18 @@ while [ "$k" -le "$ROUNDS" ]; do
     n=$(wait_inflight "$dev" 10)
     before=$(resets)
     t0=$(now_ms)
-    out=$(qom_set fault $((0x100 + k))) || bail "OCR $k/$ROUNDS: the model refused the fault: $out"
+    out=$(qom_set x-fault $((0x100 + k))) || bail "OCR $k/$ROUNDS: the model refused the fault: $out"
     if wait_until 60 recovered; then
         tap_ok "OCR $k/$ROUNDS: FAULT with $n command(s) in flight recovered in $(ms_since "$t0") ms (resets $before -> $(resets), 4 KiB read in $RUN_MS ms)"
         sleep 1     # let fio run a while between faults
     else
         # The I/O is stuck behind a controller that will not come back.
-        wedged "OCR $k/$ROUNDS: not recovered within 60 s: firmware $(qom_get fw-state), resets $before -> $(resets), ctrl_state $(lsi_counter ctrl_state)"
+        wedged "OCR $k/$ROUNDS: not recovered within 60 s: firmware $(qom_get x-fw-state), resets $before -> $(resets), ctrl_state $(lsi_counter ctrl_state)"
     fi
     k=$((k + 1))
 done
 tap_diag "$ROUNDS faults in $(ms_since "$t_all") ms"
-qom_set completion-delay-us 0
+qom_set x-completion-delay-us 0
 
 io_stop ocr 120 || wedged "fio still running 120 s after it was asked to stop ($(inflight "$dev") in flight)"
 tap_ok "fio stopped after the last fault"
@@ -70,7 +70,7 @@ if ref_intact ocr "$dev"; then
 else
     tap_fail "8 MiB written before the faults changed: lost from the controller cache or not reissued"
 fi
-state="firmware $(qom_get fw-state), resets $start_resets -> $(resets)"
+state="firmware $(qom_get x-fw-state), resets $start_resets -> $(resets)"
 is_lsi3108 && state="$state, ctrl_state $(lsi_counter ctrl_state)"
 want="firmware OPERATIONAL, resets $start_resets -> $((start_resets + ROUNDS))"
 is_lsi3108 && want="$want, ctrl_state live"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# 87-dead: a firmware FAULT that forbids a reset (the model's fault-no-reset:
+# 87-dead: a firmware FAULT that forbids a reset (the model's x-fault-no-reset:
 # no RESET_ADAPTER, a chip reset does not help) makes the driver declare the
 # controller dead, quickly and cleanly: the I/O that was pending fails (fio
 # ends with an error, no hang), new reads and writes fail at once, and rmmod
@@ -11,15 +11,15 @@
 . /tests/lib.sh
 skip_unless_inject "FAULT without reset -> controller dead" "this controller has no fault injection"
 start_on_scratch 10 420    # $dev: the scratch LD
-need_qom fault-no-reset revive fw-state completion-delay-us
+need_qom x-fault-no-reset x-revive x-fw-state x-completion-delay-us
 
 ref_write dead "$dev" 420 4 || bail "O_DIRECT write of 4 MiB to $dev failed"
-inject completion-delay-us 5000 || bail "cannot set completion-delay-us"
+inject x-completion-delay-us 5000 || bail "cannot set x-completion-delay-us"
 io_start dead "$dev" 0 16
 n=$(wait_inflight "$dev" 20)
 t0=$(now_ms)
-out=$(qom_set fault-no-reset 1445) || bail "the model refused fault-no-reset: $out"
-qom_set completion-delay-us 0
+out=$(qom_set x-fault-no-reset 1445) || bail "the model refused x-fault-no-reset: $out"
+qom_set x-completion-delay-us 0
 
 # 1. The driver gives up on the controller.
 declared_dead() {
@@ -30,9 +30,9 @@ declared_dead() {
     fi
 }
 if wait_until 60 declared_dead; then
-    tap_ok "FAULT without reset ($n command(s) in flight): controller declared dead in $(ms_since "$t0") ms (firmware $(qom_get fw-state))"
+    tap_ok "FAULT without reset ($n command(s) in flight): controller declared dead in $(ms_since "$t0") ms (firmware $(qom_get x-fw-state))"
 else
-    tap_fail "controller not declared dead within 60 s of the FAULT: ctrl_state $(lsi_counter ctrl_state), firmware $(qom_get fw-state)"
+    tap_fail "controller not declared dead within 60 s of the FAULT: ctrl_state $(lsi_counter ctrl_state), firmware $(qom_get x-fw-state)"
 fi
 
 # 2. The pending I/O ends, with an error.
@@ -55,11 +55,11 @@ else
 fi
 
 # 6. The model comes back.
-qom_set revive true || tap_diag "revive refused: $(cat /tmp/qom_set.out)"
-if wait_until 10 eval '[ "$(qom_get fw-state)" = READY ]'; then
+qom_set x-revive true || tap_diag "revive refused: $(cat /tmp/qom_set.out)"
+if wait_until 10 eval '[ "$(qom_get x-fw-state)" = READY ]'; then
     tap_ok "model revived: firmware READY"
 else
-    tap_fail "model not READY after revive: $(qom_get fw-state)"
+    tap_fail "model not READY after revive: $(qom_get x-fw-state)"
 fi
 
 # 7-10. Load again: the disks and their data are back.

@@ -1,7 +1,7 @@
 #!/bin/sh
 # 89-abort: a lost completion is recovered through the abort path. The model
 # drops the completion of one 64 KiB O_DIRECT write to the scratch LD
-# (drop-completions=1: the command stays outstanding in the firmware) while
+# (x-drop-completions=1: the command stays outstanding in the firmware) while
 # fio writes and verifies the fs LD. With sd's timeout at 10 s and lsi3108's
 # cmd_limit at 15 s, the driver stops extending the command's timer, and SCSI
 # error handling must end it: an ABORT TASK the firmware honours, and no
@@ -19,7 +19,7 @@
 skip_unless_inject "a dropped completion -> abort path" "this controller has no completion dropping"
 start_on_scratch 6 300    # $dev: the scratch LD
 fsdev=$(ld_dev "$(ld_index fs)") || bail "fs LD has no disk"
-need_qom drop-completions dropped-count tm-count tm-aborted
+need_qom x-drop-completions x-dropped-count x-tm-count x-tm-aborted
 by=${LSI_EXPECT_ABORT_BY:-abort}
 limit_param=/sys/module/$LSI_DRIVER/parameters/cmd_limit
 [ -w "$limit_param" ] || bail "$LSI_DRIVER has no writable cmd_limit parameter"
@@ -32,11 +32,11 @@ echo 15 >"$limit_param" && echo 10 >"$timeout_attr" || bail "cannot set cmd_limi
 counts() {
     echo "reset_count=$(lsi_counter reset_count) abort_count=$(lsi_counter abort_count)" \
         "target_reset_count=$(lsi_counter target_reset_count)" \
-        "tm-count=$(qom_get tm-count) tm-aborted=$(qom_get tm-aborted)"
+        "x-tm-count=$(qom_get x-tm-count) x-tm-aborted=$(qom_get x-tm-aborted)"
 }
 count_of() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 before=$(counts)
-dropped=$(qom_get dropped-count)
+dropped=$(qom_get x-dropped-count)
 AT=$((456 * 16))     # 64 KiB blocks: 456 MiB
 old_sha=$(dd if="$dev" bs=64k skip="$AT" count=1 iflag=direct status=none | sha256sum | cut -d' ' -f1)
 random_file /tmp/abort.data 1
@@ -44,12 +44,12 @@ dd if=/tmp/abort.data of=/tmp/abort64 bs=64k count=1 status=none
 new_sha=$(sha_of /tmp/abort64)
 
 udevadm settle --timeout=20
-inject drop-completions 1 || bail "cannot set drop-completions"
+inject x-drop-completions 1 || bail "cannot set x-drop-completions"
 bg_start lost dd if=/tmp/abort64 of="$dev" bs=64k seek="$AT" count=1 oflag=direct conv=notrunc status=none
-if wait_until 10 eval '[ "$(qom_get dropped-count)" -gt "$dropped" ]'; then
-    tap_ok "the model dropped the completion of the 64 KiB write (dropped-count $dropped -> $(qom_get dropped-count))"
+if wait_until 10 eval '[ "$(qom_get x-dropped-count)" -gt "$dropped" ]'; then
+    tap_ok "the model dropped the completion of the 64 KiB write (x-dropped-count $dropped -> $(qom_get x-dropped-count))"
 else
-    tap_fail "no completion dropped within 10 s (dropped-count $dropped -> $(qom_get dropped-count), write $(bg_rc lost))"
+    tap_fail "no completion dropped within 10 s (x-dropped-count $dropped -> $(qom_get x-dropped-count), write $(bg_rc lost))"
 fi
 io_start abort "$fsdev" 0 16
 wait_until 150 bg_done lost || wedged "the write whose completion was lost had not ended after 160 s"
@@ -72,21 +72,21 @@ after=$(counts)
 tap_diag "before: $before; after: $after"
 d() { echo $(($(count_of "$after" "$1") - $(count_of "$before" "$1"))); }
 if [ "$by" = abort ]; then
-    if [ "$(d abort_count)" -ge 1 ] && [ "$(d tm-aborted)" -ge 1 ] && [ "$(d reset_count)" -eq 0 ]; then
-        tap_ok "ended by ABORT TASK: $(d abort_count) abort(s) sent, $(d tm-aborted) command(s) terminated by the firmware, no controller reset"
+    if [ "$(d abort_count)" -ge 1 ] && [ "$(d x-tm-aborted)" -ge 1 ] && [ "$(d reset_count)" -eq 0 ]; then
+        tap_ok "ended by ABORT TASK: $(d abort_count) abort(s) sent, $(d x-tm-aborted) command(s) terminated by the firmware, no controller reset"
     else
-        tap_fail "want an ABORT TASK the firmware honoured and no controller reset; got abort_count +$(d abort_count), tm-aborted +$(d tm-aborted), reset_count +$(d reset_count), target resets +$(d target_reset_count)"
+        tap_fail "want an ABORT TASK the firmware honoured and no controller reset; got abort_count +$(d abort_count), x-tm-aborted +$(d x-tm-aborted), reset_count +$(d reset_count), target resets +$(d target_reset_count)"
     fi
 else
     if [ "$(d reset_count)" -ge 1 ]; then
         tap_ok "firmware without task management: escalated to a controller reset (+$(d reset_count)) after $(d abort_count) abort and $(d target_reset_count) LUN/target reset attempt(s)"
     else
-        tap_fail "firmware without task management: want a controller reset; got reset_count +$(d reset_count), abort_count +$(d abort_count), tm-count +$(d tm-count)"
+        tap_fail "firmware without task management: want a controller reset; got reset_count +$(d reset_count), abort_count +$(d abort_count), x-tm-count +$(d x-tm-count)"
     fi
 fi
 io_stop abort 180 || wedged "fio on the fs LD still running 180 s after the stop request"
 io_verified abort "fio on the fs LD meanwhile"
 echo "$old_limit" >"$limit_param"
 echo "$old_timeout" >"$timeout_attr"
-expect_eq "afterwards: ctrl_state, firmware" "live OPERATIONAL" "$(lsi_counter ctrl_state) $(qom_get fw-state)"
+expect_eq "afterwards: ctrl_state, firmware" "live OPERATIONAL" "$(lsi_counter ctrl_state) $(qom_get x-fw-state)"
 finish

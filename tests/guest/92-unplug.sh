@@ -14,14 +14,14 @@
 skip_unless_inject "surprise unplug under I/O" "this controller cannot be surprise-removed"
 start_on_scratch 9 420    # $dev: the scratch LD
 pci=$(ctrl_pci) || bail "no RAID controller on the PCI bus"
-need_qom surprise-removed completion-delay-us
+need_qom x-surprise-removed x-completion-delay-us
 
 ref_write unplug "$dev" 464 4 || bail "O_DIRECT write of 4 MiB to $dev failed"
-inject completion-delay-us 5000 || bail "cannot set completion-delay-us"
+inject x-completion-delay-us 5000 || bail "cannot set x-completion-delay-us"
 io_start unplug "$dev" 0 16
 n=$(wait_inflight "$dev" 20)
 t0=$(now_ms)
-out=$(qom_set surprise-removed true) || bail "the model refused surprise-removed: $out"
+out=$(qom_set x-surprise-removed true) || bail "the model refused surprise-removed: $out"
 
 # 1. Pending I/O fails, quickly.
 pending_io_fails unplug "$dev" "$t0" "the unplug with $n command(s) in flight"
@@ -46,9 +46,9 @@ if [ ! -e "$pci" ]; then
 else
     tap_fail "removing $pci: $(cat /tmp/run_deadline.out) after $RUN_MS ms (still there: $([ -e "$pci" ] && echo yes || echo no))"
 fi
-qom_set completion-delay-us 0
+qom_set x-completion-delay-us 0
 # 5. Back on the bus: rescan, the driver binds, the LDs come back.
-qom_set surprise-removed false || tap_diag "surprise-removed=false refused: $(cat /tmp/qom_set.out)"
+qom_set x-surprise-removed false || tap_diag "surprise-removed=false refused: $(cat /tmp/qom_set.out)"
 t1=$(now_ms)
 echo 1 >/sys/bus/pci/rescan
 if out=$(load_driver); then

@@ -14,7 +14,7 @@ ROUNDS=${LSI_FLR_ROUNDS:-3}
 skip_unless_inject "FLR under I/O" "not on this controller"
 start_on_scratch $((ROUNDS + 4)) $((120 + ROUNDS * 240))    # $dev: the scratch LD
 pci=$(ctrl_pci) || bail "no RAID controller on the PCI bus"
-need_qom fw-state completion-delay-us
+need_qom x-fw-state x-completion-delay-us
 methods=$(cat "$pci/reset_method" 2>/dev/null)
 case " $methods " in
     *" flr "*) ;;
@@ -35,7 +35,7 @@ recovered() {
 
 start_resets=$(resets)
 ref_write flr "$dev" 472 4 || bail "O_DIRECT write of 4 MiB to $dev failed"
-inject completion-delay-us 5000 || bail "cannot set completion-delay-us"
+inject x-completion-delay-us 5000 || bail "cannot set x-completion-delay-us"
 io_start flr "$dev" 0 16
 k=1
 while [ "$k" -le "$ROUNDS" ]; do
@@ -53,12 +53,12 @@ while [ "$k" -le "$ROUNDS" ]; do
             tap_ok "FLR $k/$ROUNDS with $n command(s) in flight: reset took $reset_ms ms, I/O worked again $(ms_since "$t0") ms after it began (resets $before -> $(resets))"
             sleep 1
         else
-            wedged "FLR $k/$ROUNDS: not recovered within 60 s: firmware $(qom_get fw-state), ctrl_state $(lsi_counter ctrl_state), resets $before -> $(resets)"
+            wedged "FLR $k/$ROUNDS: not recovered within 60 s: firmware $(qom_get x-fw-state), ctrl_state $(lsi_counter ctrl_state), resets $before -> $(resets)"
         fi
     fi
     k=$((k + 1))
 done
-qom_set completion-delay-us 0
+qom_set x-completion-delay-us 0
 io_stop flr 120 || wedged "fio still running 120 s after it was asked to stop"
 tap_ok "fio stopped after the last FLR"
 io_verified flr "fio verify across $ROUNDS FLRs"
@@ -67,7 +67,7 @@ if ref_intact flr "$dev"; then
 else
     tap_fail "4 MiB written before the FLRs changed"
 fi
-state="firmware $(qom_get fw-state)"
+state="firmware $(qom_get x-fw-state)"
 is_lsi3108 && state="$state, ctrl_state $(lsi_counter ctrl_state), reset_count $start_resets -> $(resets)"
 if fw_operational && { ! is_lsi3108 || { [ "$(lsi_counter ctrl_state)" = live ] && [ "$(resets)" -ge $((start_resets + ROUNDS)) ]; }; }; then
     tap_ok "after $ROUNDS FLRs: $state"

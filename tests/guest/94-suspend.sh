@@ -21,7 +21,7 @@ start_on_scratch $((ROUNDS + 4)) $((120 + ROUNDS * 120))    # $dev: the scratch 
 [ -x /usr/sbin/rtcwake ] || bail "no rtcwake in the initramfs"
 grep -qw freeze /sys/power/state || bail "the kernel offers no freeze in /sys/power/state ($(cat /sys/power/state))"
 [ -e /dev/rtc0 ] || bail "no /dev/rtc0"
-need_qom fw-state shutdown-count completion-delay-us
+need_qom x-fw-state x-shutdown-count x-completion-delay-us
 
 wakeup=/sys/class/tty/ttyS1/power/wakeup
 [ -w "$wakeup" ] || bail "ttyS1 cannot be a wakeup source (no $wakeup)"
@@ -33,8 +33,8 @@ resumed() {
     probe_io "$dev" 20
 }
 ref_write suspend "$dev" 480 4 || bail "O_DIRECT write of 4 MiB to $dev failed"
-shutdowns=$(qom_get shutdown-count)
-inject completion-delay-us 2000 || bail "cannot set completion-delay-us"
+shutdowns=$(qom_get x-shutdown-count)
+inject x-completion-delay-us 2000 || bail "cannot set x-completion-delay-us"
 io_start suspend "$dev" 0 16
 k=1
 while [ "$k" -le "$ROUNDS" ]; do
@@ -53,11 +53,11 @@ while [ "$k" -le "$ROUNDS" ]; do
     elif wait_until 60 resumed; then
         tap_ok "suspend $k/$ROUNDS with $n command(s) in flight: rtcwake $wake_ms ms, I/O worked $(ms_since "$t0") ms after it began"
     else
-        tap_fail "suspend $k/$ROUNDS: no working I/O 60 s after resume: firmware $(qom_get fw-state), ctrl_state $(lsi_counter ctrl_state)"
+        tap_fail "suspend $k/$ROUNDS: no working I/O 60 s after resume: firmware $(qom_get x-fw-state), ctrl_state $(lsi_counter ctrl_state)"
     fi
     k=$((k + 1))
 done
-qom_set completion-delay-us 0
+qom_set x-completion-delay-us 0
 io_stop suspend 120 || wedged "fio still running 120 s after it was asked to stop"
 tap_ok "fio stopped after the last resume"
 io_verified suspend "fio verify across $ROUNDS suspends"
@@ -66,7 +66,7 @@ if ref_intact suspend "$dev"; then
 else
     tap_fail "4 MiB written before the suspends changed"
 fi
-tap_diag "firmware shutdowns (suspend's shutdown DCMD): $shutdowns -> $(qom_get shutdown-count)"
+tap_diag "firmware shutdowns (suspend's shutdown DCMD): $shutdowns -> $(qom_get x-shutdown-count)"
 state=$(ctrl_states)
 if ctrl_up; then
     tap_ok "after $ROUNDS suspends: $state"

@@ -3,7 +3,7 @@
 # from while fio writes and verifies the scratch LD: a descriptor with SMID 0,
 # one with a SMID beyond the commands the firmware accepts, and a real
 # command's completion posted on another queue than the one it was sent for
-# (the model's inject-reply; its garbage-posted counts what it posted).
+# (the model's x-inject-reply; its x-garbage-posted counts what it posted).
 # After each: the controller works (firmware OPERATIONAL, a 4 KiB read, and
 # for lsi3108 ctrl_state live and bad_reply_count up: the descriptor was
 # rejected, not taken for a command). At the end every fio pass verified.
@@ -12,7 +12,7 @@
 KINDS="smid0 smid-high wrong-queue"
 skip_unless_inject "garbage reply descriptors" "this controller has no reply injection"
 start_on_scratch 5 600    # $dev: the scratch LD
-need_qom inject-reply garbage-posted fw-state
+need_qom x-inject-reply x-garbage-posted x-fw-state
 
 bad_replies() { if is_lsi3108; then lsi_counter bad_reply_count; else echo 0; fi; }
 works() {
@@ -25,22 +25,22 @@ works() {
 io_start garbage "$dev" 0 16
 for kind in $KINDS; do
     wait_inflight "$dev" 20 >/dev/null
-    posted=$(qom_get garbage-posted)
+    posted=$(qom_get x-garbage-posted)
     bad=$(bad_replies)
     resets=$(lsi_counter reset_count)
     t0=$(now_ms)
-    if ! out=$(qom_set inject-reply "$kind"); then
+    if ! out=$(qom_set x-inject-reply "$kind"); then
         tap_fail "$kind: the model refused: $out"
         continue
     fi
-    if ! wait_until 30 eval '[ "$(qom_get garbage-posted)" -gt "$posted" ]'; then
-        tap_fail "$kind: the model posted nothing within 30 s (garbage-posted $posted)"
+    if ! wait_until 30 eval '[ "$(qom_get x-garbage-posted)" -gt "$posted" ]'; then
+        tap_fail "$kind: the model posted nothing within 30 s (x-garbage-posted $posted)"
         continue
     fi
     if wait_until 90 works; then
-        tap_ok "$kind: posted, rejected and recovered from in $(ms_since "$t0") ms (garbage-posted $posted -> $(qom_get garbage-posted), bad_reply_count $bad -> $(bad_replies), reset_count $resets -> $(lsi_counter reset_count))"
+        tap_ok "$kind: posted, rejected and recovered from in $(ms_since "$t0") ms (x-garbage-posted $posted -> $(qom_get x-garbage-posted), bad_reply_count $bad -> $(bad_replies), reset_count $resets -> $(lsi_counter reset_count))"
     else
-        tap_fail "$kind: not recovered within 90 s: firmware $(qom_get fw-state), ctrl_state $(lsi_counter ctrl_state), bad_reply_count $bad -> $(bad_replies)"
+        tap_fail "$kind: not recovered within 90 s: firmware $(qom_get x-fw-state), ctrl_state $(lsi_counter ctrl_state), bad_reply_count $bad -> $(bad_replies)"
     fi
     sleep 1
 done

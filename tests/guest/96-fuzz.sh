@@ -1,11 +1,11 @@
 #!/bin/sh
 # 96-fuzz: the driver survives a seeded, reproducible storm of invalid input
 # from the firmware while fio writes and verifies the scratch LD:
-# LSI_FUZZ_REPLIES (10000) fuzzed reply descriptors (the model's fuzz-replies:
+# LSI_FUZZ_REPLIES (10000) fuzzed reply descriptors (the model's x-fuzz-replies:
 # SMID 0, SMIDs beyond the firmware's maximum, a busy command's SMID on a
 # foreign queue; random types and upper halves) and LSI_FUZZ_EVENTS fuzzed
-# firmware events (fuzz-events: random codes, sequence numbers and details in
-# EVENT_WAIT answers, LD lists spoiled meanwhile), from fuzz-seed
+# firmware events (x-fuzz-events: random codes, sequence numbers and details in
+# EVENT_WAIT answers, LD lists spoiled meanwhile), from x-fuzz-seed
 # LSI_FUZZ_SEED (3108: the same seed replays the same sequence).
 # No oops and no hang (the kernel log check, and every wait below has a
 # deadline); and the controller either recovers — firmware OPERATIONAL,
@@ -22,7 +22,7 @@ REPLIES=${LSI_FUZZ_REPLIES:-10000}
 EVENTS=${LSI_FUZZ_EVENTS:-200}
 skip_unless_inject "fuzzed replies and events" "this controller has no fuzzer"
 start_on_scratch 7 1200    # $dev: the scratch LD
-need_qom fuzz-seed fuzz-replies fuzz-replies-done fuzz-events fuzz-events-done fuzz-dcmd-done fw-state
+need_qom x-fuzz-seed x-fuzz-replies x-fuzz-replies-done x-fuzz-events x-fuzz-events-done x-fuzz-dcmd-done x-fw-state
 
 counters() {
     is_lsi3108 || { echo "(no driver counters)"; return; }
@@ -38,44 +38,44 @@ ref_write fuzz "$dev" 488 4 || bail "O_DIRECT write of 4 MiB to $dev failed"
 start=$(counters)
 io_start fuzz "$dev" 0 16
 wait_inflight "$dev" 20 >/dev/null
-qom_set fuzz-seed "$SEED" || bail "cannot set fuzz-seed: $(cat /tmp/qom_set.out)"
+qom_set x-fuzz-seed "$SEED" || bail "cannot set x-fuzz-seed: $(cat /tmp/qom_set.out)"
 tap_diag "seed $SEED; before: $start"
 
 # 1. The reply storm.
-r0=$(qom_get fuzz-replies-done)
+r0=$(qom_get x-fuzz-replies-done)
 t0=$(now_ms)
-at_finish "qom_set fuzz-replies 0 >/dev/null"
-qom_set fuzz-replies "$REPLIES" || bail "cannot set fuzz-replies: $(cat /tmp/qom_set.out)"
-replies_done() { [ "$(qom_get fuzz-replies-done)" -ge $((r0 + REPLIES)) ]; }
+at_finish "qom_set x-fuzz-replies 0 >/dev/null"
+qom_set x-fuzz-replies "$REPLIES" || bail "cannot set x-fuzz-replies: $(cat /tmp/qom_set.out)"
+replies_done() { [ "$(qom_get x-fuzz-replies-done)" -ge $((r0 + REPLIES)) ]; }
 wait_until 600 eval 'replies_done || dead'
-posted=$(($(qom_get fuzz-replies-done) - r0))
+posted=$(($(qom_get x-fuzz-replies-done) - r0))
 if replies_done; then
     tap_ok "$REPLIES fuzzed reply descriptors posted in $(ms_since "$t0") ms under I/O (seed $SEED): $(counters)"
 elif dead; then
     tap_ok "the controller was declared dead after $posted of $REPLIES fuzzed descriptors ($(ms_since "$t0") ms): $(counters)"
 else
-    tap_fail "only $posted of $REPLIES fuzzed descriptors posted within 600 s: firmware $(qom_get fw-state), $(counters)"
+    tap_fail "only $posted of $REPLIES fuzzed descriptors posted within 600 s: firmware $(qom_get x-fw-state), $(counters)"
 fi
-qom_set fuzz-replies 0 >/dev/null
+qom_set x-fuzz-replies 0 >/dev/null
 
 # 2. The event storm (answered while an EVENT_WAIT is armed).
-e0=$(qom_get fuzz-events-done)
-l0=$(qom_get fuzz-dcmd-done)
+e0=$(qom_get x-fuzz-events-done)
+l0=$(qom_get x-fuzz-dcmd-done)
 t0=$(now_ms)
-at_finish "qom_set fuzz-events 0 >/dev/null"
-events_done() { [ "$(qom_get fuzz-events-done)" -ge $((e0 + EVENTS)) ]; }
+at_finish "qom_set x-fuzz-events 0 >/dev/null"
+events_done() { [ "$(qom_get x-fuzz-events-done)" -ge $((e0 + EVENTS)) ]; }
 if dead; then
     tap_skip "$EVENTS fuzzed firmware events" "the controller is dead"
 else
-    qom_set fuzz-events "$EVENTS" || bail "cannot set fuzz-events: $(cat /tmp/qom_set.out)"
+    qom_set x-fuzz-events "$EVENTS" || bail "cannot set x-fuzz-events: $(cat /tmp/qom_set.out)"
     wait_until 300 eval 'events_done || dead'
-    got=$(($(qom_get fuzz-events-done) - e0))
+    got=$(($(qom_get x-fuzz-events-done) - e0))
     if events_done || dead; then
-        tap_ok "$got fuzzed firmware events answered in $(ms_since "$t0") ms, $(($(qom_get fuzz-dcmd-done) - l0)) LD lists spoiled: $(counters)"
+        tap_ok "$got fuzzed firmware events answered in $(ms_since "$t0") ms, $(($(qom_get x-fuzz-dcmd-done) - l0)) LD lists spoiled: $(counters)"
     else
         tap_fail "only $got of $EVENTS fuzzed events taken within 300 s (the driver stopped waiting for events?): $(counters)"
     fi
-    qom_set fuzz-events 0 >/dev/null
+    qom_set x-fuzz-events 0 >/dev/null
 fi
 
 # 3-5. Recovered, or dead cleanly and brought back.
@@ -85,7 +85,7 @@ if ! dead; then
     if wait_until 60 eval 'ctrl_up && probe_io "$dev" 20'; then
         tap_ok "the controller recovered: firmware OPERATIONAL, $(counters)"
     else
-        tap_fail "the controller neither recovered nor was declared dead: firmware $(qom_get fw-state), $(counters)"
+        tap_fail "the controller neither recovered nor was declared dead: firmware $(qom_get x-fw-state), $(counters)"
     fi
     io_stop fuzz 120 || wedged "fio still running 120 s after it was asked to stop"
     io_verified fuzz "fio verify during the storm"
@@ -94,7 +94,7 @@ else
     new_io_fails "$dev" read "controller declared dead"
     io_stop fuzz 60 || wedged "fio still running 60 s after the controller was declared dead"
     tap_ok "pending I/O ended on the dead controller (no hang)"
-    out=$(run_deadline 90 unload_driver && qom_set revive true && load_driver)
+    out=$(run_deadline 90 unload_driver && qom_set x-revive true && load_driver)
     if [ $? -eq 0 ]; then
         tap_ok "revived and reloaded: $(driver_disks | wc -l) of $LSI_LDS LDs"
     else
@@ -111,5 +111,5 @@ fi
 io_start fuzz2 "$dev" 0 16
 io_stop fuzz2 180 || wedged "fio after the fuzzing still running after 180 s"
 io_verified fuzz2 "fio after the fuzzing"
-tap_diag "after: $(counters); firmware $(qom_get fw-state)"
+tap_diag "after: $(counters); firmware $(qom_get x-fw-state)"
 finish

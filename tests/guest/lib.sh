@@ -422,7 +422,7 @@ probe_io() {
 }
 
 # Usage: fw_operational — the model's firmware is OPERATIONAL.
-fw_operational() { [ "$(qom_get fw-state)" = OPERATIONAL ]; }
+fw_operational() { [ "$(qom_get x-fw-state)" = OPERATIONAL ]; }
 
 # Usage: ctrl_up — the controller works as far as its states tell: firmware
 # OPERATIONAL and, with lsi3108, ctrl_state live.
@@ -431,9 +431,9 @@ ctrl_up() { fw_operational && { ! is_lsi3108 || [ "$(lsi_counter ctrl_state)" = 
 # Usage: ctrl_states — "firmware <state>[, ctrl_state <state>]" for results.
 ctrl_states() {
     if is_lsi3108; then
-        echo "firmware $(qom_get fw-state), ctrl_state $(lsi_counter ctrl_state)"
+        echo "firmware $(qom_get x-fw-state), ctrl_state $(lsi_counter ctrl_state)"
     else
-        echo "firmware $(qom_get fw-state)"
+        echo "firmware $(qom_get x-fw-state)"
     fi
 }
 

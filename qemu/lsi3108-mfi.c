@@ -1,0 +1,1109 @@
+/*
+ * QEMU model of the LSI MegaRAID SAS3108: the management side of the
+ * firmware — MFI commands, DCMDs, the event log and the RAID map.
+ *
+ * MegaRAID firmware is managed with MFI frames, older than the Fusion
+ * interface: a 64-byte header (command, status, flags, SGL count, data
+ * length) followed by a command-specific part. A DCMD ("direct command")
+ * names a 32-bit opcode (controller info, LD list, flush the cache, wait
+ * for an event...), carries 12 mailbox bytes of arguments and a small SGL
+ * for its data. On a Fusion controller an MFI frame travels inside an MPI
+ * pass-through request (Function 0xF0) whose chain element points at it; the
+ * firmware writes cmd_status into the MFI frame and posts the pass-through's
+ * SMID. Before IOC INIT the host may also post MFI frames directly at the
+ * MFI queue port and poll cmd_status (SeaBIOS does).
+ *
+ * Some DCMDs are held until something happens: EVENT_WAIT until the event
+ * log has an entry the host asked for (an LD created or deleted), and the
+ * pended RAID-map read ("map sync") until the LD configuration differs from
+ * the host's copy. The RAID map tells the host how each LD is laid out;
+ * here every LD is a one-span RAID 0 that the firmware handles (no fast path).
+ *
+ * Copyright (c) 2026 The lsi3108 project authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/cutils.h"
+#include "qemu/error-report.h"
+#include "hw/qdev-core.h"
+#include "scsi/constants.h"
+#include "sysemu/dma.h"
+#include "trace.h"
+#include "lsi3108-ctrl.h"
+
+#define LSI3108_PACKAGE_VERSION     "24.21.0-0151"
+#define LSI3108_PRODUCT_NAME        "AVAGO MegaRAID SAS 9361-8i"
+#define LSI3108_MAX_REQUEST_SECTORS (LSI3108_MAX_XFER / 512)
+#define LSI3108_CACHE_MEMORY_MB     1024
+/* smallest MFI frame we accept through a pass-through (the DCMD frame) */
+#define LSI3108_MFI_MIN_FRAME       64
+
+/* A DCMD handler's return value when it kept the command (held or async) */
+#define LSI3108_DCMD_DEFERRED       (-1)
+
+/* Mailbox bytes asking for the 256-LD forms of the LD lists (Linux) */
+#define LSI3108_LD_LIST_MBOX_EXT    0       /* LD_GET_LIST: b[0] = 1 */
+#define LSI3108_LD_QUERY_MBOX_EXT   2       /* LD_LIST_QUERY: b[2] = 1 */
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                       */
+/* ------------------------------------------------------------------ */
+
+static void lsi3108_copy_str(char *dst, size_t size, const char *src)
+{
+    strpadcpy(dst, size, src, '\0');
+}
+
+static unsigned int lsi3108_ld_count(Lsi3108State *s)
+{
+    unsigned int t, n = 0;
+
+    for (t = 0; t < LSI3108_MAX_LD_TARGETS; t++) {
+        n += s->lds[t] != NULL;
+    }
+    return n;
+}
+
+void lsi3108_mfi_free(Lsi3108Mfi *m)
+{
+    if (m->timer) {
+        timer_free(m->timer);
+    }
+    qemu_sglist_destroy(&m->sgl);
+    g_free(m);
+}
+
+void lsi3108_mfi_drop_work(Lsi3108State *s)
+{
+    Lsi3108Mfi *m, *mn;
+
+    QTAILQ_FOREACH_SAFE(m, &s->held, next, mn) {
+        QTAILQ_REMOVE(&s->held, m, next);
+        lsi3108_mfi_free(m);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* MFI commands: pass-through, SGLs, completion                        */
+/* ------------------------------------------------------------------ */
+
+static const struct lsi_mfi_header *lsi3108_mfi_hdr(Lsi3108Mfi *m)
+{
+    return (const struct lsi_mfi_header *)m->frame;
+}
+
+static const uint8_t *lsi3108_mbox(Lsi3108Mfi *m)
+{
+    return m->frame + offsetof(struct lsi_mfi_dcmd_frame, mbox);
+}
+
+/* Is the MFI command still wanted (no reset since it arrived)? */
+bool lsi3108_mfi_live(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    if (m->epoch != s->epoch) {
+        return false;
+    }
+    return m->mfi_mode ? lsi3108_mfi_mode_ok(s) : lsi3108_running(s);
+}
+
+/*
+ * cmd_status into the MFI frame, then (Fusion) a reply for the pass-through
+ * SMID, posted even for DONT_POST frames: Linux frees the command only then.
+ */
+void lsi3108_mfi_complete(Lsi3108State *s, Lsi3108Mfi *m, uint8_t status)
+{
+    trace_lsi3108_mfi_done(m->smid, lsi3108_mfi_hdr(m)->cmd, m->opcode,
+                           status);
+    if (lsi3108_mfi_live(s, m)) {
+        stb_pci_dma(PCI_DEVICE(s), m->addr +
+                    offsetof(struct lsi_mfi_header, cmd_status),
+                    status, MEMTXATTRS_UNSPECIFIED);
+        if (!m->mfi_mode) {
+            lsi3108_complete_smid(s, m->smid, m->msix);
+        }
+    }
+    lsi3108_mfi_free(m);
+}
+
+/*
+ * An MFI frame's data buffer: sge32 (the default), sge64 (SGL64 flag) or
+ * IEEE ("skinny", IEEE_SGL flag) entries at @off (0x28 in a DCMD, 0x30 in a
+ * pass-through), sge_count of them, all within the frame we read. Transfers
+ * never exceed data_xfer_len or the SGL.
+ */
+static bool lsi3108_mfi_map_sgl(Lsi3108State *s, Lsi3108Mfi *m, size_t off)
+{
+    const struct lsi_mfi_header *hdr = lsi3108_mfi_hdr(m);
+    uint16_t flags = le16_to_cpu(hdr->flags);
+    size_t esz = sizeof(struct lsi_mfi_sge32);
+    uint64_t total = 0;
+    unsigned int i;
+
+    if (flags & LSI_MFI_FLAG_IEEE_SGL) {
+        esz = sizeof(struct lsi_mfi_sge_ieee);
+    } else if (flags & LSI_MFI_FLAG_SGL64) {
+        esz = sizeof(struct lsi_mfi_sge64);
+    }
+    if (off + hdr->sge_count * esz > m->frame_len) {
+        lsi3108_guest_error("MFI SGL beyond the frame", hdr->sge_count, esz);
+        return false;
+    }
+    for (i = 0; i < hdr->sge_count; i++, off += esz) {
+        const uint8_t *e = m->frame + off;
+        uint64_t addr;
+        uint32_t len;
+
+        if (esz == sizeof(struct lsi_mfi_sge32)) {
+            addr = (uint32_t)ldl_le_p(e);   /* ldl_le_p returns int */
+            len = ldl_le_p(e + 4);
+        } else {
+            addr = ldq_le_p(e);
+            len = ldl_le_p(e + 8);
+        }
+        if (len) {
+            qemu_sglist_add(&m->sgl, addr, len);
+            total += len;
+        }
+    }
+    m->xfer_len = MIN(total, le32_to_cpu(hdr->data_xfer_len));
+    return true;
+}
+
+/* DCMD data to the host, truncated to what the host's buffer holds. */
+uint8_t lsi3108_mfi_data_in(Lsi3108Mfi *m, const void *buf, size_t len)
+{
+    dma_addr_t n = MIN(len, m->xfer_len);
+
+    if (n && dma_buf_read((void *)buf, n, NULL, &m->sgl,
+                          MEMTXATTRS_UNSPECIFIED) != MEMTX_OK) {
+        lsi3108_guest_error("DCMD data write failed", m->opcode, n);
+        return LSI_MFI_STAT_INVALID_PARAMETER;
+    }
+    return LSI_MFI_STAT_OK;
+}
+
+/* DCMD data from the host (e.g. the map sync's target list). */
+static size_t lsi3108_mfi_data_out(Lsi3108Mfi *m, void *buf, size_t len)
+{
+    dma_addr_t n = MIN(len, m->xfer_len);
+
+    if (n && dma_buf_write(buf, n, NULL, &m->sgl,
+                           MEMTXATTRS_UNSPECIFIED) != MEMTX_OK) {
+        lsi3108_guest_error("DCMD data read failed", m->opcode, n);
+        return 0;
+    }
+    return n;
+}
+
+void lsi3108_hold(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    trace_lsi3108_dcmd_held(m->smid, m->opcode);
+    QTAILQ_INSERT_TAIL(&s->held, m, next);
+}
+
+/* ------------------------------------------------------------------ */
+/* Events                                                              */
+/* ------------------------------------------------------------------ */
+
+static uint32_t lsi3108_timestamp(Lsi3108State *s)
+{
+    int64_t secs = (qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) - s->boot_ns) /
+                   NANOSECONDS_PER_SECOND;
+
+    return LSI_EVT_TIMESTAMP_BOOT | (secs & ~LSI_EVT_TIMESTAMP_BOOT);
+}
+
+static uint32_t lsi3108_newest_seq(Lsi3108State *s)
+{
+    return s->next_seq - 1;
+}
+
+static uint32_t lsi3108_oldest_seq(Lsi3108State *s)
+{
+    uint32_t logged = s->next_seq - s->boot_seq;
+
+    if (logged > LSI3108_EVT_LOG_SIZE) {
+        return s->next_seq - LSI3108_EVT_LOG_SIZE;
+    }
+    return s->boot_seq;
+}
+
+/* Class is a signed "at least", locale a bit mask (§8.1). */
+static bool lsi3108_event_matches(const Lsi3108Event *e, uint32_t seq,
+                                  uint32_t class_locale)
+{
+    int8_t want_class = class_locale >> 24;
+    int8_t ev_class = e->class_locale >> 24;
+
+    return e->seq >= seq && ev_class >= want_class &&
+           (e->class_locale & class_locale & 0xffff);
+}
+
+/* The oldest logged event with sequence number >= @seq that matches. */
+static const Lsi3108Event *lsi3108_find_event(Lsi3108State *s, uint32_t seq,
+                                              uint32_t class_locale)
+{
+    uint32_t n;
+
+    for (n = MAX(seq, lsi3108_oldest_seq(s)); n < s->next_seq; n++) {
+        const Lsi3108Event *e = &s->events[n % LSI3108_EVT_LOG_SIZE];
+
+        if (lsi3108_event_matches(e, seq, class_locale)) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+static uint8_t lsi3108_event_reply(Lsi3108Mfi *m, const Lsi3108Event *e)
+{
+    struct lsi_evt_detail d = {
+        .seq_num = cpu_to_le32(e->seq),
+        .time_stamp = cpu_to_le32(e->time_stamp),
+        .code = cpu_to_le32(e->code),
+        .class_locale = cpu_to_le32(e->class_locale),
+        .arg_type = e->arg_type,
+    };
+
+    if (e->arg_type == LSI_EVT_ARG_LD) {
+        d.args.ld.target_id = cpu_to_le16(e->target);
+        d.args.ld.ld_index = e->target;
+    }
+    lsi3108_copy_str(d.description, sizeof(d.description), e->description);
+    trace_lsi3108_event_delivered(m->smid, e->seq, e->code);
+    return lsi3108_mfi_data_in(m, &d, sizeof(d));
+}
+
+/* Complete every held EVENT_WAIT the new event @e satisfies. */
+static void lsi3108_wake_event_waiters(Lsi3108State *s, const Lsi3108Event *e)
+{
+    uint32_t epoch = s->epoch;
+    Lsi3108Mfi *m, *mn;
+
+    QTAILQ_FOREACH_SAFE(m, &s->held, next, mn) {
+        const uint8_t *mbox = lsi3108_mbox(m);
+
+        if (m->opcode != LSI_DCMD_CTRL_EVENT_WAIT ||
+            !lsi3108_event_matches(e, ldl_le_p(mbox), ldl_le_p(mbox + 4))) {
+            continue;
+        }
+        QTAILQ_REMOVE(&s->held, m, next);
+        lsi3108_mfi_complete(s, m, lsi3108_event_reply(m, e));
+        if (s->epoch != epoch) {
+            break;          /* a DMA fault dropped the rest of the list */
+        }
+    }
+}
+
+static void lsi3108_log_event(Lsi3108State *s, uint32_t code, int8_t cls,
+                              uint16_t locale, uint8_t arg_type,
+                              uint16_t target, const char *description)
+{
+    Lsi3108Event *e = &s->events[s->next_seq % LSI3108_EVT_LOG_SIZE];
+
+    memset(e, 0, sizeof(*e));
+    e->seq = s->next_seq++;
+    e->code = code;
+    e->class_locale = LSI_EVT_CLASS_LOCALE(cls, locale);
+    e->time_stamp = lsi3108_timestamp(s);
+    e->arg_type = arg_type;
+    e->target = target;
+    pstrcpy(e->description, sizeof(e->description), description);
+    trace_lsi3108_event(e->seq, code, target);
+    if (lsi3108_running(s)) {
+        lsi3108_wake_event_waiters(s, e);
+    }
+}
+
+static void lsi3108_log_ld_event(Lsi3108State *s, uint32_t code,
+                                 uint16_t target, const char *verb)
+{
+    g_autofree char *desc = g_strdup_printf("%s VD %02u/%u", verb, target,
+                                            target);
+
+    lsi3108_log_event(s, code, LSI_EVT_CLASS_INFO, LSI_EVT_LOCALE_LD,
+                      LSI_EVT_ARG_LD, target, desc);
+}
+
+/* ------------------------------------------------------------------ */
+/* The RAID map (legacy format, §8.2)                                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * One RAID-0 span map per LD, in ascending target order. capability: no
+ * fast path; TM-capable only with the tm-capable property. row_data_size =
+ * spanRowDataSize = 0, so the host builds every LD I/O for the firmware
+ * path without region locks, exactly as without a map; and it never
+ * divides by a row size.
+ */
+static void lsi3108_fill_ld_raid(Lsi3108State *s, struct lsi_map_ld_raid *raid,
+                                 Lsi3108LD *ld)
+{
+    /* tm-capable: Linux then sends TMs to the LD before a reset */
+    raid->capability = cpu_to_le32(s->tm_capable ? LSI_LD_CAP_TM_CAPABLE : 0);
+    raid->size = cpu_to_le64(ld->sectors);
+    raid->span_depth = 1;
+    raid->level = 0;
+    raid->stripe_shift = 7;
+    raid->row_size = 1;
+    raid->row_data_size = 0;
+    raid->write_mode = ld->write_back ? 1 : 0;
+    raid->target_id = cpu_to_le16(ld->target);
+    raid->ld_state = LSI_LD_STATE_OPTIMAL;
+    raid->seq_num = cpu_to_le16(ld->seq_num);
+    raid->logical_block_length = cpu_to_le32(512);
+}
+
+static struct lsi_raid_map *lsi3108_build_map(Lsi3108State *s, size_t *size)
+{
+    unsigned int n = lsi3108_ld_count(s), i = 0, t;
+    struct lsi_raid_map *map;
+
+    *size = LSI_RAID_MAP_SIZE(n);
+    map = g_malloc0(*size);
+    map->total_size = cpu_to_le32(*size);
+    map->validation[0] = cpu_to_le32(LSI_MAX_LDS_LEGACY);
+    map->validation[1] = cpu_to_le32(LSI_MAP_MAX_SPAN_DEPTH);
+    map->validation[2] = cpu_to_le32(LSI_MAP_MAX_ROW_SIZE);
+    map->validation[3] = cpu_to_le32(LSI_MAP_MAX_PHYS_DEV);
+    map->validation[4] = cpu_to_le32(LSI_MAP_MAX_ARRAYS);
+    map->ld_count = cpu_to_le32(n);
+    memset(map->ld_tgt_id_to_ld, LSI_MAP_INVALID_LD,
+           sizeof(map->ld_tgt_id_to_ld));
+    memset(map->ar_map_info, 0xff, sizeof(map->ar_map_info));
+    for (t = 0; t < LSI_MAP_MAX_PHYS_DEV; t++) {
+        struct lsi_map_dev_handle_info *h = &map->dev_hndl_info[t];
+
+        h->cur_dev_handle = cpu_to_le16(LSI_MAP_INVALID_DEV_HANDLE);
+        h->dev_handle[0] = cpu_to_le16(LSI_MAP_INVALID_DEV_HANDLE);
+        h->dev_handle[1] = cpu_to_le16(LSI_MAP_INVALID_DEV_HANDLE);
+    }
+    for (t = 0; t < LSI3108_MAX_LD_TARGETS; t++) {
+        if (s->lds[t]) {
+            map->ld_tgt_id_to_ld[t] = i;
+            lsi3108_fill_ld_raid(s, &map->ld_span_map[i++].ld_raid,
+                                 s->lds[t]);
+        }
+    }
+    return map;
+}
+
+static uint8_t lsi3108_map_reply(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    size_t size;
+    g_autofree struct lsi_raid_map *map = lsi3108_build_map(s, &size);
+
+    return lsi3108_mfi_data_in(m, map, size);
+}
+
+/* Does the host's map-sync list (target, seq) describe our LDs? */
+static bool lsi3108_map_in_sync(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    unsigned int count = lsi3108_mbox(m)[0], i = 0, t;
+    g_autofree struct lsi_ld_target_sync *sync =
+        g_new0(struct lsi_ld_target_sync, count + 1);
+    size_t got = lsi3108_mfi_data_out(m, sync, count * sizeof(*sync));
+
+    if (count != lsi3108_ld_count(s) || got < count * sizeof(*sync)) {
+        return false;
+    }
+    for (t = 0; t < LSI3108_MAX_LD_TARGETS; t++) {
+        if (!s->lds[t]) {
+            continue;
+        }
+        if (sync[i].target_id != t ||
+            le16_to_cpu(sync[i].seq_num) != s->lds[t]->seq_num) {
+            return false;
+        }
+        i++;
+    }
+    return true;
+}
+
+/* The LD configuration changed: answer every held map sync with the map. */
+static void lsi3108_config_changed(Lsi3108State *s)
+{
+    uint32_t epoch = s->epoch;
+    Lsi3108Mfi *m, *mn;
+
+    trace_lsi3108_config_changed(lsi3108_ld_count(s));
+    if (!lsi3108_running(s)) {
+        return;
+    }
+    QTAILQ_FOREACH_SAFE(m, &s->held, next, mn) {
+        if (m->opcode == LSI_DCMD_LD_MAP_GET_INFO) {
+            QTAILQ_REMOVE(&s->held, m, next);
+            lsi3108_mfi_complete(s, m, lsi3108_map_reply(s, m));
+            if (s->epoch != epoch) {
+                break;      /* a DMA fault dropped the rest of the list */
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* DCMDs                                                               */
+/* ------------------------------------------------------------------ */
+
+static void lsi3108_fill_image(struct lsi_image_component *c,
+                               const char *version)
+{
+    lsi3108_copy_str(c->name, sizeof(c->name), "APP");
+    lsi3108_copy_str(c->version, sizeof(c->version), version);
+    lsi3108_copy_str(c->build_date, sizeof(c->build_date), "Jan 10 2020");
+    lsi3108_copy_str(c->build_time, sizeof(c->build_time), "12:00:00");
+}
+
+/*
+ * Controller information. max_sectors for Linux is the minimum of
+ * (1 << stripe_size_min) * max_strips_per_io = 128 * 42, max_request_size =
+ * 2048 and its SGE limit (256 * 4 KiB / 512 = 2048): 1 MiB either way.
+ * Legacy limits (max_lds 64, no supportMaxExtLDs) select the legacy map.
+ */
+static int lsi3108_dcmd_ctrl_get_info(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    g_autofree struct lsi_ctrl_info *ci = g_new0(struct lsi_ctrl_info, 1);
+
+    ci->pci_vendor_id = cpu_to_le16(LSI_PCI_VENDOR_ID);
+    ci->pci_device_id = cpu_to_le16(LSI_PCI_DEVICE_ID_3108);
+    ci->pci_sub_vendor_id = cpu_to_le16(LSI_PCI_VENDOR_ID);
+    ci->pci_sub_device_id = cpu_to_le16(LSI_PCI_SUBSYS_ID_9361_8I);
+    ci->host_interface = LSI_HOST_IF_PCIE;
+    ci->image_component_count = cpu_to_le32(1);
+    lsi3108_fill_image(&ci->image_component[0], s->fw_version);
+    ci->max_arms = LSI_MAP_MAX_ROW_SIZE;
+    ci->max_spans = LSI_MAP_MAX_SPAN_DEPTH;
+    ci->max_arrays = LSI_MAP_MAX_ARRAYS;
+    ci->max_lds = LSI_MAX_LDS_LEGACY;
+    lsi3108_copy_str(ci->product_name, sizeof(ci->product_name),
+                     LSI3108_PRODUCT_NAME);
+    lsi3108_copy_str(ci->serial_no, sizeof(ci->serial_no), s->serial);
+    ci->max_concurrent_cmds = cpu_to_le16(s->max_cmds);
+    ci->max_sge_count = cpu_to_le16(s->chain_size / LSI_SGE_SIZE);
+    ci->max_request_size = cpu_to_le32(LSI3108_MAX_REQUEST_SECTORS);
+    ci->ld_present_count = cpu_to_le16(lsi3108_ld_count(s));
+    ci->memory_size = cpu_to_le16(LSI3108_CACHE_MEMORY_MB);
+    ci->max_strips_per_io = cpu_to_le16(42);
+    ci->stripe_size_min = 7;
+    ci->stripe_size_max = 11;
+    ci->ld_operations = cpu_to_le32(0x1f);
+    ci->on_off_properties = cpu_to_le32(0);     /* OCR allowed, JBOD off */
+    lsi3108_copy_str(ci->package_version, sizeof(ci->package_version),
+                     LSI3108_PACKAGE_VERSION);
+    return lsi3108_mfi_data_in(m, ci, sizeof(*ci));
+}
+
+static int lsi3108_dcmd_event_get_info(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    struct lsi_evt_log_info eli = {
+        .newest_seq_num = cpu_to_le32(lsi3108_newest_seq(s)),
+        .oldest_seq_num = cpu_to_le32(lsi3108_oldest_seq(s)),
+        .clear_seq_num = cpu_to_le32(s->boot_seq),
+        .shutdown_seq_num = cpu_to_le32(s->shutdown_seq),
+        .boot_seq_num = cpu_to_le32(s->boot_seq),
+    };
+
+    return lsi3108_mfi_data_in(m, &eli, sizeof(eli));
+}
+
+/* mbox w[0] = first sequence number wanted, w[1] = class/locale */
+static int lsi3108_dcmd_event_wait(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    const uint8_t *mbox = lsi3108_mbox(m);
+    const Lsi3108Event *e;
+    uint8_t status;
+
+    if (lsi3108_inject_event_wait(s, m, &status)) {
+        return status;
+    }
+    e = lsi3108_find_event(s, ldl_le_p(mbox), ldl_le_p(mbox + 4));
+    if (e) {
+        return lsi3108_event_reply(m, e);
+    }
+    lsi3108_hold(s, m);
+    return LSI3108_DCMD_DEFERRED;
+}
+
+/* Every LD is written back (unless a test control delays it, done). */
+static void lsi3108_flush_done(void *opaque, int ret)
+{
+    Lsi3108Mfi *m = opaque;
+    Lsi3108State *s = m->s;
+
+    if (ret < 0) {
+        m->flush_ret = ret;
+    }
+    if (--m->flushes_pending) {
+        return;
+    }
+    if (lsi3108_inject_flush_done(s, m)) {
+        return;
+    }
+    lsi3108_mfi_complete(s, m, m->flush_ret ? m->fail_status
+                                            : LSI_MFI_STAT_OK);
+}
+
+/* Write back every LD's cache; the DCMD completes when all are done. */
+static int lsi3108_flush_all(Lsi3108State *s, Lsi3108Mfi *m,
+                             uint8_t fail_status)
+{
+    unsigned int t;
+
+    m->fail_status = fail_status;
+    m->flushes_pending = 1;             /* until every flush is started */
+    for (t = 0; t < LSI3108_MAX_LD_TARGETS; t++) {
+        if (s->lds[t]) {
+            m->flushes_pending++;
+            lsi3108_ld_flush(s->lds[t], lsi3108_flush_done, m);
+        }
+    }
+    lsi3108_flush_done(m, 0);
+    return LSI3108_DCMD_DEFERRED;
+}
+
+static int lsi3108_dcmd_cache_flush(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    s->stats.flush_dcmd++;
+    return lsi3108_flush_all(s, m, LSI_MFI_STAT_FLUSH_FAILED);
+}
+
+/* The firmware stays usable after a shutdown: the host re-inits it. */
+static int lsi3108_dcmd_shutdown(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    s->stats.shutdown_dcmd++;
+    s->shutdown_seq = lsi3108_newest_seq(s);
+    return lsi3108_flush_all(s, m, LSI_MFI_STAT_SHUTDOWN_FAILED);
+}
+
+static void lsi3108_fill_ld_entry(struct lsi_ld_list_entry *e, Lsi3108LD *ld)
+{
+    e->target_id = ld->target;
+    e->seq_num = cpu_to_le16(ld->seq_num);
+    e->state = LSI_LD_STATE_OPTIMAL;
+    e->size = cpu_to_le64(ld->sectors);
+}
+
+/* mbox b[0] = 1: the host takes 256 LDs */
+static int lsi3108_dcmd_ld_get_list(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    g_autofree struct lsi_ld_list *list = g_new0(struct lsi_ld_list, 1);
+    const size_t hdr = offsetof(struct lsi_ld_list, ld);
+    uint8_t ids[LSI3108_MAX_LD_TARGETS];
+    unsigned int t, n = 0, sent;
+    Lsi3108BadList bad;
+
+    for (t = 0; t < LSI3108_MAX_LD_TARGETS; t++) {
+        if (s->lds[t]) {
+            ids[n] = t;
+            lsi3108_fill_ld_entry(&list->ld[n++], s->lds[t]);
+        }
+    }
+    list->ld_count = cpu_to_le32(n);
+    sent = n;
+    if (lsi3108_inject_ld_list(s, m,
+                               lsi3108_mbox(m)[LSI3108_LD_LIST_MBOX_EXT] == 1,
+                               n, m->xfer_len > hdr ?
+                                  (m->xfer_len - hdr) / sizeof(list->ld[0]) : 0,
+                               ids, &bad)) {
+        list->ld_count = cpu_to_le32(bad.count);
+        if (bad.slot >= 0) {
+            if (bad.id < LSI3108_MAX_LD_TARGETS && s->lds[bad.id]) {
+                lsi3108_fill_ld_entry(&list->ld[n], s->lds[bad.id]);
+            } else {
+                list->ld[n].target_id = bad.id;
+                list->ld[n].state = LSI_LD_STATE_OPTIMAL;
+                list->ld[n].size = cpu_to_le64(1);
+            }
+            sent = n + 1;
+        }
+    }
+    return lsi3108_mfi_data_in(m, list, hdr + sent * sizeof(list->ld[0]));
+}
+
+/* mbox b[0] = query type; every LD of ours is exposed to the host */
+static int lsi3108_dcmd_ld_list_query(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    const size_t hdr = offsetof(struct lsi_ld_targetid_list, target_id);
+    struct lsi_ld_targetid_list list = { 0 };
+    unsigned int t, n = 0;
+    Lsi3108BadList bad;
+
+    for (t = 0; t < LSI3108_MAX_LD_TARGETS; t++) {
+        if (s->lds[t]) {
+            list.target_id[n++] = t;
+        }
+    }
+    list.size = cpu_to_le32(LSI_LD_TARGETID_LIST_SIZE);
+    list.count = cpu_to_le32(n);
+    if (lsi3108_inject_ld_list(s, m,
+                               lsi3108_mbox(m)[LSI3108_LD_QUERY_MBOX_EXT] == 1,
+                               n, m->xfer_len > hdr ? m->xfer_len - hdr : 0,
+                               list.target_id, &bad)) {
+        list.count = cpu_to_le32(bad.count);
+        if (bad.slot >= 0) {
+            list.target_id[bad.slot] = bad.id;
+        }
+    }
+    return lsi3108_mfi_data_in(m, &list, LSI_LD_TARGETID_LIST_SIZE);
+}
+
+static Lsi3108LD *lsi3108_mbox_ld(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    return lsi3108_find_ld(s, lsi3108_mbox(m)[0]);
+}
+
+static void lsi3108_fill_ld_props(struct lsi_ld_properties *p, Lsi3108LD *ld)
+{
+    uint8_t policy = ld->write_back ? LSI_LD_CACHE_WRITE_BACK : 0;
+
+    p->target_id = ld->target;
+    p->seq_num = cpu_to_le16(ld->seq_num);
+    p->default_cache_policy = policy;
+    p->current_cache_policy = policy;
+}
+
+static int lsi3108_dcmd_ld_get_properties(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    Lsi3108LD *ld = lsi3108_mbox_ld(s, m);
+    struct lsi_ld_properties p = { 0 };
+
+    if (!ld) {
+        return LSI_MFI_STAT_DEVICE_NOT_FOUND;
+    }
+    lsi3108_fill_ld_props(&p, ld);
+    return lsi3108_mfi_data_in(m, &p, sizeof(p));
+}
+
+/*
+ * LD_SET_PROPERTIES (host → firmware): only the write policy can change
+ * here. The LD's sequence number moves, so the held map sync completes.
+ */
+static int lsi3108_dcmd_ld_set_properties(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    struct lsi_ld_properties p;
+    Lsi3108LD *ld;
+    bool wb;
+
+    if (lsi3108_mfi_data_out(m, &p, sizeof(p)) < sizeof(p)) {
+        return LSI_MFI_STAT_INVALID_PARAMETER;
+    }
+    ld = lsi3108_find_ld(s, p.target_id);
+    if (!ld) {
+        return LSI_MFI_STAT_DEVICE_NOT_FOUND;
+    }
+    wb = p.default_cache_policy & LSI_LD_CACHE_WRITE_BACK;
+    if (wb != ld->write_back) {
+        lsi3108_ld_set_write_back(ld, wb);
+        lsi3108_ld_changed(s, ld);
+    }
+    return LSI_MFI_STAT_OK;
+}
+
+static int lsi3108_dcmd_ld_get_info(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    Lsi3108LD *ld = lsi3108_mbox_ld(s, m);
+    g_autofree struct lsi_ld_info *info = g_new0(struct lsi_ld_info, 1);
+
+    if (!ld) {
+        return LSI_MFI_STAT_DEVICE_NOT_FOUND;
+    }
+    lsi3108_fill_ld_props(&info->properties, ld);
+    info->params.stripe_size = 7;
+    info->params.num_drives = 1;
+    info->params.span_depth = 1;
+    info->params.state = LSI_LD_STATE_OPTIMAL;
+    info->params.is_consistent = 1;
+    info->span[0].num_blocks = cpu_to_le64(ld->sectors);
+    info->size = cpu_to_le64(ld->sectors);
+    lsi3108_ld_vpd83(ld, info->vpd_page83, sizeof(info->vpd_page83));
+    return lsi3108_mfi_data_in(m, info, sizeof(*info));
+}
+
+/*
+ * Read: the RAID map. Pended (mbox b[1] = 1, the host's (target, seq) list
+ * in the buffer): held until the configuration differs from that list, then
+ * completed with the new map written into the same buffer, which is where
+ * Linux validates it.
+ */
+static int lsi3108_dcmd_ld_map_get_info(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    if (lsi3108_mbox(m)[1] != LSI_DCMD_MBOX_PEND) {
+        return lsi3108_map_reply(s, m);
+    }
+    if (!lsi3108_map_in_sync(s, m)) {
+        return lsi3108_map_reply(s, m);
+    }
+    lsi3108_hold(s, m);
+    return LSI3108_DCMD_DEFERRED;
+}
+
+/* No JBODs are exposed: an empty PD list. */
+static int lsi3108_dcmd_pd_list_query(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    struct lsi_pd_list list = {
+        .size = cpu_to_le32(sizeof(list)),
+        .count = 0,
+    };
+
+    return lsi3108_mfi_data_in(m, &list, sizeof(list));
+}
+
+static int lsi3108_dcmd_pd_get_info(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    return LSI_MFI_STAT_DEVICE_NOT_FOUND;
+}
+
+/* The JBOD sequence map: empty; the pended form is held (abortable). */
+static int lsi3108_dcmd_pd_map_get_info(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    uint32_t empty[2] = { cpu_to_le32(sizeof(empty)), 0 };
+
+    if (lsi3108_mbox(m)[0] == LSI_DCMD_MBOX_PEND) {
+        lsi3108_hold(s, m);
+        return LSI3108_DCMD_DEFERRED;
+    }
+    return lsi3108_mfi_data_in(m, empty, sizeof(empty));
+}
+
+typedef struct Lsi3108Dcmd {
+    uint32_t    opcode;
+    const char  *name;
+    int         (*fn)(Lsi3108State *s, Lsi3108Mfi *m);
+} Lsi3108Dcmd;
+
+static const Lsi3108Dcmd lsi3108_dcmds[] = {
+    { LSI_DCMD_CTRL_GET_INFO, "CTRL_GET_INFO", lsi3108_dcmd_ctrl_get_info },
+    { LSI_DCMD_CTRL_EVENT_GET_INFO, "CTRL_EVENT_GET_INFO",
+      lsi3108_dcmd_event_get_info },
+    { LSI_DCMD_CTRL_EVENT_WAIT, "CTRL_EVENT_WAIT", lsi3108_dcmd_event_wait },
+    { LSI_DCMD_CTRL_CACHE_FLUSH, "CTRL_CACHE_FLUSH",
+      lsi3108_dcmd_cache_flush },
+    { LSI_DCMD_CTRL_SHUTDOWN, "CTRL_SHUTDOWN", lsi3108_dcmd_shutdown },
+    { LSI_DCMD_HIBERNATE_SHUTDOWN, "HIBERNATE_SHUTDOWN",
+      lsi3108_dcmd_shutdown },
+    { LSI_DCMD_LD_GET_LIST, "LD_GET_LIST", lsi3108_dcmd_ld_get_list },
+    { LSI_DCMD_LD_LIST_QUERY, "LD_LIST_QUERY", lsi3108_dcmd_ld_list_query },
+    { LSI_DCMD_LD_GET_INFO, "LD_GET_INFO", lsi3108_dcmd_ld_get_info },
+    { LSI_DCMD_LD_GET_PROPERTIES, "LD_GET_PROPERTIES",
+      lsi3108_dcmd_ld_get_properties },
+    { LSI_DCMD_LD_SET_PROPERTIES, "LD_SET_PROPERTIES",
+      lsi3108_dcmd_ld_set_properties },
+    { LSI_DCMD_LD_MAP_GET_INFO, "LD_MAP_GET_INFO",
+      lsi3108_dcmd_ld_map_get_info },
+    { LSI_DCMD_PD_LIST_QUERY, "PD_LIST_QUERY", lsi3108_dcmd_pd_list_query },
+    { LSI_DCMD_PD_GET_INFO, "PD_GET_INFO", lsi3108_dcmd_pd_get_info },
+    { LSI_DCMD_SYSTEM_PD_MAP_GET_INFO, "SYSTEM_PD_MAP_GET_INFO",
+      lsi3108_dcmd_pd_map_get_info },
+};
+
+static const Lsi3108Dcmd *lsi3108_find_dcmd(uint32_t opcode)
+{
+    unsigned int i;
+
+    for (i = 0; i < ARRAY_SIZE(lsi3108_dcmds); i++) {
+        if (lsi3108_dcmds[i].opcode == opcode) {
+            return &lsi3108_dcmds[i];
+        }
+    }
+    return NULL;
+}
+
+static void lsi3108_dcmd(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    const struct lsi_mfi_dcmd_frame *f = (const void *)m->frame;
+    const Lsi3108Dcmd *dcmd;
+    int ret;
+
+    m->opcode = le32_to_cpu(f->opcode);
+    dcmd = lsi3108_find_dcmd(m->opcode);
+    trace_lsi3108_dcmd(m->smid, m->opcode, dcmd ? dcmd->name : "unknown",
+                       f->mbox[0], le32_to_cpu(f->hdr.data_xfer_len));
+    if (!lsi3108_mfi_map_sgl(s, m, offsetof(struct lsi_mfi_dcmd_frame, sgl))) {
+        lsi3108_mfi_complete(s, m, LSI_MFI_STAT_INVALID_PARAMETER);
+        return;
+    }
+    if (!dcmd) {
+        lsi3108_guest_error("unsupported DCMD", m->opcode, f->mbox[0]);
+        lsi3108_mfi_complete(s, m, LSI_MFI_STAT_INVALID_CMD);
+        return;
+    }
+    ret = dcmd->fn(s, m);
+    if (ret != LSI3108_DCMD_DEFERRED) {
+        lsi3108_mfi_complete(s, m, ret);
+    }
+}
+
+/*
+ * ABORT: find the held DCMD whose MFI frame is at abort_mfi_addr, complete
+ * it with NOT_FOUND (Linux treats that as "aborted" for the map sync), then
+ * complete the abort itself. Nothing held there: ABORT_NOT_POSSIBLE.
+ */
+static void lsi3108_mfi_abort(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    const struct lsi_mfi_abort_frame *af = (const void *)m->frame;
+    dma_addr_t victim = le32_to_cpu(af->abort_mfi_addr_lo) |
+                        ((dma_addr_t)le32_to_cpu(af->abort_mfi_addr_hi) << 32);
+    Lsi3108Mfi *v;
+
+    QTAILQ_FOREACH(v, &s->held, next) {
+        if (v->addr == victim) {
+            break;
+        }
+    }
+    trace_lsi3108_abort(m->smid, victim, v ? v->smid : 0);
+    if (!v) {
+        lsi3108_mfi_complete(s, m, LSI_MFI_STAT_ABORT_NOT_POSSIBLE);
+        return;
+    }
+    QTAILQ_REMOVE(&s->held, v, next);
+    lsi3108_mfi_complete(s, v, LSI_MFI_STAT_NOT_FOUND);
+    lsi3108_mfi_complete(s, m, LSI_MFI_STAT_OK);
+}
+
+static void lsi3108_mfi_scsi(Lsi3108State *s, Lsi3108Mfi *m);
+
+/*
+ * Run an MFI frame: a DCMD or an ABORT; in polled MFI mode also an LD
+ * pass-through SCSI command. Anything else: INVALID_CMD.
+ */
+static void lsi3108_mfi_run(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    uint8_t cmd = lsi3108_mfi_hdr(m)->cmd;
+
+    if (cmd == LSI_MFI_CMD_DCMD) {
+        lsi3108_dcmd(s, m);
+    } else if (cmd == LSI_MFI_CMD_ABORT) {
+        lsi3108_mfi_abort(s, m);
+    } else if (m->mfi_mode && (cmd == LSI_MFI_CMD_LD_SCSI_IO ||
+                               cmd == LSI_MFI_CMD_PD_SCSI_IO)) {
+        lsi3108_mfi_scsi(s, m);
+    } else {
+        lsi3108_guest_error("unsupported MFI command", cmd, m->smid);
+        lsi3108_mfi_complete(s, m, LSI_MFI_STAT_INVALID_CMD);
+    }
+}
+
+/* Read the MFI frame at @addr (at most 256 of its @len bytes). */
+static Lsi3108Mfi *lsi3108_mfi_new(Lsi3108State *s, dma_addr_t addr,
+                                   uint32_t len)
+{
+    Lsi3108Mfi *m = g_new0(Lsi3108Mfi, 1);
+
+    m->s = s;
+    m->epoch = s->epoch;
+    m->addr = addr;
+    m->frame_len = MIN(len, sizeof(m->frame));
+    qemu_sglist_init(&m->sgl, DEVICE(s), 1,
+                     pci_get_address_space(PCI_DEVICE(s)));
+    if (!lsi3108_dma_read(s, m->addr, m->frame, m->frame_len)) {
+        lsi3108_mfi_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+/*
+ * Function 0xF0: the IEEE chain element in slot ChainOffset (8 → the SGE at
+ * 0x80) carries the MFI frame's address and length.
+ */
+void lsi3108_mfi_passthru(Lsi3108State *s, uint16_t smid, uint8_t qi,
+                          dma_addr_t addr, const struct lsi_io_frame *f)
+{
+    unsigned int slot = f->chain_offset >= LSI_CHAIN_OFFSET_MFI &&
+                        f->chain_offset <= LSI_CHAIN_OFFSET_IO ?
+                        f->chain_offset - LSI_CHAIN_OFFSET_MFI : 0;
+    const struct lsi_sge *sge = &f->sgl[slot];
+    uint32_t len = le32_to_cpu(sge->length);
+    Lsi3108Mfi *m;
+
+    if (len < LSI3108_MFI_MIN_FRAME) {
+        lsi3108_guest_error("MFI frame too short", len, smid);
+        lsi3108_finish_frame(s, smid, qi, addr,
+                             LSI_MFI_STAT_INVALID_PARAMETER, 0);
+        return;
+    }
+    m = lsi3108_mfi_new(s, le64_to_cpu(sge->addr), len);
+    if (!m) {
+        lsi3108_finish_frame(s, smid, qi, addr,
+                             LSI_MFI_STAT_INVALID_PARAMETER, 0);
+        return;
+    }
+    m->smid = smid;
+    m->msix = qi;
+    lsi3108_mfi_run(s, m);
+}
+
+/* ------------------------------------------------------------------ */
+/* Polled MFI mode (state READY, frames at the MFI queue port)         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Before IOC INIT the firmware also runs single MFI frames posted at 0x40,
+ * completing them in memory only (cmd_status). SeaBIOS's megasas driver
+ * does this on a 3108 to list the LDs (LD_GET_LIST) and to read them with
+ * LD_SCSI_IO pass-through frames; without answers it waits 60 s per frame.
+ */
+
+/* SeaBIOS's pass-through frames carry no direction flag: go by the CDB. */
+static bool lsi3108_cdb_is_data_out(uint8_t opcode)
+{
+    switch (opcode) {
+    case FORMAT_UNIT:
+    case WRITE_6:
+    case WRITE_10:
+    case WRITE_12:
+    case WRITE_16:
+    case WRITE_VERIFY_10:
+    case WRITE_VERIFY_12:
+    case WRITE_VERIFY_16:
+    case WRITE_SAME_10:
+    case WRITE_SAME_16:
+    case MODE_SELECT:
+    case MODE_SELECT_10:
+    case WRITE_BUFFER:
+    case UNMAP:
+    case SEND_DIAGNOSTIC:
+    case PERSISTENT_RESERVE_OUT:
+    case COMPARE_AND_WRITE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static Lsi3108Dir lsi3108_mfi_direction(const struct lsi_mfi_pthru_frame *f)
+{
+    if (!le32_to_cpu(f->hdr.data_xfer_len)) {
+        return LSI3108_DIR_NONE;
+    }
+    switch (le16_to_cpu(f->hdr.flags) & LSI_MFI_FLAG_DIR_MASK) {
+    case LSI_MFI_FLAG_DIR_WRITE:
+        return LSI3108_DIR_TO_DEVICE;
+    case LSI_MFI_FLAG_DIR_READ:
+        return LSI3108_DIR_TO_HOST;
+    default:
+        return lsi3108_cdb_is_data_out(f->cdb[0]) ? LSI3108_DIR_TO_DEVICE
+                                                  : LSI3108_DIR_TO_HOST;
+    }
+}
+
+/* scsi_status, then cmd_status, into the pass-through frame. */
+void lsi3108_mfi_scsi_finish(Lsi3108State *s, Lsi3108Cmd *cmd)
+{
+    Lsi3108Mfi *m = cmd->mfi;
+
+    cmd->mfi = NULL;
+    stb_pci_dma(PCI_DEVICE(s), m->addr +
+                offsetof(struct lsi_mfi_header, scsi_status),
+                cmd->req.scsi_status, MEMTXATTRS_UNSPECIFIED);
+    lsi3108_mfi_complete(s, m, cmd->req.mfi_status);
+    lsi3108_cmd_free(cmd);
+}
+
+static void lsi3108_mfi_scsi(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    const struct lsi_mfi_pthru_frame *f = (const void *)m->frame;
+    uint32_t data_len = le32_to_cpu(f->hdr.data_xfer_len);
+    Lsi3108LD *ld = lsi3108_find_ld(s, f->hdr.target_id);
+    Lsi3108Cmd *cmd;
+
+    trace_lsi3108_mfi_scsi(f->hdr.target_id, f->hdr.lun, f->cdb[0],
+                           data_len);
+    if (f->hdr.cmd != LSI_MFI_CMD_LD_SCSI_IO || !ld || f->hdr.lun) {
+        lsi3108_mfi_complete(s, m, LSI_MFI_STAT_DEVICE_NOT_FOUND);
+        return;
+    }
+    if (!f->hdr.cdb_len || f->hdr.cdb_len > sizeof(f->cdb) ||
+        data_len > LSI3108_MAX_XFER ||
+        !lsi3108_mfi_map_sgl(s, m, offsetof(struct lsi_mfi_pthru_frame,
+                                            sgl)) ||
+        m->xfer_len < data_len) {
+        lsi3108_guest_error("bad MFI pass-through frame", f->hdr.cdb_len,
+                            data_len);
+        lsi3108_mfi_complete(s, m, LSI_MFI_STAT_INVALID_PARAMETER);
+        return;
+    }
+    cmd = g_new0(Lsi3108Cmd, 1);
+    cmd->req.qsg = m->sgl;              /* the LD takes the buffer over */
+    memset(&m->sgl, 0, sizeof(m->sgl));
+    cmd->req.ctrl = s;
+    cmd->req.ld = ld;
+    memcpy(cmd->req.cdb, f->cdb, sizeof(f->cdb));
+    cmd->req.cdb_len = f->hdr.cdb_len;
+    cmd->req.dir = lsi3108_mfi_direction(f);
+    cmd->req.data_len = data_len;
+    cmd->epoch = s->epoch;
+    cmd->mfi = m;
+    cmd->sense_addr = le32_to_cpu(f->sense_addr_lo) |
+                      ((dma_addr_t)le32_to_cpu(f->sense_addr_hi) << 32);
+    cmd->sense_len = MIN(f->hdr.sense_len, LSI_SENSE_BUFFER_SIZE);
+    lsi3108_ld_submit(ld, &cmd->req);
+}
+
+/* A frame address (and size) written to the MFI queue port (0x40). */
+void lsi3108_mfi_queue_port(Lsi3108State *s, uint32_t val)
+{
+    dma_addr_t addr = val & LSI_MFI_QUEUE_PORT_ADDR_MASK;
+    unsigned int frames = 1 + ((val & LSI_MFI_QUEUE_PORT_COUNT_MASK) >> 1);
+    Lsi3108Mfi *m;
+
+    trace_lsi3108_mfi_post(addr, frames);
+    if (!(val & LSI_MFI_QUEUE_PORT_VALID) || !lsi3108_mfi_mode_ok(s)) {
+        lsi3108_guest_error("MFI frame posted outside MFI mode", val,
+                            s->fw_state);
+        return;
+    }
+    m = lsi3108_mfi_new(s, addr, frames * LSI3108_MFI_MIN_FRAME);
+    if (!m) {
+        return;
+    }
+    m->mfi_mode = true;
+    lsi3108_mfi_run(s, m);
+}
+
+/* ------------------------------------------------------------------ */
+/* The LD configuration (lsi3108.h)                                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * An LD appeared (cold plug or device_add). The held map sync learns the
+ * new configuration; a hot-plugged LD also logs "LD created" (0x8A), which
+ * completes a held EVENT_WAIT and makes Linux rescan its LDs.
+ */
+void lsi3108_ld_attached(Lsi3108State *s, Lsi3108LD *ld)
+{
+    if (ld->target >= LSI3108_MAX_LD_TARGETS || s->lds[ld->target]) {
+        error_report("lsi3108: LD target %u cannot be attached", ld->target);
+        return;
+    }
+    trace_lsi3108_ld_attached(ld->target, ld->sectors);
+    s->lds[ld->target] = ld;
+    lsi3108_config_changed(s);
+    if (phase_check(PHASE_MACHINE_READY)) {
+        lsi3108_log_ld_event(s, LSI_EVT_LD_CREATED, ld->target, "Created");
+    }
+}
+
+/* The LD is going away (device_del); it has no request in flight. */
+void lsi3108_ld_detached(Lsi3108State *s, Lsi3108LD *ld)
+{
+    if (ld->target >= LSI3108_MAX_LD_TARGETS || s->lds[ld->target] != ld) {
+        return;
+    }
+    trace_lsi3108_ld_detached(ld->target);
+    s->lds[ld->target] = NULL;
+    lsi3108_config_changed(s);
+    lsi3108_log_ld_event(s, LSI_EVT_LD_DELETED, ld->target, "Deleted");
+}
+
+/* An LD's properties (write policy) changed: new sequence number, new map. */
+void lsi3108_ld_changed(Lsi3108State *s, Lsi3108LD *ld)
+{
+    if (s->lds[ld->target % LSI3108_MAX_LD_TARGETS] != ld) {
+        return;
+    }
+    ld->seq_num++;
+    lsi3108_config_changed(s);
+}
