@@ -114,16 +114,30 @@ set_block() {
     update_if_changed "$tmp" "$1"
 }
 
+# Removes from hw/scsi the model files an earlier run copied there that the model no longer
+# has (their names are kept in $KEYDIR/model-files), so a stale header cannot be included.
+drop_stale_model_files() { # $@ = the names copied this time
+    local old
+    if [[ -f $KEYDIR/model-files ]]; then
+        while read -r old; do
+            [[ " $* " == *" $old "* ]] || { log "removing hw/scsi/$old (no longer in the model)"; rm -f "$SRC/hw/scsi/$old"; }
+        done <"$KEYDIR/model-files"
+    fi
+    printf '%s\n' "$@" >"$KEYDIR/model-files"
+}
+
 add_model() {
-    local scsi=$SRC/hw/scsi f cfiles=() files
+    local scsi=$SRC/hw/scsi f cfiles=() files names=()
     for f in "$MODEL_DIR"/*.c "$MODEL_DIR"/*.h "$TOP/include/lsi3108_hw.h"; do
         [[ -f $f ]] || continue
         if grep -qxF "${f##*/}" "$KEYDIR/hw-scsi.orig"; then
             die "$f would overwrite QEMU's own hw/scsi/${f##*/}; rename it"
         fi
         cmp -s "$f" "$scsi/${f##*/}" || cp "$f" "$scsi/${f##*/}"
+        names+=("${f##*/}")
         if [[ $f == *.c ]]; then cfiles+=("'${f##*/}'"); fi
     done
+    drop_stale_model_files "${names[@]}"
     ((${#cfiles[@]})) || die "no *.c model files in $MODEL_DIR"
     files=$(IFS=,; echo "${cfiles[*]}")
     set_block "$scsi/meson.build" LSI3108 \

@@ -108,6 +108,8 @@ prepare_kernel() {
     dpkg-deb -x "$deb" "$dir/root"
     [ -d "$dir/root/lib/modules/$kver" ] || die "$deb has no lib/modules/$kver"
     depmod -b "$dir/root" "$kver"
+    # the decompressors extract_vmlinux tries (a minimal image has xz but not zstd: 6.12)
+    need_pkgs xz-utils zstd gzip
     extract_vmlinux "$dir/root/boot/vmlinuz-$kver" "$dir/vmlinux"
     rm -f "$deb"
     touch "$dir/.done"

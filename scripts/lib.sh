@@ -31,7 +31,7 @@ need_pkgs() {
 	[ ${#missing[@]} -eq 0 ] && return 0
 	echo "installing: ${missing[*]}" >&2
 	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; then
-		apt-get update -qq
+		apt-get update -qq >&2
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
 			die "apt-get install ${missing[*]} failed"
 	fi
