@@ -9,8 +9,8 @@
 # while fio writes and verifies the fs LD. Both must
 # complete successfully after at least their delay, with their data intact;
 # fio must keep completing I/O meanwhile and verify; and nothing may have
-# been aborted or reset (lsi3108's reset_count, abort_count and
-# target_reset_count, and the model's tm-count, unchanged).
+# been aborted or reset (lsi3108's reset_count, abort_count,
+# lun_reset_count, target_reset_count, and the model's tm-count, unchanged).
 # Figures: how long each command took, fio passes during the wait.
 . /tests/lib.sh
 if [ "${LSI_INJECT:-}" = none ]; then
@@ -29,7 +29,7 @@ need_qom flush-delay-ms delay-next-ms delay-next-count flush-count
 recovery_counts() {
     local c out=""
     if is_lsi3108; then
-        for c in reset_count abort_count target_reset_count; do out="$out $c=$(lsi_counter "$c")"; done
+        for c in reset_count abort_count lun_reset_count target_reset_count; do out="$out $c=$(lsi_counter "$c")"; done
     fi
     echo "${out# } tm-count=$(qom_get tm-count 2>/dev/null || echo n/a)"
 }
