@@ -63,20 +63,13 @@ lsi_timeout_ret lsi_eh_timed_out(struct scsi_cmnd *scmd)
 	struct lsi_ctrl *ctrl = lsi_scmd_ctrl(scmd);
 	struct lsi_cmd *cmd = scsi_cmd_priv(scmd);
 	unsigned int age, limit = READ_ONCE(lsi_cmd_limit);
+	enum lsi_ctrl_state state = READ_ONCE(ctrl->state);
 	u32 pad0;
 
-	switch (READ_ONCE(ctrl->state)) {
-	case LSI_CTRL_CONNECTING:
-	case LSI_CTRL_RESETTING:
-	case LSI_CTRL_SUSPENDING:
-	case LSI_CTRL_SUSPENDED:
+	if (lsi_state_io_waits(state))
 		return LSI_TIMEOUT_EXTEND;	/* requeued by the reset */
-	case LSI_CTRL_LIVE:
-	case LSI_CTRL_DELETING:
-		break;
-	default:
+	if (state != LSI_CTRL_LIVE && state != LSI_CTRL_DELETING)
 		return LSI_TIMEOUT_ABORT;
-	}
 	pad0 = lsi_read_pad0(ctrl);
 	if (pad0 == U32_MAX || lsi_fw_state(pad0) != LSI_FW_STATE_OPERATIONAL) {
 		if (READ_ONCE(ctrl->state) == LSI_CTRL_LIVE) {
@@ -105,9 +98,10 @@ lsi_timeout_ret lsi_eh_timed_out(struct scsi_cmnd *scmd)
 /*
  * Task management for an LD (process context), in an internal slot (icmd.c):
  * the slot's request frame is the MPI2 TM request, posted with a
- * high-priority descriptor, answered in the second half of that frame. Returns 0 when the firmware
- * reports the TM carried out (*terminated: how many commands it ended),
- * -EIO when it refused, -ETIMEDOUT, -ENODEV, -EBUSY as for DCMDs.
+ * high-priority descriptor, answered in the second half of that frame.
+ * Returns 0 when the firmware reports the TM carried out (*terminated: how
+ * many commands it ended), -EIO when it refused, -ETIMEDOUT, -ENODEV, -EBUSY
+ * as for DCMDs.
  */
 static int lsi_tm_exec(struct lsi_ctrl *ctrl, u8 type, u16 target_id, u8 lun,
 		       u16 task_mid, u32 *terminated)

@@ -50,6 +50,7 @@
 #include <linux/blk-mq.h>
 #include <linux/blk-mq-pci.h>
 #include <linux/blkdev.h>
+#include <linux/interrupt.h>
 #include <linux/minmax.h>
 #include <linux/pci.h>
 #include <linux/string.h>
@@ -81,18 +82,6 @@ bool lsi_scmd_inflight(struct scsi_cmnd *scmd)
 
 /* ---- building the frame ---- */
 
-static u32 lsi_control(enum lsi_data_dir dir)
-{
-	switch (dir) {
-	case LSI_DIR_READ:
-		return LSI_CONTROL_READ;
-	case LSI_DIR_WRITE:
-		return LSI_CONTROL_WRITE;
-	default:
-		return 0;
-	}
-}
-
 /*
  * Fill a frame for a command to a logical drive and return the request
  * descriptor type. Reads and writes: RAID context type CUDA with one segment,
@@ -102,6 +91,10 @@ static u32 lsi_control(enum lsi_data_dir dir)
 u8 lsi_build_ld_io(struct lsi_io_frame *frame, const struct lsi_io_req *req)
 {
 	struct lsi_raid_context *ctx = &frame->raid_context;
+	static const u32 control[] = {
+		[LSI_DIR_READ]	= LSI_CONTROL_READ,
+		[LSI_DIR_WRITE]	= LSI_CONTROL_WRITE,
+	};
 	u8 cdb_len = min_t(u8, req->cdb_len, sizeof(frame->cdb));
 
 	memset(frame, 0, sizeof(*frame));
@@ -114,7 +107,7 @@ u8 lsi_build_ld_io(struct lsi_io_frame *frame, const struct lsi_io_req *req)
 	frame->data_length = cpu_to_le32(req->data_len);
 	frame->io_flags = cpu_to_le16(cdb_len & LSI_IO_FLAGS_CDB_LEN_MASK);
 	if (req->data_len)
-		frame->control = cpu_to_le32(lsi_control(req->dir));
+		frame->control = cpu_to_le32(control[req->dir]);
 	memcpy(frame->cdb, req->cdb, cdb_len);
 	ctx->ld_target_id = cpu_to_le16(req->target_id);
 
@@ -197,24 +190,19 @@ static void lsi_post_cmd(struct lsi_ctrl *ctrl, struct lsi_cmd *cmd, u8 type,
 	lsi_post(ctrl, lsi_req_desc(type, queue, smid));
 }
 
-static enum lsi_data_dir lsi_scmd_dir(struct scsi_cmnd *scmd)
-{
-	switch (scmd->sc_data_direction) {
-	case DMA_FROM_DEVICE:
-		return LSI_DIR_READ;
-	case DMA_TO_DEVICE:
-		return LSI_DIR_WRITE;
-	default:
-		return LSI_DIR_NONE;
-	}
-}
-
 static int lsi_finish_now(struct scsi_cmnd *scmd, int host_byte)
 {
 	scmd->result = host_byte << 16;
 	scsi_done(scmd);
 	return 0;
 }
+
+static const enum lsi_data_dir lsi_dma_dirs[] = {
+	[DMA_BIDIRECTIONAL]	= LSI_DIR_NONE,	/* not used by SCSI disks */
+	[DMA_TO_DEVICE]		= LSI_DIR_WRITE,
+	[DMA_FROM_DEVICE]	= LSI_DIR_READ,
+	[DMA_NONE]		= LSI_DIR_NONE,
+};
 
 static int lsi_submit_io(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd)
 {
@@ -227,7 +215,7 @@ static int lsi_submit_io(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd)
 		.cdb_len	= scmd->cmd_len,
 		.target_id	= scmd->device->id,
 		.lun		= scmd->device->lun,
-		.dir		= lsi_scmd_dir(scmd),
+		.dir		= lsi_dma_dirs[scmd->sc_data_direction],
 		.data_len	= scsi_bufflen(scmd),
 		.sense_lo	= lower_32_bits(ctrl->sense.dma +
 				  (smid - 1) * LSI_SENSE_BUFFER_SIZE),
@@ -284,19 +272,12 @@ static int lsi_submit_flush(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd)
 int lsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd)
 {
 	struct lsi_ctrl *ctrl = shost_priv(shost);
+	enum lsi_ctrl_state state = READ_ONCE(ctrl->state);
 
-	switch (READ_ONCE(ctrl->state)) {
-	case LSI_CTRL_LIVE:
-	case LSI_CTRL_DELETING:
-		break;
-	case LSI_CTRL_CONNECTING:
-	case LSI_CTRL_RESETTING:
-	case LSI_CTRL_SUSPENDING:
-	case LSI_CTRL_SUSPENDED:
+	if (lsi_state_io_waits(state))
 		return SCSI_MLQUEUE_HOST_BUSY;
-	default:
+	if (state != LSI_CTRL_LIVE && state != LSI_CTRL_DELETING)
 		return lsi_finish_now(scmd, DID_NO_CONNECT);
-	}
 	if (lsi_cdb_is_sync_cache(scmd->cmnd[0]) && !ctrl->fw_sync_cache)
 		return lsi_submit_flush(ctrl, scmd);
 	return lsi_submit_io(ctrl, scmd);
@@ -477,6 +458,58 @@ int lsi_process_replies(struct lsi_reply_queue *rq, int budget)
 	if (done)
 		writel(lsi_host_index_value(rq->vector, rq->index, ctrl->combined),
 		       rq->host_index_reg);
+	return done;
+}
+
+/* ---- interrupts: the walk runs here ---- */
+
+/* INTx is shared: is it ours? Acknowledges a firmware state change. */
+static bool lsi_intx_claim(struct lsi_ctrl *ctrl)
+{
+	u32 status = readl(ctrl->regs + LSI_REG_OUTBOUND_INTR_STATUS);
+
+	if (status == U32_MAX || !(status & LSI_INTR_ALL))
+		return false;
+	if (status & LSI_INTR_DOORBELL)
+		writel(status, ctrl->regs + LSI_REG_OUTBOUND_INTR_STATUS);
+	return true;
+}
+
+irqreturn_t lsi_isr(int irq, void *data)
+{
+	struct lsi_reply_queue *rq = data;
+	bool claimed = false;
+	int done;
+
+	/* Firmware not up (a reset or teardown owns the queues): not for us. */
+	if (!lsi_state_fw_up(READ_ONCE(rq->ctrl->state)))
+		return IRQ_NONE;
+	if (rq->ctrl->irq_mode == LSI_IRQ_INTX) {
+		if (!lsi_intx_claim(rq->ctrl))
+			return IRQ_NONE;
+		claimed = true;
+	}
+	done = lsi_process_replies(rq, LSI_REPLY_BUDGET);
+	if (done == LSI_REPLY_BUDGET) {
+		/* More may be waiting: finish in softirq with the vector off. */
+		rq->polling = true;
+		disable_irq_nosync(irq);
+		irq_poll_sched(&rq->iop);
+	}
+	return (done || claimed) ? IRQ_HANDLED : IRQ_NONE;
+}
+
+int lsi_irqpoll(struct irq_poll *iop, int budget)
+{
+	struct lsi_reply_queue *rq = container_of(iop, struct lsi_reply_queue,
+						  iop);
+	int done = lsi_process_replies(rq, budget);
+
+	if (done < budget) {
+		irq_poll_complete(iop);
+		rq->polling = false;
+		enable_irq(rq->irq);
+	}
 	return done;
 }
 

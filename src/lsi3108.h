@@ -14,9 +14,10 @@
  *            the SCSI host template
  *   fw.c     register access, firmware state handshake, limits, IOC INIT,
  *            the chip reset
- *   queue.c  DMA memory, interrupt vectors and handlers
+ *   queue.c  DMA memory, interrupt vectors (installing and quieting the
+ *            handlers)
  *   io.c     the fast path: queuecommand, frame and SGL building, posting,
- *            the reply queue walk, SCSI completion
+ *            SCSI completion, the reply queue walk, the interrupt handlers
  *   eh.c     SCSI error handling: command timeouts, task management, host reset
  *   reset.c  watchdog, controller reset, suspend/resume, PCI reset and errors
  *   event.c  firmware events, logical drive hot-plug
@@ -35,6 +36,7 @@
 #include <linux/completion.h>
 #include <linux/device.h>
 #include <linux/export.h>
+#include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/irq_poll.h>
@@ -339,6 +341,13 @@ static inline bool lsi_state_fw_up(enum lsi_ctrl_state state)
 	       state == LSI_CTRL_SUSPENDING || state == LSI_CTRL_DELETING;
 }
 
+/* SCSI commands wait: the host is brought up, reset, or put to sleep. */
+static inline bool lsi_state_io_waits(enum lsi_ctrl_state state)
+{
+	return state == LSI_CTRL_CONNECTING || state == LSI_CTRL_RESETTING ||
+	       state == LSI_CTRL_SUSPENDING || state == LSI_CTRL_SUSPENDED;
+}
+
 /* Remove, shutdown or death: no resets, no events, no watchdog any more. */
 static inline bool lsi_ctrl_ending(struct lsi_ctrl *ctrl)
 {
@@ -555,6 +564,8 @@ void lsi_reap_replies(struct lsi_ctrl *ctrl);
 
 /* io.c */
 int lsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd);
+irqreturn_t lsi_isr(int irq, void *data);
+int lsi_irqpoll(struct irq_poll *iop, int budget);
 int lsi_process_replies(struct lsi_reply_queue *rq, int budget);
 void lsi_bad_reply(struct lsi_ctrl *ctrl, u32 smid, u32 queue,
 		   const char *why);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Host memory, interrupt vectors and their handlers.
+ * Host memory and interrupt vectors.
  *
  * Memory. The firmware is given base addresses only: the request frames
  * (frame s at base + 256 * s, SMID 0 never used), the reply queues (queue i
@@ -16,10 +16,9 @@
  * stay below 4 GiB.
  *
  * Interrupts. One reply queue per MSI-X vector (else one queue on MSI or
- * INTx). The handlers are installed at probe before IOC INIT and act only
- * while the state says the firmware is up; each walks its queue
- * (lsi_process_replies, io.c) for a budget of replies and hands a long queue
- * to irq_poll with the vector disabled.
+ * INTx). The handlers (lsi_isr, lsi_irqpoll: the fast path, io.c) are
+ * installed at probe before IOC INIT and act only while the state says the
+ * firmware is up. Quieting them (resets, teardown) and freeing them is here.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -190,56 +189,6 @@ void lsi_reap_replies(struct lsi_ctrl *ctrl)
 }
 
 /* ---- interrupts ---- */
-
-/* INTx is shared: is it ours? Acknowledges a firmware state change. */
-static bool lsi_intx_claim(struct lsi_ctrl *ctrl)
-{
-	u32 status = readl(ctrl->regs + LSI_REG_OUTBOUND_INTR_STATUS);
-
-	if (status == U32_MAX || !(status & LSI_INTR_ALL))
-		return false;
-	if (status & LSI_INTR_DOORBELL)
-		writel(status, ctrl->regs + LSI_REG_OUTBOUND_INTR_STATUS);
-	return true;
-}
-
-static irqreturn_t lsi_isr(int irq, void *data)
-{
-	struct lsi_reply_queue *rq = data;
-	bool claimed = false;
-	int done;
-
-	/* Firmware not up (a reset or teardown owns the queues): not for us. */
-	if (!lsi_state_fw_up(READ_ONCE(rq->ctrl->state)))
-		return IRQ_NONE;
-	if (rq->ctrl->irq_mode == LSI_IRQ_INTX) {
-		if (!lsi_intx_claim(rq->ctrl))
-			return IRQ_NONE;
-		claimed = true;
-	}
-	done = lsi_process_replies(rq, LSI_REPLY_BUDGET);
-	if (done == LSI_REPLY_BUDGET) {
-		/* More may be waiting: finish in softirq with the vector off. */
-		rq->polling = true;
-		disable_irq_nosync(irq);
-		irq_poll_sched(&rq->iop);
-	}
-	return (done || claimed) ? IRQ_HANDLED : IRQ_NONE;
-}
-
-static int lsi_irqpoll(struct irq_poll *iop, int budget)
-{
-	struct lsi_reply_queue *rq = container_of(iop, struct lsi_reply_queue,
-						  iop);
-	int done = lsi_process_replies(rq, budget);
-
-	if (done < budget) {
-		irq_poll_complete(iop);
-		rq->polling = false;
-		enable_irq(rq->irq);
-	}
-	return done;
-}
 
 /*
  * One reply queue per MSI-X vector, spread over the CPUs; else a single
