@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# make lint: build the driver with W=1 and sparse (C=2, endian checks) against
-# the Debian 6.1 and 6.12 headers, and run checkpatch --strict on the driver
-# sources and the shared header. Any warning fails.
+# make lint: build the driver and its KUnit suite with W=1 and sparse (C=2,
+# endian checks) against the Debian 6.1 and 6.12 headers, and run checkpatch
+# --strict on the driver sources, the shared header and the suite
+# (tests/kunit/). Any warning fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 explain_exits
 
-SOURCES=(src/*.c src/*.h include/*.h)
+SOURCES=(src/*.c src/*.h include/*.h tests/kunit/*.c tests/kunit/*.h)
 
 checkpatch_dir() {
 	local dir="$LSI3108_CACHE/checkpatch"
@@ -28,7 +29,9 @@ lint_build() {
 	local kdir=$1 tmp log
 	tmp=$(mktemp -d)
 	log=$tmp/build.log
+	mkdir -p "$tmp/tests"
 	cp -r Kbuild src include "$tmp/"
+	cp -r tests/kunit "$tmp/tests/"
 	if ! make -C "$kdir" M="$tmp" W=1 C=2 CF="-D__CHECK_ENDIAN__" modules >"$log" 2>&1; then
 		cat "$log"
 		die "build failed against $kdir (scratch copy kept in $tmp)"

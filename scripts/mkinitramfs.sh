@@ -149,11 +149,20 @@ install_modules() {
     local mdir=lib/modules/$kver f ko deps
     mkdir -p "$stage/usr/$mdir/extra"
     deps=""
+    local extra_names=" "
     for ko in "${extra_kos[@]}"; do
         cp "$ko" "$stage/usr/$mdir/extra/"
+        extra_names="$extra_names$(basename "$ko" .ko) "
         deps="$deps $(/usr/sbin/modinfo -F depends "$ko" | tr ',' ' ')"
     done
-    for f in $(module_closure $base_modules $deps); do
+    # A dependency on another extra module (lsi3108_test needs lsi3108) is
+    # already there; the kernel's own ones (kunit, if the kernel builds it as
+    # a module) come from its tree, with theirs.
+    local d kernel_deps=""
+    for d in $deps; do
+        case "$extra_names" in *" $d "*) ;; *) kernel_deps="$kernel_deps $d" ;; esac
+    done
+    for f in $(module_closure $base_modules $kernel_deps); do
         mkdir -p "$stage/usr/$mdir/$(dirname "${f#"$modroot/$mdir/"}")"
         cp "$f" "$stage/usr/$mdir/${f#"$modroot/$mdir/"}"
     done

@@ -63,18 +63,13 @@ lsi_timeout_ret lsi_eh_timed_out(struct scsi_cmnd *scmd)
 	struct lsi_ctrl *ctrl = lsi_scmd_ctrl(scmd);
 	struct lsi_cmd *cmd = scsi_cmd_priv(scmd);
 	unsigned int age, limit = READ_ONCE(lsi_cmd_limit);
+	enum lsi_ctrl_state state = READ_ONCE(ctrl->state);
 	u32 pad0;
 
-	switch (READ_ONCE(ctrl->state)) {
-	case LSI_CTRL_RESETTING:
-	case LSI_CTRL_SUSPENDED:
+	if (lsi_state_io_waits(state))
 		return LSI_TIMEOUT_EXTEND;	/* requeued by the reset */
-	case LSI_CTRL_LIVE:
-	case LSI_CTRL_DELETING:
-		break;
-	default:
+	if (state != LSI_CTRL_LIVE && state != LSI_CTRL_DELETING)
 		return LSI_TIMEOUT_ABORT;
-	}
 	pad0 = lsi_read_pad0(ctrl);
 	if (pad0 == U32_MAX || lsi_fw_state(pad0) != LSI_FW_STATE_OPERATIONAL) {
 		if (READ_ONCE(ctrl->state) == LSI_CTRL_LIVE) {
@@ -98,6 +93,45 @@ lsi_timeout_ret lsi_eh_timed_out(struct scsi_cmnd *scmd)
 		    "opcode %#04x with the firmware for %u s (cmd_limit %u s): aborting it\n",
 		    scmd->cmnd[0], age, limit);
 	return LSI_TIMEOUT_ABORT;
+}
+
+/*
+ * Task management for an LD (process context), in an internal slot (icmd.c):
+ * the slot's request frame is the MPI2 TM request, posted with a
+ * high-priority descriptor, answered in the second half of that frame.
+ * Returns 0 when the firmware reports the TM carried out (*terminated: how
+ * many commands it ended), -EIO when it refused, -ETIMEDOUT, -ENODEV, -EBUSY
+ * as for DCMDs.
+ */
+static int lsi_tm_exec(struct lsi_ctrl *ctrl, u8 type, u16 target_id, u8 lun,
+		       u16 task_mid, u32 *terminated)
+{
+	unsigned long timeout = LSI_TM_TIMEOUT_S * HZ;
+	struct lsi_icmd *ic;
+	int ret;
+
+	if (!lsi_fw_up(ctrl))
+		return -ENODEV;
+	ic = lsi_icmd_get(ctrl, timeout, "task management");
+	if (!ic)
+		return -EBUSY;
+	lsi_icmd_prepare(ic, NULL, true);
+	lsi_build_tm((void *)lsi_frame(ctrl, ic->smid), type, target_id, lun,
+		     task_mid);
+	ret = lsi_icmd_issue(ctrl, ic, LSI_REQ_DESC_HIGH_PRIORITY, timeout);
+	if (ret == -ETIMEDOUT)
+		dev_err(ctrl->dev, "TM type %u for target %u (SMID %u) timed out after %u s (pad0 %#010x)\n",
+			type, target_id, task_mid, LSI_TM_TIMEOUT_S,
+			lsi_read_pad0(ctrl));
+	if (ret)
+		return ret;
+	ret = ic->result ?: lsi_map_tm_response(ic->tm_response);
+	if (ret == -EIO)
+		dev_err(ctrl->dev, "TM type %u for target %u (SMID %u) refused: response code %#04x\n",
+			type, target_id, task_mid, ic->tm_response);
+	*terminated = ic->tm_terminated;
+	lsi_icmd_put(ctrl, ic);
+	return ret;
 }
 
 /* After a TM: wait briefly for the ended commands' replies to be handled. */
@@ -184,7 +218,8 @@ static int lsi_eh_tm_reset(struct scsi_cmnd *scmd, u8 type, bool whole_target)
 
 	if (READ_ONCE(ctrl->state) != LSI_CTRL_LIVE)
 		return FAILED;
-	atomic_long_inc(&ctrl->target_reset_count);
+	atomic_long_inc(whole_target ? &ctrl->target_reset_count :
+				       &ctrl->lun_reset_count);
 	ret = lsi_tm_exec(ctrl, type, scmd->device->id, scmd->device->lun, 0,
 			  &terminated);
 	if (!ret && lsi_wait_returned(ctrl, lsi_target_busy, &t)) {

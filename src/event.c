@@ -46,7 +46,10 @@ static int lsi_evt_resync(struct lsi_ctrl *ctrl)
 	return 0;
 }
 
-/* Interrupt context: the wait ended (event, error or cancel). */
+/*
+ * The wait ended: an event or an error (interrupt context), or a teardown
+ * cancelled it (process context). Must not sleep.
+ */
 static void lsi_aen_done(struct lsi_ctrl *ctrl, struct lsi_icmd *ic)
 {
 	ctrl->evt_result = ic->result;
@@ -55,7 +58,7 @@ static void lsi_aen_done(struct lsi_ctrl *ctrl, struct lsi_icmd *ic)
 		memcpy(&ctrl->evt, ic->data, sizeof(ctrl->evt));
 	set_bit(LSI_EVT_PENDING, &ctrl->flags);
 	clear_bit(LSI_AEN_ARMED, &ctrl->flags);
-	if (!test_bit(LSI_STOPPING, &ctrl->flags))
+	if (!lsi_ctrl_ending(ctrl))
 		queue_work(system_long_wq, &ctrl->event_work);
 }
 
@@ -190,7 +193,7 @@ static void lsi_event_work(struct work_struct *work)
 {
 	struct lsi_ctrl *ctrl = container_of(work, struct lsi_ctrl, event_work);
 
-	if (test_bit(LSI_STOPPING, &ctrl->flags))
+	if (lsi_ctrl_ending(ctrl))
 		return;
 	if (test_and_clear_bit(LSI_EVT_PENDING, &ctrl->flags))
 		lsi_event_consume(ctrl);
@@ -208,7 +211,7 @@ void lsi_events_start(struct lsi_ctrl *ctrl, bool rescan)
 {
 	if (rescan)
 		set_bit(LSI_EVT_RESCAN, &ctrl->flags);
-	if (!test_bit(LSI_STOPPING, &ctrl->flags))
+	if (!lsi_ctrl_ending(ctrl))
 		queue_work(system_long_wq, &ctrl->event_work);
 }
 

@@ -135,68 +135,72 @@ int lsi_fw_wait_ready(struct lsi_ctrl *ctrl)
 }
 
 /*
- * Read and validate the limits the firmware advertises in READY. Out of
- * range values the driver can live with are clamped; the rest fail.
+ * Read the limits the firmware advertises in READY, through the one parser
+ * (lsi_parse_fw_limits). Returns 0, or -ENODEV with the values named.
  */
-int lsi_fw_read_limits(struct lsi_ctrl *ctrl)
+int lsi_fw_limits(struct lsi_ctrl *ctrl, struct lsi_fw_limits *lim)
 {
 	u32 pad0 = lsi_read_pad0(ctrl);
 	u32 pad1 = readl(ctrl->regs + LSI_REG_SCRATCH_PAD1);
-	u32 pad2 = readl(ctrl->regs + LSI_REG_SCRATCH_PAD2);
-	u32 cmds = lsi_pad_max_cmds(pad0);
-	u32 chain = lsi_pad_chain_size(pad1);
 
-	if (cmds < LSI_MIN_FW_CMDS) {
+	if (lsi_parse_fw_limits(pad0, pad1, lim)) {
 		dev_err(ctrl->dev,
 			"firmware supports %u commands (pad0 %#010x), at least %u are needed\n",
-			cmds, pad0, LSI_MIN_FW_CMDS);
+			lim->cmds, pad0, LSI_MIN_FW_CMDS);
 		return -ENODEV;
 	}
-	/* One less than reported: the reply queue must exceed what is queued. */
-	ctrl->max_smid = min_t(u32, cmds - 1, LSI_MAX_FW_CMDS);
-	ctrl->can_queue = ctrl->max_smid - LSI_NR_INTERNAL;
-	ctrl->reply_depth = lsi_reply_depth(ctrl->max_smid);
-	ctrl->chain_size = min_t(u32, chain, LSI_MAX_CHAIN_SIZE);
-	ctrl->max_sge = lsi_max_data_sges(ctrl->chain_size);
-	ctrl->fw_msix = pad0 & LSI_FW_MSIX_CAPABLE;
-	ctrl->fw_queues = min_t(u32, lsi_pad_queue_count(pad0, pad1),
-				LSI_MAX_REPLY_QUEUES);
-	ctrl->dma64 = pad1 & LSI_CAP_64BIT_DMA;
+	return 0;
+}
+
+/* Probe: size the controller from the firmware's limits. */
+void lsi_fw_adopt_limits(struct lsi_ctrl *ctrl, const struct lsi_fw_limits *lim)
+{
+	ctrl->max_smid = lim->max_smid;
+	ctrl->can_queue = lim->max_smid - LSI_NR_INTERNAL;
+	ctrl->reply_depth = lsi_reply_depth(lim->max_smid);
+	ctrl->chain_size = lim->chain_size;
+	ctrl->max_sge = lsi_max_data_sges(lim->chain_size);
+	ctrl->fw_msix = lim->msix;
+	ctrl->fw_queues = lim->queues;
+	ctrl->dma64 = lim->dma64;
 
 	dev_info(ctrl->dev,
 		 "firmware: %u commands, %u B chain frames (using %u), %u reply queue(s)%s (pad0 %#010x, pad1 %#010x, pad2 %#010x)\n",
-		 cmds, chain, ctrl->chain_size, ctrl->fw_queues,
-		 ctrl->fw_msix ? " with MSI-X" : "", pad0, pad1, pad2);
-	return 0;
+		 lim->cmds, lim->chain, ctrl->chain_size, ctrl->fw_queues,
+		 ctrl->fw_msix ? " with MSI-X" : "", lsi_read_pad0(ctrl),
+		 readl(ctrl->regs + LSI_REG_SCRATCH_PAD1),
+		 readl(ctrl->regs + LSI_REG_SCRATCH_PAD2));
 }
 
 /*
  * After a reset the firmware must still fit the memory and queues the driver
  * built at probe: it may offer more, never less.
  */
-int lsi_fw_check_limits(struct lsi_ctrl *ctrl)
+bool lsi_fw_limits_fit(struct lsi_ctrl *ctrl, const struct lsi_fw_limits *lim)
 {
-	u32 pad0 = lsi_read_pad0(ctrl);
-	u32 pad1 = readl(ctrl->regs + LSI_REG_SCRATCH_PAD1);
-	u32 cmds = lsi_pad_max_cmds(pad0);
-	u32 chain = lsi_pad_chain_size(pad1);
-	u32 queues = lsi_pad_queue_count(pad0, pad1);
+	bool msix = ctrl->irq_mode == LSI_IRQ_MSIX;
 
-	if (cmds - 1 < ctrl->max_smid || chain < ctrl->chain_size ||
-	    (ctrl->irq_mode == LSI_IRQ_MSIX &&
-	     (!(pad0 & LSI_FW_MSIX_CAPABLE) || queues < ctrl->nr_queues))) {
-		dev_err(ctrl->dev,
-			"firmware shrank across the reset: %u commands (need %u), %u B chains (need %u), %u queues (need %u) (pad0 %#010x, pad1 %#010x)\n",
-			cmds, ctrl->max_smid + 1, chain, ctrl->chain_size, queues,
-			ctrl->nr_queues, pad0, pad1);
-		return -ENXIO;
-	}
-	return 0;
+	if (lim->max_smid >= ctrl->max_smid &&
+	    lim->chain_size >= ctrl->chain_size &&
+	    (lim->dma64 || !ctrl->dma64) &&
+	    (!msix || (lim->msix && lim->queues >= ctrl->nr_queues)))
+		return true;
+	dev_err(ctrl->dev,
+		"firmware shrank across the reset: %u commands (need %u), %u B chains (need %u), %u queues (need %u), 64-bit DMA %s (pad0 %#010x, pad1 %#010x)\n",
+		lim->cmds, ctrl->max_smid + 1, lim->chain, ctrl->chain_size,
+		lim->queues, msix ? ctrl->nr_queues : 1,
+		lim->dma64 ? "yes" : ctrl->dma64 ? "no (needed)" : "no",
+		lsi_read_pad0(ctrl), readl(ctrl->regs + LSI_REG_SCRATCH_PAD1));
+	return false;
 }
 
-/* Poll a register until @done(value) or the timeout; all-ones: gone. */
-static int lsi_poll_reg(struct lsi_ctrl *ctrl, u32 reg, u32 mask, u32 want,
-			unsigned int timeout_s, u32 *val)
+/*
+ * Poll a register until (value & mask) == want or the timeout. All-ones: the
+ * device is gone.
+ */
+static enum lsi_reset_result lsi_poll_reg(struct lsi_ctrl *ctrl, u32 reg,
+					  u32 mask, u32 want,
+					  unsigned int timeout_s, u32 *val)
 {
 	int ret;
 
@@ -204,74 +208,82 @@ static int lsi_poll_reg(struct lsi_ctrl *ctrl, u32 reg, u32 mask, u32 want,
 				 *val == U32_MAX || (*val & mask) == want,
 				 LSI_POLL_US, timeout_s * USEC_PER_SEC);
 	if (*val == U32_MAX)
-		return -ENXIO;
-	return ret;
+		return LSI_RESET_GONE;
+	return ret ? LSI_RESET_RETRY : LSI_RESET_OK;
 }
 
 /* The write-sequence keys unlock the host diagnostic register. */
-static int lsi_diag_unlock(struct lsi_ctrl *ctrl, u32 *diag)
+static enum lsi_reset_result lsi_diag_unlock(struct lsi_ctrl *ctrl, u32 *diag)
 {
 	static const u8 keys[] = LSI_WRITE_SEQ_KEYS;
-	int i, ret;
+	enum lsi_reset_result res;
+	int i;
 
 	writel(LSI_WRITE_SEQ_FLUSH, ctrl->regs + LSI_REG_WRITE_SEQ);
 	for (i = 0; i < ARRAY_SIZE(keys); i++)
 		writel(keys[i], ctrl->regs + LSI_REG_WRITE_SEQ);
-	ret = lsi_poll_reg(ctrl, LSI_REG_HOST_DIAG, LSI_HOST_DIAG_WRITE_ENABLE,
+	res = lsi_poll_reg(ctrl, LSI_REG_HOST_DIAG, LSI_HOST_DIAG_WRITE_ENABLE,
 			   LSI_HOST_DIAG_WRITE_ENABLE,
 			   LSI_DIAG_ENABLE_TIMEOUT_S, diag);
-	if (ret)
-		dev_err(ctrl->dev, "chip reset: host diag not unlocked (diag %#010x): %d\n",
-			*diag, ret);
-	return ret;
+	if (res != LSI_RESET_OK)
+		dev_err(ctrl->dev, "chip reset: host diag not unlocked (diag %#010x)\n",
+			*diag);
+	return res;
 }
 
-/*
- * Chip reset through the host diagnostic register (interface doc 9.3): the
- * write-sequence keys unlock it, RESET_ADAPTER restarts the firmware, which
- * then boots on its own towards READY. Returns -ENXIO when a reset is not
- * possible (the device is gone, or the firmware's fault forbids it), other
- * errors when this attempt failed.
- */
-int lsi_chip_reset(struct lsi_ctrl *ctrl)
+/* May the chip be reset? Not when it is gone, or its fault forbids it. */
+static bool lsi_chip_resettable(struct lsi_ctrl *ctrl, u32 pad0)
 {
-	u32 pad0 = lsi_read_pad0(ctrl);
-	u32 diag;
-	int ret;
-
 	if (pad0 == U32_MAX || !pci_device_is_present(ctrl->pdev)) {
 		dev_err(ctrl->dev, "chip reset: the controller is gone (pad0 %#010x)\n",
 			pad0);
-		return -ENXIO;
+		return false;
 	}
 	if (lsi_fw_state(pad0) == LSI_FW_STATE_FAULT &&
 	    !(pad0 & LSI_FW_RESET_ADAPTER)) {
 		dev_err(ctrl->dev, "chip reset: firmware fault %#x does not allow a reset (pad0 %#010x)\n",
 			(pad0 & LSI_FW_FAULT_CODE_MASK) >> LSI_FW_FAULT_CODE_SHIFT,
 			pad0);
-		return -ENXIO;
+		return false;
 	}
+	return true;
+}
 
-	ret = lsi_diag_unlock(ctrl, &diag);
-	if (ret)
-		return ret;
+/*
+ * Chip reset through the host diagnostic register (interface doc 9.3): the
+ * write-sequence keys unlock it, RESET_ADAPTER restarts the firmware, which
+ * then boots on its own towards READY. GONE when a reset is not possible (the
+ * device is gone, or the firmware's fault forbids it), RETRY when this
+ * attempt failed.
+ */
+enum lsi_reset_result lsi_chip_reset(struct lsi_ctrl *ctrl)
+{
+	enum lsi_reset_result res;
+	u32 pad0 = lsi_read_pad0(ctrl);
+	u32 diag;
+
+	if (!lsi_chip_resettable(ctrl, pad0))
+		return LSI_RESET_GONE;
+	res = lsi_diag_unlock(ctrl, &diag);
+	if (res != LSI_RESET_OK)
+		return res;
 	writel(diag | LSI_HOST_DIAG_RESET_ADAPTER, ctrl->regs + LSI_REG_HOST_DIAG);
-	ret = lsi_poll_reg(ctrl, LSI_REG_HOST_DIAG, LSI_HOST_DIAG_RESET_ADAPTER,
+	res = lsi_poll_reg(ctrl, LSI_REG_HOST_DIAG, LSI_HOST_DIAG_RESET_ADAPTER,
 			   0, LSI_CHIP_RESET_TIMEOUT_S, &diag);
 	/* Then wait for the firmware to boot past FW_INIT. */
-	if (!ret)
-		ret = readl_poll_timeout(ctrl->regs + LSI_REG_SCRATCH_PAD0, pad0,
-					 pad0 == U32_MAX ||
-					 lsi_fw_state(pad0) > LSI_FW_STATE_FW_INIT,
-					 LSI_POLL_US,
-					 LSI_CHIP_RESET_TIMEOUT_S * USEC_PER_SEC);
-	if (!ret && pad0 == U32_MAX)
-		ret = -ENXIO;
+	if (res == LSI_RESET_OK &&
+	    readl_poll_timeout(ctrl->regs + LSI_REG_SCRATCH_PAD0, pad0,
+			       pad0 == U32_MAX ||
+			       lsi_fw_state(pad0) > LSI_FW_STATE_FW_INIT,
+			       LSI_POLL_US, LSI_CHIP_RESET_TIMEOUT_S * USEC_PER_SEC))
+		res = LSI_RESET_RETRY;
+	if (res == LSI_RESET_OK && pad0 == U32_MAX)
+		res = LSI_RESET_GONE;
 	writel(LSI_WRITE_SEQ_FLUSH, ctrl->regs + LSI_REG_WRITE_SEQ);
-	if (ret)
-		dev_err(ctrl->dev, "chip reset: firmware did not come back (diag %#010x, pad0 %#010x): %d\n",
-			diag, lsi_read_pad0(ctrl), ret);
-	return ret;
+	if (res != LSI_RESET_OK)
+		dev_err(ctrl->dev, "chip reset: firmware did not come back (diag %#010x, pad0 %#010x)\n",
+			diag, lsi_read_pad0(ctrl));
+	return res;
 }
 
 static u32 lsi_drv_caps(struct lsi_ctrl *ctrl)
@@ -342,11 +354,6 @@ int lsi_ioc_init(struct lsi_ctrl *ctrl)
 	u32 pad0;
 	int ret;
 
-	if (ctrl->dma64 && !(pad1 & LSI_CAP_64BIT_DMA)) {
-		dev_err(ctrl->dev, "firmware no longer accepts 64-bit DMA (pad1 %#010x)\n",
-			pad1);
-		return -ENODEV;
-	}
 	/* Read just before IOC INIT: does the firmware handle SYNCHRONIZE CACHE? */
 	ctrl->fw_sync_cache = pad1 & LSI_CAP_SYNC_CACHE;
 

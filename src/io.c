@@ -1,12 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The SCSI I/O path.
+ * The fast path: a SCSI command from queuecommand to scsi_done, in the order
+ * it happens.
  *
- * A command's SMID is its blk-mq tag plus one. The tag set is shared by all
- * hardware queues (host_tagset), so tags are unique per host, and the frame,
- * sense buffer and chain frame of that SMID belong to the command while it
- * runs: submitting allocates nothing and takes no lock. The hardware queue
- * names the reply queue (MSI-X vector) the firmware completes on.
+ * SMIDs. A command's SMID is its blk-mq tag plus one. The tag set is shared
+ * by all hardware queues (host_tagset), so tags are unique per host, and the
+ * frame, sense buffer and chain frame of that SMID belong to the command
+ * while it runs: submitting allocates nothing, and on 64-bit kernels takes no
+ * lock (32-bit ones take one around the two halves of the descriptor write,
+ * see lsi_post()). The hardware queue names the reply queue (MSI-X vector)
+ * the firmware completes on.
+ *
+ * Request frames. A command's 256-byte frame is an MPI2 RAID SCSI IO request:
+ * a header, the CDB, a RAID context (the firmware writes the completion
+ * status into it) and room for eight 16-byte IEEE SGEs. Logical drives are
+ * reached through the firmware path (Function 0xF1) with DevHandle = target
+ * id; no RAID map and no fast path are used, so reads and writes carry the
+ * fixed "no region lock" context and descriptor.
+ *
+ * Scatter-gather. Up to eight SGEs fit in the frame. With more, the eighth
+ * slot becomes a chain element pointing at the command's chain frame, which
+ * holds the rest; there is only one chain level. The last data SGE carries
+ * END_OF_LIST.
+ *
+ * Posting. The frame is handed over by writing a 64-bit request descriptor
+ * (type, reply queue, SMID) to the request register: the "request queue" is
+ * the frame array itself, indexed by SMID.
  *
  * Every CDB goes to the firmware, which answers for its logical drives
  * (INQUIRY, READ CAPACITY, MODE SENSE with the caching page, ...); FUA bits
@@ -15,13 +34,26 @@
  * CACHE_FLUSH DCMD carried in the command's own frame and SMID (the MFI frame
  * sits in its otherwise unused chain frame), and it completes when the flush
  * does. Nothing is completed early and nothing waits in queuecommand.
+ *
+ * Reply queues. Each MSI-X vector has its own queue of 64-bit descriptors in
+ * host memory. A slot is empty when it holds all-ones; the host reads slots
+ * in order until an empty one, writes all-ones back into each slot it
+ * consumed, and then tells the firmware how far it got with one host index
+ * register write per batch: vector in bits 31:24, index below. With more than
+ * eight vectors the firmware works in "combined" mode and each group of eight
+ * vectors has its own supplemental index register. The status of a command
+ * is in its request frame, not in the descriptor, which only names the SMID:
+ * a descriptor is device input, checked before any command is touched.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/blk-mq.h>
 #include <linux/blk-mq-pci.h>
 #include <linux/blkdev.h>
+#include <linux/interrupt.h>
+#include <linux/minmax.h>
 #include <linux/pci.h>
+#include <linux/string.h>
 #include <scsi/scsi.h>
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_device.h>
@@ -31,6 +63,9 @@
 #include "lsi3108.h"
 
 static_assert(LSI_SENSE_BUFFER_SIZE == SCSI_SENSE_BUFFERSIZE);
+/* The chain element sits in the last SGL slot, ChainOffset counts 16 B. */
+static_assert(offsetof(struct lsi_io_frame, sgl[LSI_FRAME_SGE_SLOTS - 1]) ==
+	      LSI_CHAIN_OFFSET_IO * LSI_SGE_SIZE);
 
 u32 lsi_scmd_smid(struct scsi_cmnd *scmd)
 {
@@ -45,6 +80,106 @@ bool lsi_scmd_inflight(struct scsi_cmnd *scmd)
 	return test_bit(LSI_CMD_INFLIGHT, &cmd->flags);
 }
 
+/* ---- building the frame ---- */
+
+/*
+ * Fill a frame for a command to a logical drive and return the request
+ * descriptor type. Reads and writes: RAID context type CUDA with one segment,
+ * sequence-number region lock, NO_LOCK descriptor. Everything else: plain
+ * context with the command's timeout, SCSI IO descriptor.
+ */
+u8 lsi_build_ld_io(struct lsi_io_frame *frame, const struct lsi_io_req *req)
+{
+	struct lsi_raid_context *ctx = &frame->raid_context;
+	static const u32 control[] = {
+		[LSI_DIR_READ]	= LSI_CONTROL_READ,
+		[LSI_DIR_WRITE]	= LSI_CONTROL_WRITE,
+	};
+	u8 cdb_len = min_t(u8, req->cdb_len, sizeof(frame->cdb));
+
+	memset(frame, 0, sizeof(*frame));
+	frame->dev_handle = cpu_to_le16(req->target_id);
+	frame->function = LSI_FUNC_LD_IO;
+	frame->sense_addr_low = cpu_to_le32(req->sense_lo);
+	frame->sgl_flags = cpu_to_le16(LSI_SGL_FLAGS_64BIT);
+	frame->sense_length = LSI_SENSE_BUFFER_SIZE;
+	frame->sgl_offset[0] = LSI_SGL_OFFSET0;
+	frame->data_length = cpu_to_le32(req->data_len);
+	frame->io_flags = cpu_to_le16(cdb_len & LSI_IO_FLAGS_CDB_LEN_MASK);
+	if (req->data_len)
+		frame->control = cpu_to_le32(control[req->dir]);
+	memcpy(frame->cdb, req->cdb, cdb_len);
+	ctx->ld_target_id = cpu_to_le16(req->target_id);
+
+	if (lsi_cdb_is_rw(req->cdb[0])) {
+		ctx->type_nseg = LSI_RAID_CTX_TYPE_NSEG_RW;
+		ctx->reg_lock_flags = LSI_REG_LOCK_SEQ_NUM_ENABLE;
+		return LSI_REQ_DESC_NO_LOCK;
+	}
+	frame->lun[1] = req->lun;
+	ctx->timeout = cpu_to_le16(req->timeout_s);
+	return LSI_REQ_DESC_SCSI_IO;
+}
+EXPORT_SYMBOL_NS_GPL(lsi_build_ld_io, EXPORTED_FOR_KUNIT_TESTING);
+
+/*
+ * Copy n DMA segments into SGEs, every field written: a chain frame still
+ * holds the previous command's list. Returns the last SGE, or NULL.
+ */
+static struct lsi_sge *lsi_put_sges(struct lsi_sge *sge,
+				    struct scatterlist **sgp, int n)
+{
+	struct scatterlist *sg = *sgp;
+	int i;
+
+	for (i = 0; i < n; i++, sg = sg_next(sg)) {
+		sge[i] = (struct lsi_sge) {
+			.addr	= cpu_to_le64(sg_dma_address(sg)),
+			.length	= cpu_to_le32(sg_dma_len(sg)),
+		};
+	}
+	*sgp = sg;
+	return n ? &sge[n - 1] : NULL;
+}
+
+/*
+ * Build the SGL of a frame from nseg DMA-mapped segments. chain_slots is the
+ * chain frame's capacity in SGEs. Returns nseg, or -EINVAL if the segments
+ * do not fit.
+ */
+int lsi_build_sgl(struct lsi_io_frame *frame, struct lsi_sge *chain,
+		  dma_addr_t chain_dma, u32 chain_slots,
+		  struct scatterlist *sgl, int nseg)
+{
+	struct lsi_sge *last, *ce = &frame->sgl[LSI_FRAME_SGE_SLOTS - 1];
+	int in_frame = nseg;
+
+	if (nseg < 0 || nseg > LSI_FRAME_SGE_SLOTS - 1 + (int)chain_slots)
+		return -EINVAL;
+	if (nseg > LSI_FRAME_SGE_SLOTS)
+		in_frame = LSI_FRAME_SGE_SLOTS - 1;
+
+	last = lsi_put_sges(frame->sgl, &sgl, in_frame);
+	if (nseg > in_frame) {
+		*ce = (struct lsi_sge) {
+			.addr	= cpu_to_le64(chain_dma),
+			.length	= cpu_to_le32((nseg - in_frame) * LSI_SGE_SIZE),
+			.flags	= LSI_SGE_FLAGS_CHAIN,
+		};
+		frame->chain_offset = LSI_CHAIN_OFFSET_IO;
+		last = lsi_put_sges(chain, &sgl, nseg - in_frame);
+	}
+	if (last)
+		last->flags = LSI_SGE_FLAGS_END_OF_LIST;
+
+	frame->raid_context.num_sge = nseg & 0xff;
+	frame->raid_context.num_sge_ext = nseg >> 8;
+	return nseg;
+}
+EXPORT_SYMBOL_NS_GPL(lsi_build_sgl, EXPORTED_FOR_KUNIT_TESTING);
+
+/* ---- submission ---- */
+
 /* Hand the command to the firmware, to be answered on @queue. */
 static void lsi_post_cmd(struct lsi_ctrl *ctrl, struct lsi_cmd *cmd, u8 type,
 			 u16 queue, u32 smid)
@@ -55,34 +190,19 @@ static void lsi_post_cmd(struct lsi_ctrl *ctrl, struct lsi_cmd *cmd, u8 type,
 	lsi_post(ctrl, lsi_req_desc(type, queue, smid));
 }
 
-static u8 lsi_scmd_queue(struct scsi_cmnd *scmd)
-{
-	return blk_mq_unique_tag_to_hwq(blk_mq_unique_tag(scsi_cmd_to_rq(scmd)));
-}
-
-static void *lsi_sense(struct lsi_ctrl *ctrl, u32 smid)
-{
-	return ctrl->sense.va + (smid - 1) * LSI_SENSE_BUFFER_SIZE;
-}
-
-static enum lsi_data_dir lsi_scmd_dir(struct scsi_cmnd *scmd)
-{
-	switch (scmd->sc_data_direction) {
-	case DMA_FROM_DEVICE:
-		return LSI_DIR_READ;
-	case DMA_TO_DEVICE:
-		return LSI_DIR_WRITE;
-	default:
-		return LSI_DIR_NONE;
-	}
-}
-
 static int lsi_finish_now(struct scsi_cmnd *scmd, int host_byte)
 {
 	scmd->result = host_byte << 16;
 	scsi_done(scmd);
 	return 0;
 }
+
+static const enum lsi_data_dir lsi_dma_dirs[] = {
+	[DMA_BIDIRECTIONAL]	= LSI_DIR_NONE,	/* not used by SCSI disks */
+	[DMA_TO_DEVICE]		= LSI_DIR_WRITE,
+	[DMA_FROM_DEVICE]	= LSI_DIR_READ,
+	[DMA_NONE]		= LSI_DIR_NONE,
+};
 
 static int lsi_submit_io(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd)
 {
@@ -95,7 +215,7 @@ static int lsi_submit_io(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd)
 		.cdb_len	= scmd->cmd_len,
 		.target_id	= scmd->device->id,
 		.lun		= scmd->device->lun,
-		.dir		= lsi_scmd_dir(scmd),
+		.dir		= lsi_dma_dirs[scmd->sc_data_direction],
 		.data_len	= scsi_bufflen(scmd),
 		.sense_lo	= lower_32_bits(ctrl->sense.dma +
 				  (smid - 1) * LSI_SENSE_BUFFER_SIZE),
@@ -118,7 +238,10 @@ static int lsi_submit_io(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd)
 		return lsi_finish_now(scmd, DID_ERROR);
 	}
 	cmd->kind = LSI_CMD_SCSI;
-	lsi_post_cmd(ctrl, cmd, type, lsi_scmd_queue(scmd), smid);
+	/* The hardware queue blk-mq chose is the reply queue. */
+	lsi_post_cmd(ctrl, cmd, type,
+		     blk_mq_unique_tag_to_hwq(blk_mq_unique_tag(scsi_cmd_to_rq(scmd))),
+		     smid);
 	return 0;
 }
 
@@ -149,21 +272,58 @@ static int lsi_submit_flush(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd)
 int lsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd)
 {
 	struct lsi_ctrl *ctrl = shost_priv(shost);
+	enum lsi_ctrl_state state = READ_ONCE(ctrl->state);
 
-	switch (READ_ONCE(ctrl->state)) {
-	case LSI_CTRL_LIVE:
-	case LSI_CTRL_DELETING:
-		break;
-	case LSI_CTRL_RESETTING:
-	case LSI_CTRL_SUSPENDED:
+	if (lsi_state_io_waits(state))
 		return SCSI_MLQUEUE_HOST_BUSY;
-	default:
+	if (state != LSI_CTRL_LIVE && state != LSI_CTRL_DELETING)
 		return lsi_finish_now(scmd, DID_NO_CONNECT);
-	}
 	if (lsi_cdb_is_sync_cache(scmd->cmnd[0]) && !ctrl->fw_sync_cache)
 		return lsi_submit_flush(ctrl, scmd);
 	return lsi_submit_io(ctrl, scmd);
 }
+
+/* ---- completion ---- */
+
+/*
+ * Map the status the firmware wrote into the RAID context to a SCSI result.
+ * SCSI_DONE_WITH_ERROR carries the device's status byte (and sense for a
+ * CHECK CONDITION) plus the bytes actually moved in DataLength.
+ */
+void lsi_map_scsi_status(const struct lsi_scsi_status *st,
+			 struct lsi_scsi_result *res)
+{
+	res->resid = 0;
+	res->sense_valid = false;
+
+	switch (st->mfi_status) {
+	case LSI_MFI_STAT_OK:
+		res->result = DID_OK << 16;
+		break;
+	case LSI_MFI_STAT_SCSI_DONE_WITH_ERROR:
+		res->result = (DID_OK << 16) | st->ex_status;
+		res->sense_valid = st->ex_status == SAM_STAT_CHECK_CONDITION;
+		res->resid = st->bufflen - min(st->xfer_len, st->bufflen);
+		break;
+	case LSI_MFI_STAT_SCSI_IO_FAILED:
+	case LSI_MFI_STAT_LD_INIT_IN_PROGRESS:
+		res->result = (DID_ERROR << 16) |
+			(st->ex_status == LSI_EX_STATUS_CHECK_CONDITION ?
+			 SAM_STAT_CHECK_CONDITION : st->ex_status);
+		break;
+	case LSI_MFI_STAT_DEVICE_NOT_FOUND:
+	case LSI_MFI_STAT_LD_OFFLINE:
+		res->result = DID_BAD_TARGET << 16;
+		break;
+	case LSI_MFI_STAT_CONFIG_SEQ_MISMATCH:
+		res->result = DID_IMM_RETRY << 16;
+		break;
+	default:
+		res->result = DID_ERROR << 16;
+		break;
+	}
+}
+EXPORT_SYMBOL_NS_GPL(lsi_map_scsi_status, EXPORTED_FOR_KUNIT_TESTING);
 
 static int lsi_io_result(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd,
 			 u32 smid)
@@ -180,8 +340,8 @@ static int lsi_io_result(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd,
 	lsi_map_scsi_status(&st, &res);
 	scsi_set_resid(scmd, res.resid);
 	if (res.sense_valid)
-		memcpy(scmd->sense_buffer, lsi_sense(ctrl, smid),
-		       SCSI_SENSE_BUFFERSIZE);
+		memcpy(scmd->sense_buffer, ctrl->sense.va +
+		       (smid - 1) * LSI_SENSE_BUFFER_SIZE, SCSI_SENSE_BUFFERSIZE);
 	return res.result;
 }
 
@@ -209,7 +369,7 @@ static void lsi_end_scmd(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd,
 	scsi_done(scmd);
 }
 
-void lsi_complete_scsi(struct lsi_ctrl *ctrl, u32 smid, u32 queue)
+static void lsi_complete_scsi(struct lsi_ctrl *ctrl, u32 smid, u32 queue)
 {
 	struct scsi_cmnd *scmd = scsi_host_find_tag(ctrl->shost, smid - 1);
 	struct lsi_cmd *cmd;
@@ -238,6 +398,122 @@ void lsi_complete_scsi(struct lsi_ctrl *ctrl, u32 smid, u32 queue)
 		result = lsi_io_result(ctrl, scmd, smid);
 	lsi_end_scmd(ctrl, scmd, result);
 }
+
+/* ---- the reply queue walk ---- */
+
+/*
+ * The firmware and the driver disagree about what is outstanding: the
+ * descriptor is consumed without touching any command, and the controller is
+ * reset, which gives every outstanding command back to the SCSI midlayer.
+ */
+void lsi_bad_reply(struct lsi_ctrl *ctrl, u32 smid, u32 queue,
+		   const char *why)
+{
+	atomic_long_inc(&ctrl->bad_reply_count);
+	dev_err_ratelimited(ctrl->dev, "reply descriptor for SMID %u on queue %u rejected: %s (SMIDs 1..%u, %u queue(s))\n",
+			    smid, queue, why, ctrl->max_smid, ctrl->nr_queues);
+	lsi_request_reset(ctrl, "bad reply descriptor");
+}
+
+static void lsi_complete_smid(struct lsi_ctrl *ctrl, u32 smid, u32 queue)
+{
+	if (smid < 1 || smid > ctrl->max_smid) {
+		lsi_bad_reply(ctrl, smid, queue, "SMID out of range");
+		return;
+	}
+	if (smid > ctrl->can_queue) {
+		lsi_complete_internal(ctrl, smid, queue);
+		return;
+	}
+	/* SCSI SMIDs exist only while the host (and its tag set) does. */
+	if (lsi_host_added(ctrl))
+		lsi_complete_scsi(ctrl, smid, queue);
+	else
+		lsi_bad_reply(ctrl, smid, queue, "no SCSI host");
+}
+
+/*
+ * Consume at most budget descriptors from a reply queue and tell the
+ * firmware once, at the end. Returns the number consumed.
+ */
+int lsi_process_replies(struct lsi_reply_queue *rq, int budget)
+{
+	struct lsi_ctrl *ctrl = rq->ctrl;
+	int done = 0;
+
+	while (done < budget) {
+		__le64 *slot = &rq->ring[rq->index];
+		u64 desc = le64_to_cpu(READ_ONCE(*slot));
+
+		if (lsi_reply_empty(desc))
+			break;
+		/* The frame's status was written before the descriptor. */
+		dma_rmb();
+		lsi_complete_smid(ctrl, lsi_reply_smid(desc), rq->vector);
+		WRITE_ONCE(*slot, cpu_to_le64(LSI_RPY_EMPTY));
+		rq->index = lsi_reply_next(rq->index, ctrl->reply_depth);
+		done++;
+	}
+	/* writel() orders the all-ones stores before the index update. */
+	if (done)
+		writel(lsi_host_index_value(rq->vector, rq->index, ctrl->combined),
+		       rq->host_index_reg);
+	return done;
+}
+
+/* ---- interrupts: the walk runs here ---- */
+
+/* INTx is shared: is it ours? Acknowledges a firmware state change. */
+static bool lsi_intx_claim(struct lsi_ctrl *ctrl)
+{
+	u32 status = readl(ctrl->regs + LSI_REG_OUTBOUND_INTR_STATUS);
+
+	if (status == U32_MAX || !(status & LSI_INTR_ALL))
+		return false;
+	if (status & LSI_INTR_DOORBELL)
+		writel(status, ctrl->regs + LSI_REG_OUTBOUND_INTR_STATUS);
+	return true;
+}
+
+irqreturn_t lsi_isr(int irq, void *data)
+{
+	struct lsi_reply_queue *rq = data;
+	bool claimed = false;
+	int done;
+
+	/* Firmware not up (a reset or teardown owns the queues): not for us. */
+	if (!lsi_state_fw_up(READ_ONCE(rq->ctrl->state)))
+		return IRQ_NONE;
+	if (rq->ctrl->irq_mode == LSI_IRQ_INTX) {
+		if (!lsi_intx_claim(rq->ctrl))
+			return IRQ_NONE;
+		claimed = true;
+	}
+	done = lsi_process_replies(rq, LSI_REPLY_BUDGET);
+	if (done == LSI_REPLY_BUDGET) {
+		/* More may be waiting: finish in softirq with the vector off. */
+		rq->polling = true;
+		disable_irq_nosync(irq);
+		irq_poll_sched(&rq->iop);
+	}
+	return (done || claimed) ? IRQ_HANDLED : IRQ_NONE;
+}
+
+int lsi_irqpoll(struct irq_poll *iop, int budget)
+{
+	struct lsi_reply_queue *rq = container_of(iop, struct lsi_reply_queue,
+						  iop);
+	int done = lsi_process_replies(rq, budget);
+
+	if (done < budget) {
+		irq_poll_complete(iop);
+		rq->polling = false;
+		enable_irq(rq->irq);
+	}
+	return done;
+}
+
+/* ---- teardown and SCSI glue ---- */
 
 struct lsi_cancel {
 	struct lsi_ctrl	*ctrl;

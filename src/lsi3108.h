@@ -5,21 +5,29 @@
  * The wire format (registers, frames, descriptors, opcodes) lives in
  * include/lsi3108_hw.h, shared with the QEMU model. This header holds what
  * only the driver needs: the controller, its reply queues and internal
- * commands, the per-command private data, and the functions the files of the
+ * commands, the per-command private data, the small protocol helpers of the
+ * fast path (static inlines, below), and the functions the files of the
  * driver offer each other:
  *
  *   main.c   PCI probe/remove/shutdown, the controller state machine, the
- *            one teardown path, the SCSI host template
- *   fw.c     register access, firmware state handshake, limits, IOC INIT
- *   queue.c  DMA memory, interrupt vectors, reply queue processing
- *   io.c     queuecommand, SCSI completion
+ *            one way down (lsi_disable) and the one way up (lsi_bring_up),
+ *            the SCSI host template
+ *   fw.c     register access, firmware state handshake, limits, IOC INIT,
+ *            the chip reset
+ *   queue.c  DMA memory, interrupt vectors (installing and quieting the
+ *            handlers)
+ *   io.c     the fast path: queuecommand, frame and SGL building, posting,
+ *            SCSI completion, the reply queue walk, the interrupt handlers
  *   eh.c     SCSI error handling: command timeouts, task management, host reset
  *   reset.c  watchdog, controller reset, suspend/resume, PCI reset and errors
  *   event.c  firmware events, logical drive hot-plug
- *   mfi.c    management commands (DCMDs, TMs) on internal SMIDs
+ *   icmd.c   internal commands: the reserved SMID slots DCMDs and TMs use
+ *   mfi.c    DCMDs (MFI frames) and the ones the driver sends
  *   sysfs.c  Scsi_Host attributes
- *   proto.c  pure protocol logic (frames, SGLs, status mapping), unit-tested
- *            by lsi3108_test.c
+ *   proto.c  pure protocol logic (MFI frames, firmware limits, DCMD payloads)
+ *
+ * The KUnit suite (tests/kunit/lsi3108_test.c) calls the inlines of this
+ * header and the functions exported into EXPORTED_FOR_KUNIT_TESTING.
  */
 #ifndef LSI3108_H
 #define LSI3108_H
@@ -27,6 +35,8 @@
 #include <linux/bitops.h>
 #include <linux/completion.h>
 #include <linux/device.h>
+#include <linux/export.h>
+#include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/irq_poll.h>
@@ -35,9 +45,17 @@
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <scsi/scsi.h>
 
 #include "compat.h"
 #include "lsi3108_hw.h"
+
+/*
+ * The functions the KUnit suite calls are exported into KUnit's namespace,
+ * EXPORTED_FOR_KUNIT_TESTING, always: Debian's kernels are built without
+ * CONFIG_KUNIT, where EXPORT_SYMBOL_IF_KUNIT() exports nothing, and the suite
+ * then runs on the stand-in in tests/kunit/.
+ */
 
 struct pci_dev;
 struct scsi_cmnd;
@@ -79,39 +97,61 @@ struct dma_pool;
 #define LSI_CMD_LIMIT_MAX_S	3600
 
 /*
- * Controller state. Every change goes through lsi_change_state(), which
- * knows the legal transitions and refuses the others.
+ * Controller state: the one variable that says what the controller may do.
+ * Every change goes through lsi_change_state(), which knows the legal
+ * transitions and refuses the others. Internal commands are posted under the
+ * same lock (icmd.c), so once the state has left a "firmware up" state none
+ * is posted any more; the interrupt handlers act only in those states too.
  *
- *   NEW       probing: management commands only
- *   LIVE      I/O accepted
- *   RESETTING the controller is being reset or re-initialised (OCR, host
- *             reset, FLR, PCI error recovery, resume); SCSI commands wait
- *   SUSPENDED system sleep: firmware shut down, SCSI commands wait
- *   DELETING  remove/shutdown in progress: I/O and DCMDs still accepted so
- *             that caches can be flushed
- *   DEAD      nothing reaches the hardware any more; I/O fails at once
+ *   state      SCSI commands        firmware up (internal commands, handlers)
+ *   NEW        (no host yet)        no
+ *   CONNECTING wait (host blocked)  yes: IOC INIT done; CTRL_GET_INFO, LD list
+ *   LIVE       posted               yes
+ *   RESETTING  wait                 no: the hardware is stopped
+ *   SUSPENDING wait                 yes: cache flushed, firmware shut down
+ *   SUSPENDED  wait                 no
+ *   DELETING   posted (sd flushes)  yes: then the cache is flushed
+ *   DEAD       fail at once         no: nothing reaches the hardware any more
  *
- *   NEW -> LIVE, DELETING, DEAD
- *   LIVE -> RESETTING, SUSPENDED, DELETING, DEAD
- *   RESETTING -> LIVE, DEAD
- *   SUSPENDED -> RESETTING, DELETING, DEAD
+ *   NEW -> CONNECTING, DEAD
+ *   CONNECTING -> LIVE, RESETTING (a failed restart), DEAD
+ *   LIVE -> RESETTING, SUSPENDING, DELETING, DEAD
+ *   RESETTING -> CONNECTING, DEAD
+ *   SUSPENDING -> SUSPENDED, DEAD
+ *   SUSPENDED -> RESETTING (resume), DEAD
  *   DELETING -> DEAD
  */
 enum lsi_ctrl_state {
 	LSI_CTRL_NEW,
+	LSI_CTRL_CONNECTING,
 	LSI_CTRL_LIVE,
 	LSI_CTRL_RESETTING,
+	LSI_CTRL_SUSPENDING,
 	LSI_CTRL_SUSPENDED,
 	LSI_CTRL_DELETING,
 	LSI_CTRL_DEAD,
 };
 
-/* Bit numbers in lsi_ctrl.flags */
+/* Bit numbers in lsi_ctrl.flags: the event path's bookkeeping */
 enum {
-	LSI_STOPPING,		/* remove/shutdown: no new resets or events */
 	LSI_AEN_ARMED,		/* an EVENT_WAIT is with the firmware */
 	LSI_EVT_PENDING,	/* an EVENT_WAIT ended: event_work consumes it */
 	LSI_EVT_RESCAN,		/* event_work re-reads the LD list */
+};
+
+/* How lsi_disable() stops DMA, and what becomes of the commands. */
+enum lsi_disable_how {
+	LSI_DISABLE_CHIP_RESET,	/* chip reset; commands requeued (OCR) */
+	LSI_DISABLE_PAUSE,	/* bus mastering off; requeued (FLR, AER, sleep) */
+	LSI_DISABLE_DEAD,	/* bus mastering off; commands fail */
+};
+
+/* What a reset attempt (lsi_disable, lsi_bring_up) came to. */
+enum lsi_reset_result {
+	LSI_RESET_OK,		/* done: the controller is (again) usable */
+	LSI_RESET_RETRY,	/* this attempt failed; a chip reset may help */
+	LSI_RESET_INVALID,	/* the firmware's limits are invalid, or shrank */
+	LSI_RESET_GONE,		/* the device is gone or its fault forbids a reset */
 };
 
 enum lsi_irq_mode {
@@ -179,7 +219,7 @@ struct lsi_icmd;
 typedef void (*lsi_icmd_done_t)(struct lsi_ctrl *ctrl, struct lsi_icmd *ic);
 
 /*
- * A management command (DCMD, MFI abort or TM) in one of the internal SMID
+ * A management command (DCMD or TM) in one of the internal SMID
  * slots. DCMDs carry an MFI frame in the slot's own MFI area; a TM is the
  * request frame itself.
  */
@@ -217,13 +257,10 @@ struct lsi_ctrl {
 	struct Scsi_Host	*shost;
 	void __iomem		*regs;
 	int			bar;		/* -1 until requested */
-	bool			pci_enabled;
-	bool			host_added;
 
-	spinlock_t		state_lock;	/* serialises state changes */
+	spinlock_t		state_lock;	/* state changes, internal posts */
 	enum lsi_ctrl_state	state;
-	unsigned long		flags;		/* LSI_STOPPING, LSI_AEN_* ... */
-	bool			fw_up;		/* IOC INIT done; icmd_lock */
+	unsigned long		flags;		/* LSI_AEN_*, LSI_EVT_* */
 
 	/* Recovery (reset.c) and events (event.c) */
 	struct workqueue_struct	*wq;		/* ordered: reset_work */
@@ -240,12 +277,13 @@ struct lsi_ctrl {
 	/* Counters for sysfs */
 	atomic_long_t		reset_count;
 	atomic_long_t		abort_count;
+	atomic_long_t		lun_reset_count;
 	atomic_long_t		target_reset_count;
 	atomic_long_t		bad_reply_count;
 	atomic_long_t		bad_event_count;
 	atomic_long_t		event_count;
 
-	/* What the firmware advertises, validated (fw.c) */
+	/* What the firmware advertised at probe, validated (fw.c) */
 	u32			max_smid;	/* SCSI 1..can_queue, internal above */
 	u32			can_queue;
 	u32			reply_depth;
@@ -260,7 +298,6 @@ struct lsi_ctrl {
 	enum lsi_irq_mode	irq_mode;
 	u32			nr_queues;
 	bool			combined;	/* supplemental host index registers */
-	bool			irqs_on;	/* handlers installed, intr unmasked */
 	struct lsi_reply_queue	*queues;
 
 	/* DMA memory (queue.c) */
@@ -273,7 +310,7 @@ struct lsi_ctrl {
 	struct dma_pool		*chain_pool;
 	struct lsi_chain	*chains;	/* [smid - 1] for SCSI SMIDs */
 
-	/* Internal commands (mfi.c) */
+	/* Internal commands (icmd.c) */
 	spinlock_t		icmd_lock;	/* icmd_busy, abandoned, done */
 	unsigned long		icmd_busy;
 	wait_queue_head_t	icmd_wait;
@@ -297,16 +334,59 @@ struct lsi_ctrl {
 static_assert(LSI_NR_INTERNAL <= BITS_PER_LONG);
 static_assert(LSI_MIN_CHAIN_FRAME_SIZE >= LSI_MFI_FRAME_SIZE);
 
+/* The firmware is up: internal commands may be posted, handlers act. */
+static inline bool lsi_state_fw_up(enum lsi_ctrl_state state)
+{
+	return state == LSI_CTRL_CONNECTING || state == LSI_CTRL_LIVE ||
+	       state == LSI_CTRL_SUSPENDING || state == LSI_CTRL_DELETING;
+}
+
+/* SCSI commands wait: the host is brought up, reset, or put to sleep. */
+static inline bool lsi_state_io_waits(enum lsi_ctrl_state state)
+{
+	return state == LSI_CTRL_CONNECTING || state == LSI_CTRL_RESETTING ||
+	       state == LSI_CTRL_SUSPENDING || state == LSI_CTRL_SUSPENDED;
+}
+
+/* Remove, shutdown or death: no resets, no events, no watchdog any more. */
+static inline bool lsi_ctrl_ending(struct lsi_ctrl *ctrl)
+{
+	enum lsi_ctrl_state state = READ_ONCE(ctrl->state);
+
+	return state == LSI_CTRL_DELETING || state == LSI_CTRL_DEAD;
+}
+
+/* The SCSI host, and with it its tag set (SCSI SMIDs), exists. */
+static inline bool lsi_host_added(struct lsi_ctrl *ctrl)
+{
+	return device_is_registered(&ctrl->shost->shost_gendev);
+}
+
+/* ---- protocol helpers: the wire format's small rules ---- */
+
 static inline struct lsi_io_frame *lsi_frame(struct lsi_ctrl *ctrl, u32 smid)
 {
 	return ctrl->frames.va + (size_t)smid * LSI_FRAME_SIZE;
 }
 
+/* Request descriptor: type, reply queue (MSI-X index), SMID. */
+static inline u64 lsi_req_desc(u8 flags, u8 msix, u16 smid)
+{
+	return flags | (u64)msix << 8 | (u64)smid << 16;
+}
+
+/* IOC INIT: the frame address with its low byte replaced by the type. */
+static inline u64 lsi_mfa_desc(u64 frame_addr)
+{
+	return (frame_addr & ~0xffULL) | LSI_REQ_DESC_MFA;
+}
+
 /*
  * Post a request descriptor. The controller needs the 64 bits as one write,
- * or low then high with no other pair in between: 32-bit kernels write the
- * two halves under a lock shared by all CPUs. writeq() orders the frame
- * writes in coherent memory before the MMIO write.
+ * or low then high with no other pair in between: 64-bit kernels write it
+ * with one writeq() and take no lock; 32-bit kernels write the two halves
+ * under a lock shared by all CPUs. writeq() orders the frame writes in
+ * coherent memory before the MMIO write.
  */
 static inline void lsi_post(struct lsi_ctrl *ctrl, u64 desc)
 {
@@ -321,13 +401,131 @@ static inline void lsi_post(struct lsi_ctrl *ctrl, u64 desc)
 	spin_unlock_irqrestore(&ctrl->desc_lock, flags);
 }
 
+/* An unused reply slot: type UNUSED, or a half still all-ones (torn write). */
+static inline bool lsi_reply_empty(u64 desc)
+{
+	return (desc & LSI_RPY_TYPE_MASK) == LSI_RPY_TYPE_UNUSED ||
+	       upper_32_bits(desc) == U32_MAX;
+}
+
+static inline u16 lsi_reply_smid(u64 desc)
+{
+	return (desc >> 16) & 0xffff;
+}
+
+static inline u32 lsi_reply_next(u32 index, u32 depth)
+{
+	return index + 1 < depth ? index + 1 : 0;
+}
+
+/*
+ * Host index registers: 0x6C for all vectors, or in combined mode one
+ * supplemental register per group of eight vectors.
+ */
+static inline u32 lsi_host_index_offset(u32 vector, bool combined)
+{
+	if (combined)
+		return LSI_REG_SUP_REPLY_POST_HOST_INDEX(vector / 8);
+	return LSI_REG_REPLY_POST_HOST_INDEX;
+}
+
+static inline u32 lsi_host_index_value(u32 vector, u32 index, bool combined)
+{
+	u32 msix = combined ? vector & 7 : vector;
+
+	return msix << LSI_REPLY_HOST_INDEX_MSIX_SHIFT |
+	       (index & LSI_REPLY_HOST_INDEX_MASK);
+}
+
+static inline u32 lsi_fw_state(u32 pad0)
+{
+	return (pad0 & LSI_FW_STATE_MASK) >> LSI_FW_STATE_SHIFT;
+}
+
+/* Commands the firmware can hold, as reported (the driver uses one less). */
+static inline u32 lsi_pad_max_cmds(u32 pad0)
+{
+	return pad0 & LSI_FW_MAX_CMDS_MASK;
+}
+
+/*
+ * Data SGEs per command: the frame's eight slots plus the chain frame, less
+ * the slot the chain element takes and one spare.
+ */
+static inline u32 lsi_max_data_sges(u32 chain_size)
+{
+	return LSI_FRAME_SGE_SLOTS + chain_size / LSI_SGE_SIZE - 2;
+}
+
+/*
+ * Reply queue depth: a multiple of 16, twice the commands that can be
+ * outstanding, so a queue can never fill up.
+ */
+static inline u32 lsi_reply_depth(u32 max_smid)
+{
+	return 2 * ALIGN(max_smid + 1, 16);
+}
+
+static inline bool lsi_cdb_is_rw(u8 opcode)
+{
+	switch (opcode) {
+	case READ_6:
+	case WRITE_6:
+	case READ_10:
+	case WRITE_10:
+	case READ_12:
+	case WRITE_12:
+	case READ_16:
+	case WRITE_16:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static inline bool lsi_cdb_is_sync_cache(u8 opcode)
+{
+	return opcode == SYNCHRONIZE_CACHE || opcode == SYNCHRONIZE_CACHE_16;
+}
+
+/* A SYNCHRONIZE CACHE carried out as a controller cache flush. */
+static inline int lsi_map_flush_status(u8 mfi_status)
+{
+	return mfi_status == LSI_MFI_STAT_OK ? DID_OK << 16 : DID_ERROR << 16;
+}
+
+/*
+ * The event the firmware answers a wait for sequence number @armed with must
+ * be that one or a later one, and not absurdly far ahead: anything else is a
+ * confused firmware, and the driver resynchronises from EVENT_GET_INFO.
+ */
+static inline bool lsi_evt_seq_plausible(u32 armed, u32 seq)
+{
+	return seq - armed <= LSI_EVT_SEQ_WINDOW;
+}
+
+/*
+ * The limits the firmware advertises in READY (scratch pads 0 and 1), as
+ * lsi_parse_fw_limits() validated and clamped them to what the driver uses.
+ */
+struct lsi_fw_limits {
+	u32			cmds;		/* as reported */
+	u32			chain;		/* as reported, bytes */
+	u32			max_smid;	/* cmds - 1, at most LSI_MAX_FW_CMDS */
+	u32			chain_size;	/* at most LSI_MAX_CHAIN_SIZE */
+	u32			queues;		/* at most LSI_MAX_REPLY_QUEUES */
+	bool			msix;
+	bool			dma64;
+};
+
 /* main.c */
 bool lsi_change_state(struct lsi_ctrl *ctrl, enum lsi_ctrl_state new_state);
 const char *lsi_ctrl_state_name(enum lsi_ctrl_state state);
+enum lsi_reset_result lsi_disable(struct lsi_ctrl *ctrl,
+				  enum lsi_disable_how how);
+enum lsi_reset_result lsi_bring_up(struct lsi_ctrl *ctrl);
 
 /* reset.c */
-void lsi_stop_hw(struct lsi_ctrl *ctrl);
-void lsi_end_outstanding(struct lsi_ctrl *ctrl, int host_byte);
 void lsi_request_reset(struct lsi_ctrl *ctrl, const char *why);
 int lsi_host_reset(struct lsi_ctrl *ctrl, const char *why);
 void lsi_kill(struct lsi_ctrl *ctrl, const char *why);
@@ -341,17 +539,15 @@ extern const struct pci_error_handlers lsi_err_handlers;
 void lsi_event_init(struct lsi_ctrl *ctrl);
 void lsi_events_start(struct lsi_ctrl *ctrl, bool rescan);
 
-/* eh.c */
-extern unsigned int lsi_cmd_limit;
-
 /* fw.c */
 u32 lsi_read_pad0(struct lsi_ctrl *ctrl);
-int lsi_chip_reset(struct lsi_ctrl *ctrl);
-int lsi_fw_check_limits(struct lsi_ctrl *ctrl);
+enum lsi_reset_result lsi_chip_reset(struct lsi_ctrl *ctrl);
 void lsi_intr_mask(struct lsi_ctrl *ctrl);
 void lsi_intr_unmask(struct lsi_ctrl *ctrl);
 int lsi_fw_wait_ready(struct lsi_ctrl *ctrl);
-int lsi_fw_read_limits(struct lsi_ctrl *ctrl);
+int lsi_fw_limits(struct lsi_ctrl *ctrl, struct lsi_fw_limits *lim);
+void lsi_fw_adopt_limits(struct lsi_ctrl *ctrl, const struct lsi_fw_limits *lim);
+bool lsi_fw_limits_fit(struct lsi_ctrl *ctrl, const struct lsi_fw_limits *lim);
 int lsi_ioc_init(struct lsi_ctrl *ctrl);
 
 /* queue.c */
@@ -364,14 +560,15 @@ void lsi_free_irqs(struct lsi_ctrl *ctrl);
 void lsi_irqs_quiet(struct lsi_ctrl *ctrl);
 void lsi_irqs_resume(struct lsi_ctrl *ctrl);
 void lsi_reset_reply_queues(struct lsi_ctrl *ctrl);
-int lsi_process_replies(struct lsi_reply_queue *rq, int budget);
 void lsi_reap_replies(struct lsi_ctrl *ctrl);
-void lsi_bad_reply(struct lsi_ctrl *ctrl, u32 smid, u32 queue,
-		   const char *why);
 
 /* io.c */
 int lsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd);
-void lsi_complete_scsi(struct lsi_ctrl *ctrl, u32 smid, u32 queue);
+irqreturn_t lsi_isr(int irq, void *data);
+int lsi_irqpoll(struct irq_poll *iop, int budget);
+int lsi_process_replies(struct lsi_reply_queue *rq, int budget);
+void lsi_bad_reply(struct lsi_ctrl *ctrl, u32 smid, u32 queue,
+		   const char *why);
 void lsi_cancel_scsi(struct lsi_ctrl *ctrl, int host_byte);
 bool lsi_scmd_inflight(struct scsi_cmnd *scmd);
 u32 lsi_scmd_smid(struct scsi_cmnd *scmd);
@@ -380,6 +577,7 @@ int lsi_slave_configure(struct scsi_device *sdev);
 void lsi_map_queues(struct Scsi_Host *shost);
 
 /* eh.c */
+extern unsigned int lsi_cmd_limit;
 int lsi_eh_abort(struct scsi_cmnd *scmd);
 lsi_timeout_ret lsi_eh_timed_out(struct scsi_cmnd *scmd);
 int lsi_eh_device_reset(struct scsi_cmnd *scmd);
@@ -387,25 +585,34 @@ int lsi_eh_target_reset(struct scsi_cmnd *scmd);
 int lsi_eh_host_reset(struct scsi_cmnd *scmd);
 int lsi_sysfs_host_reset(struct Scsi_Host *shost, int reset_type);
 
-/* mfi.c */
+/* icmd.c */
 void lsi_icmd_setup(struct lsi_ctrl *ctrl);
+struct lsi_icmd *lsi_icmd_tryget(struct lsi_ctrl *ctrl);
+struct lsi_icmd *lsi_icmd_get(struct lsi_ctrl *ctrl, unsigned long timeout,
+			      const char *what);
+void lsi_icmd_put(struct lsi_ctrl *ctrl, struct lsi_icmd *ic);
+void lsi_icmd_prepare(struct lsi_icmd *ic, lsi_icmd_done_t done_fn,
+		      bool is_tm);
+int lsi_icmd_post(struct lsi_ctrl *ctrl, struct lsi_icmd *ic, u8 type);
+int lsi_icmd_issue(struct lsi_ctrl *ctrl, struct lsi_icmd *ic, u8 type,
+		   unsigned long timeout);
 void lsi_complete_internal(struct lsi_ctrl *ctrl, u32 smid, u32 queue);
 void lsi_cancel_internal(struct lsi_ctrl *ctrl);
-void lsi_set_fw_up(struct lsi_ctrl *ctrl, bool up);
+bool lsi_fw_up(struct lsi_ctrl *ctrl);
+
+/* mfi.c */
 int lsi_dcmd_exec(struct lsi_ctrl *ctrl, struct lsi_dcmd *dcmd);
 int lsi_dcmd_start(struct lsi_ctrl *ctrl, const struct lsi_dcmd *dcmd,
 		   lsi_icmd_done_t done_fn);
-int lsi_tm_exec(struct lsi_ctrl *ctrl, u8 type, u16 target_id, u8 lun,
-		u16 task_mid, u32 *terminated);
 int lsi_get_ctrl_info(struct lsi_ctrl *ctrl);
 int lsi_read_ld_list(struct lsi_ctrl *ctrl);
 bool lsi_ld_present(struct lsi_ctrl *ctrl, unsigned int target_id);
-void lsi_ctrl_quiesce(struct lsi_ctrl *ctrl);
+void lsi_fw_flush_shutdown(struct lsi_ctrl *ctrl);
 
 /* sysfs.c */
 extern const struct attribute_group *lsi_host_groups[];
 
-/* proto.c: pure functions, no device access, no allocation, no sleeping */
+/* io.c, the fast path's pure parts (no device access, unit-tested) */
 struct lsi_io_req {
 	const u8		*cdb;
 	u8			cdb_len;
@@ -430,6 +637,14 @@ struct lsi_scsi_result {
 	bool			sense_valid;
 };
 
+u8 lsi_build_ld_io(struct lsi_io_frame *frame, const struct lsi_io_req *req);
+int lsi_build_sgl(struct lsi_io_frame *frame, struct lsi_sge *chain,
+		  dma_addr_t chain_dma, u32 chain_slots,
+		  struct scatterlist *sgl, int nseg);
+void lsi_map_scsi_status(const struct lsi_scsi_status *st,
+			 struct lsi_scsi_result *res);
+
+/* proto.c: pure functions, no device access, no allocation, no sleeping */
 struct lsi_ioc_init_params {
 	dma_addr_t		frames;
 	dma_addr_t		replies;
@@ -441,30 +656,13 @@ struct lsi_ioc_init_params {
 	u64			timestamp_ms;
 };
 
-u32 lsi_fw_state(u32 pad0);
 const char *lsi_fw_state_name(u32 pad0);
-u32 lsi_pad_max_cmds(u32 pad0);
 u32 lsi_pad_chain_size(u32 pad1);
 u32 lsi_pad_queue_count(u32 pad0, u32 pad1);
-u32 lsi_max_data_sges(u32 chain_size);
-u32 lsi_reply_depth(u32 max_smid);
+int lsi_parse_fw_limits(u32 pad0, u32 pad1, struct lsi_fw_limits *lim);
 u32 lsi_info_max_sectors(u8 stripe_size_min, u16 max_strips_per_io,
 			 u32 max_request_size);
 
-u64 lsi_req_desc(u8 flags, u8 msix, u16 smid);
-u64 lsi_mfa_desc(u64 frame_addr);
-bool lsi_reply_empty(u64 desc);
-u16 lsi_reply_smid(u64 desc);
-u32 lsi_reply_next(u32 index, u32 depth);
-u32 lsi_host_index_offset(u32 vector, bool combined);
-u32 lsi_host_index_value(u32 vector, u32 index, bool combined);
-
-bool lsi_cdb_is_rw(u8 opcode);
-bool lsi_cdb_is_sync_cache(u8 opcode);
-u8 lsi_build_ld_io(struct lsi_io_frame *frame, const struct lsi_io_req *req);
-int lsi_build_sgl(struct lsi_io_frame *frame, struct lsi_sge *chain,
-		  dma_addr_t chain_dma, u32 chain_slots,
-		  struct scatterlist *sgl, int nseg);
 void lsi_build_mfi_passthru(struct lsi_io_frame *frame, dma_addr_t mfi,
 			    u32 mfi_len);
 void lsi_build_dcmd(struct lsi_mfi_dcmd_frame *mfi, const struct lsi_dcmd *dcmd,
@@ -472,15 +670,11 @@ void lsi_build_dcmd(struct lsi_mfi_dcmd_frame *mfi, const struct lsi_dcmd *dcmd,
 void lsi_build_ioc_init(struct lsi_mfi_init_frame *init,
 			struct lsi_ioc_init_request *req,
 			const struct lsi_ioc_init_params *p);
-void lsi_map_scsi_status(const struct lsi_scsi_status *st,
-			 struct lsi_scsi_result *res);
-int lsi_map_flush_status(u8 mfi_status);
 
 int lsi_parse_ld_targets(const struct lsi_ld_targetid_list *list, u32 max,
 			 unsigned long *present);
 int lsi_parse_ld_list(const struct lsi_ld_list *list, u32 max,
 		      unsigned long *present);
-bool lsi_evt_seq_plausible(u32 armed, u32 seq);
 bool lsi_evt_changes_lds(u32 code);
 void lsi_build_tm(struct lsi_tm_request *tm, u8 type, u16 target_id, u8 lun,
 		  u16 task_mid);

@@ -8,22 +8,25 @@
  * SCSI targets (channel 0, id = LD target id, LUN 0); the firmware answers
  * all their commands.
  *
- * Life of a controller:
- *   probe   map the registers, bring the firmware to READY, read its limits,
- *           allocate vectors and memory, IOC INIT, CTRL_GET_INFO (polled),
- *           install the interrupt handlers, read the LD list, add and scan
- *           the SCSI host. State NEW -> LIVE; the watchdog and the event
+ * Life of a controller, all of it through three functions of this file:
+ *   lsi_change_state()  the only place the state changes (lsi3108.h has the
+ *                       states and the legal transitions);
+ *   lsi_bring_up()      the one way up, for probe and every reset: firmware
+ *                       to READY, its limits, IOC INIT, CTRL_GET_INFO;
+ *   lsi_disable()       the one way down, for every reset, suspend, PCI
+ *                       reset and error, remove, shutdown, a failed probe and
+ *                       death: stop the hardware, take the late replies,
+ *                       hand back what is outstanding.
+ * probe:    map the registers, bring up (NEW -> CONNECTING), read the LD
+ *           list, add the SCSI host, LIVE, scan; the watchdog and the event
  *           wait start.
- *   running resets, suspend/resume and PCI resets: reset.c; events: event.c.
- *   remove  stop the workers; DELETING; remove the SCSI host (sd flushes
- *           each disk), flush the controller cache and shut the firmware
- *           down; DEAD; disable; release. A device that is already gone is
- *           declared DEAD first, so that nothing waits for it.
- *   shutdown (reboot, power-off, kexec): the same without removing the host
+ * running:  resets, suspend/resume and PCI resets: reset.c; events: event.c.
+ * remove:   DELETING (after a reset under way), remove the SCSI host (sd
+ *           flushes each disk), flush the controller cache and shut the
+ *           firmware down, DEAD, disable, release. A device that is already
+ *           gone is declared DEAD first, so that nothing waits for it.
+ * shutdown: (reboot, power-off, kexec) the same without removing the host
  *           or freeing memory.
- * Every state change goes through lsi_change_state(); every way down stops
- * the hardware with lsi_stop_hw() and hands back what the firmware held with
- * lsi_end_outstanding(), here in lsi_dev_disable() and in reset.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -38,8 +41,10 @@
 
 static const char * const lsi_state_names[] = {
 	[LSI_CTRL_NEW]		= "new",
+	[LSI_CTRL_CONNECTING]	= "connecting",
 	[LSI_CTRL_LIVE]		= "live",
 	[LSI_CTRL_RESETTING]	= "resetting",
+	[LSI_CTRL_SUSPENDING]	= "suspending",
 	[LSI_CTRL_SUSPENDED]	= "suspended",
 	[LSI_CTRL_DELETING]	= "deleting",
 	[LSI_CTRL_DEAD]		= "dead",
@@ -52,7 +57,35 @@ const char *lsi_ctrl_state_name(enum lsi_ctrl_state state)
 	return "unknown";
 }
 
-/* The only place the controller state changes. Returns false if illegal. */
+/* The legal transitions (lsi3108.h): may @old become @new? */
+static bool lsi_state_may_become(enum lsi_ctrl_state old,
+				 enum lsi_ctrl_state new)
+{
+	switch (new) {
+	case LSI_CTRL_CONNECTING:
+		return old == LSI_CTRL_NEW || old == LSI_CTRL_RESETTING;
+	case LSI_CTRL_LIVE:
+		return old == LSI_CTRL_CONNECTING;
+	case LSI_CTRL_RESETTING:
+		return old == LSI_CTRL_LIVE || old == LSI_CTRL_CONNECTING ||
+		       old == LSI_CTRL_SUSPENDED;
+	case LSI_CTRL_SUSPENDING:
+	case LSI_CTRL_DELETING:
+		return old == LSI_CTRL_LIVE;
+	case LSI_CTRL_SUSPENDED:
+		return old == LSI_CTRL_SUSPENDING;
+	case LSI_CTRL_DEAD:
+		return old != LSI_CTRL_DEAD;
+	default:
+		return false;
+	}
+}
+
+/*
+ * The only place the controller state changes. Returns false if illegal.
+ * Internal commands are posted under state_lock (icmd.c): once this has
+ * left a "firmware up" state, none is posted any more.
+ */
 bool lsi_change_state(struct lsi_ctrl *ctrl, enum lsi_ctrl_state new_state)
 {
 	enum lsi_ctrl_state old;
@@ -61,67 +94,144 @@ bool lsi_change_state(struct lsi_ctrl *ctrl, enum lsi_ctrl_state new_state)
 
 	spin_lock_irqsave(&ctrl->state_lock, flags);
 	old = ctrl->state;
-	switch (new_state) {
-	case LSI_CTRL_LIVE:
-		ok = old == LSI_CTRL_NEW || old == LSI_CTRL_RESETTING;
-		break;
-	case LSI_CTRL_RESETTING:
-		ok = old == LSI_CTRL_LIVE || old == LSI_CTRL_SUSPENDED;
-		break;
-	case LSI_CTRL_SUSPENDED:
-		ok = old == LSI_CTRL_LIVE;
-		break;
-	case LSI_CTRL_DELETING:
-		ok = old == LSI_CTRL_NEW || old == LSI_CTRL_LIVE ||
-		     old == LSI_CTRL_SUSPENDED;
-		break;
-	case LSI_CTRL_DEAD:
-		ok = old != LSI_CTRL_DEAD;
-		break;
-	default:
-		ok = false;
-		break;
-	}
+	ok = lsi_state_may_become(old, new_state);
 	if (ok)
 		WRITE_ONCE(ctrl->state, new_state);
 	spin_unlock_irqrestore(&ctrl->state_lock, flags);
 
-	if (ok)
-		dev_dbg(ctrl->dev, "state %s -> %s\n", lsi_ctrl_state_name(old),
-			lsi_ctrl_state_name(new_state));
-	else
-		dev_dbg(ctrl->dev, "state %s -> %s refused\n",
-			lsi_ctrl_state_name(old), lsi_ctrl_state_name(new_state));
+	dev_dbg(ctrl->dev, "state %s -> %s%s\n", lsi_ctrl_state_name(old),
+		lsi_ctrl_state_name(new_state), ok ? "" : " refused");
 	return ok;
 }
 
-/*
- * The final way down, for probe failure, remove and shutdown (resets and
- * suspend stop the same way, without releasing vectors): silence the device
- * and its handlers, stop DMA, then finish whatever the firmware still held.
- * Works on a controller at any stage of initialisation, and twice.
- */
-static void lsi_dev_disable(struct lsi_ctrl *ctrl)
+/* DMA stops: by a chip reset, or with bus mastering off. */
+static enum lsi_reset_result lsi_stop_dma(struct lsi_ctrl *ctrl,
+					  enum lsi_disable_how how)
 {
-	synchronize_rcu();	/* no command is half-posted (state is DEAD) */
-	lsi_stop_hw(ctrl);
-	lsi_free_irqs(ctrl);
-	if (ctrl->pci_enabled)
+	if (how == LSI_DISABLE_CHIP_RESET)
+		return lsi_chip_reset(ctrl);
+	if (pci_is_enabled(ctrl->pdev))
 		pci_clear_master(ctrl->pdev);
-	lsi_end_outstanding(ctrl, DID_NO_CONNECT);
+	return LSI_RESET_OK;
 }
 
-/* Free what lsi_dev_disable() left: memory, mappings, the host itself. */
+/*
+ * The one way down, for every reset, suspend, PCI reset and error, remove,
+ * shutdown, failed probe and death. The caller has moved the state out of
+ * the "firmware up" states (so no internal command is posted any more) and
+ * has told the firmware whatever it had to (cache flush, shutdown). Then:
+ *
+ *   1. no SCSI command is half-posted: queuecommand runs under RCU and sees
+ *      the new state; for a pause the host is blocked, so commands wait;
+ *   2. the device stops talking: its interrupts masked, no handler running;
+ *   3. DMA stops (@how): a chip reset, or bus mastering off;
+ *   4. the replies posted until then are taken (once): what the firmware
+ *      finished is completed normally;
+ *   5. the rest is handed back: internal commands are cancelled, SCSI
+ *      commands requeued (DID_REQUEUE, which uses up no retry) or, for a
+ *      dead controller, failed (DID_NO_CONNECT) with the host unblocked so
+ *      that waiting commands fail too.
+ *
+ * A chip reset that fails returns its result after step 3 with the commands
+ * still outstanding: the caller retries, or declares the controller dead,
+ * which comes here again. Works at any stage of initialisation, and twice.
+ */
+enum lsi_reset_result lsi_disable(struct lsi_ctrl *ctrl,
+				  enum lsi_disable_how how)
+{
+	bool dead = how == LSI_DISABLE_DEAD;
+	enum lsi_reset_result res;
+
+	if (!dead)
+		scsi_block_requests(ctrl->shost);
+	synchronize_rcu();
+	if (ctrl->regs)
+		lsi_intr_mask(ctrl);
+	lsi_irqs_quiet(ctrl);
+	res = lsi_stop_dma(ctrl, how);
+	if (res != LSI_RESET_OK)
+		return res;
+	lsi_reap_replies(ctrl);
+	lsi_cancel_internal(ctrl);
+	if (lsi_host_added(ctrl))
+		lsi_cancel_scsi(ctrl, dead ? DID_NO_CONNECT : DID_REQUEUE);
+	if (dead)
+		scsi_unblock_requests(ctrl->shost);
+	return LSI_RESET_OK;
+}
+
+/*
+ * The first bring-up sizes everything from the firmware's limits: DMA masks,
+ * interrupt vectors, memory, the internal slots, the handlers (installed
+ * quiet: they act once the state says the firmware is up).
+ */
+static int lsi_setup(struct lsi_ctrl *ctrl, const struct lsi_fw_limits *lim)
+{
+	int ret;
+
+	lsi_fw_adopt_limits(ctrl, lim);
+	ret = lsi_set_dma_masks(ctrl);
+	if (!ret)
+		ret = lsi_alloc_vectors(ctrl);
+	if (!ret)
+		ret = lsi_alloc_memory(ctrl);
+	if (ret)
+		return ret;
+	lsi_icmd_setup(ctrl);
+	lsi_intr_mask(ctrl);
+	return lsi_request_irqs(ctrl);
+}
+
+/* READY, then limits: adopted by the first bring-up, checked by the rest. */
+static enum lsi_reset_result lsi_ready(struct lsi_ctrl *ctrl)
+{
+	struct lsi_fw_limits lim;
+
+	if (lsi_fw_wait_ready(ctrl))
+		return LSI_RESET_RETRY;
+	if (lsi_fw_limits(ctrl, &lim))
+		return LSI_RESET_INVALID;
+	/* Probe: memory and vectors for these limits, or no controller. */
+	if (!ctrl->frames.va)
+		return lsi_setup(ctrl, &lim) ? LSI_RESET_INVALID : LSI_RESET_OK;
+	return lsi_fw_limits_fit(ctrl, &lim) ? LSI_RESET_OK : LSI_RESET_INVALID;
+}
+
+/*
+ * The one way up, for probe and every reset: DMA on, the firmware to READY,
+ * its limits, empty reply queues, IOC INIT; then the firmware is up
+ * (CONNECTING: handlers act, internal commands may be posted) and
+ * CTRL_GET_INFO. The caller makes the controller LIVE.
+ */
+enum lsi_reset_result lsi_bring_up(struct lsi_ctrl *ctrl)
+{
+	enum lsi_reset_result res;
+
+	pci_set_master(ctrl->pdev);
+	res = lsi_ready(ctrl);
+	if (res != LSI_RESET_OK)
+		return res;
+	lsi_reset_reply_queues(ctrl);
+	if (lsi_ioc_init(ctrl))
+		return LSI_RESET_RETRY;
+	if (!lsi_change_state(ctrl, LSI_CTRL_CONNECTING))
+		return LSI_RESET_RETRY;
+	lsi_irqs_resume(ctrl);
+	return lsi_get_ctrl_info(ctrl) ? LSI_RESET_RETRY : LSI_RESET_OK;
+}
+
+/* Free what lsi_disable() left: vectors, memory, mappings, the host. */
 static void lsi_release(struct lsi_ctrl *ctrl)
 {
 	struct pci_dev *pdev = ctrl->pdev;
 
+	lsi_free_irqs(ctrl);
 	lsi_free_memory(ctrl);
 	if (ctrl->regs)
 		pci_iounmap(pdev, ctrl->regs);
 	if (ctrl->bar >= 0)
 		pci_release_region(pdev, ctrl->bar);
-	if (ctrl->pci_enabled)
+	if (pci_is_enabled(pdev))
 		pci_disable_device(pdev);
 	pci_set_drvdata(pdev, NULL);
 	if (ctrl->wq)
@@ -141,8 +251,6 @@ static int lsi_pci_init(struct lsi_ctrl *ctrl)
 		dev_err(ctrl->dev, "cannot enable the PCI device: %d\n", ret);
 		return ret;
 	}
-	ctrl->pci_enabled = true;
-
 	bar = ffs(pci_select_bars(pdev, IORESOURCE_MEM)) - 1;
 	len = bar >= 0 ? pci_resource_len(pdev, bar) : 0;
 	if (len < LSI_MIN_REG_WINDOW) {
@@ -162,46 +270,6 @@ static int lsi_pci_init(struct lsi_ctrl *ctrl)
 		dev_err(ctrl->dev, "cannot map BAR %d\n", bar);
 		return -ENOMEM;
 	}
-	pci_set_master(pdev);
-	return 0;
-}
-
-static int lsi_bring_up(struct lsi_ctrl *ctrl)
-{
-	int ret;
-
-	ret = lsi_pci_init(ctrl);
-	if (ret)
-		return ret;
-	ret = lsi_fw_wait_ready(ctrl);
-	if (ret)
-		return ret;
-	ret = lsi_fw_read_limits(ctrl);
-	if (ret)
-		return ret;
-	ret = lsi_set_dma_masks(ctrl);
-	if (ret)
-		return ret;
-	ret = lsi_alloc_vectors(ctrl);
-	if (ret)
-		return ret;
-	ret = lsi_alloc_memory(ctrl);
-	if (ret)
-		return ret;
-	lsi_icmd_setup(ctrl);
-	ret = lsi_ioc_init(ctrl);
-	if (ret)
-		return ret;
-	lsi_set_fw_up(ctrl, true);
-	/* Polled: the handlers are not installed yet. */
-	ret = lsi_get_ctrl_info(ctrl);
-	if (ret)
-		return ret;
-	ret = lsi_request_irqs(ctrl);
-	if (ret)
-		return ret;
-	if (lsi_read_ld_list(ctrl) < 0)
-		dev_err(ctrl->dev, "no logical drive list: exposing no LDs\n");
 	return 0;
 }
 
@@ -224,19 +292,21 @@ static void lsi_set_host_limits(struct lsi_ctrl *ctrl)
 	shost->max_cmd_len = 16;
 }
 
+/* Probe, once the firmware is up: the SCSI host, LIVE, the scan. */
 static int lsi_add_host(struct lsi_ctrl *ctrl)
 {
 	int ret;
 
+	if (lsi_read_ld_list(ctrl) < 0)
+		dev_err(ctrl->dev, "no logical drive list: exposing no LDs\n");
 	lsi_set_host_limits(ctrl);
-	if (!lsi_change_state(ctrl, LSI_CTRL_LIVE))
-		return -ENODEV;
 	ret = scsi_add_host(ctrl->shost, ctrl->dev);
 	if (ret) {
 		dev_err(ctrl->dev, "cannot add the SCSI host: %d\n", ret);
 		return ret;
 	}
-	ctrl->host_added = true;
+	if (!lsi_change_state(ctrl, LSI_CTRL_LIVE))
+		return -ENODEV;
 	dev_info(ctrl->dev, "host%u: %u commands, %u SGEs, %u sectors per command\n",
 		 ctrl->shost->host_no, ctrl->shost->can_queue,
 		 ctrl->shost->sg_tablesize, ctrl->shost->max_sectors);
@@ -299,6 +369,7 @@ static struct lsi_ctrl *lsi_alloc_ctrl(struct pci_dev *pdev)
 	return ctrl;
 }
 
+/* Probe fails only before LIVE: no watchdog, reset or event work exists. */
 static int lsi_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct lsi_ctrl *ctrl = lsi_alloc_ctrl(pdev);
@@ -306,42 +377,62 @@ static int lsi_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	if (!ctrl)
 		return -ENOMEM;
-	ret = lsi_bring_up(ctrl);
+	ret = lsi_pci_init(ctrl);
+	if (!ret && lsi_bring_up(ctrl) != LSI_RESET_OK)
+		ret = -ENODEV;
 	if (!ret)
 		ret = lsi_add_host(ctrl);
 	if (ret) {
-		lsi_stop_workers(ctrl);
 		lsi_change_state(ctrl, LSI_CTRL_DEAD);
-		lsi_dev_disable(ctrl);
+		lsi_disable(ctrl, LSI_DISABLE_DEAD);
+		if (lsi_host_added(ctrl))
+			scsi_remove_host(ctrl->shost);
 		lsi_release(ctrl);
 	}
 	return ret;
 }
 
 /*
+ * Remove and shutdown: enter DELETING, so that no reset, event or watchdog
+ * work starts any more, and wait for one under way (it ends LIVE or DEAD).
+ * A controller that cannot be talked to (dead, asleep) is declared dead, so
+ * that removing the host waits for nothing. Returns true if DELETING.
+ */
+static bool lsi_enter_deleting(struct lsi_ctrl *ctrl)
+{
+	bool deleting;
+
+	for (;;) {
+		deleting = lsi_change_state(ctrl, LSI_CTRL_DELETING);
+		if (deleting || !flush_work(&ctrl->reset_work))
+			break;
+	}
+	lsi_stop_workers(ctrl);
+	if (!deleting)
+		lsi_kill(ctrl, "removed while it could not be talked to");
+	return deleting;
+}
+
+/*
  * Each step checks what exists, so this also works on a controller that a
- * failed bring-up (or, later, a failed reset) left half-initialised.
+ * failed reset left half-initialised.
  */
 static void lsi_remove(struct pci_dev *pdev)
 {
 	struct lsi_ctrl *ctrl = pci_get_drvdata(pdev);
 	bool talk;
 
-	lsi_stop_workers(ctrl);
 	/* Surprise removal: fail I/O at once, so that nothing waits for it. */
 	if (!pci_device_is_present(pdev))
 		lsi_kill(ctrl, "the device was removed");
-	talk = lsi_change_state(ctrl, LSI_CTRL_DELETING);
-	if (ctrl->host_added) {
-		/* sd flushes each disk's cache through the normal path here. */
+	talk = lsi_enter_deleting(ctrl);
+	/* sd flushes each disk's cache through the normal path here. */
+	if (lsi_host_added(ctrl))
 		scsi_remove_host(ctrl->shost);
-		/* The tag set is gone: SCSI SMIDs are no longer valid. */
-		WRITE_ONCE(ctrl->host_added, false);
-	}
 	if (talk)
-		lsi_ctrl_quiesce(ctrl);
+		lsi_fw_flush_shutdown(ctrl);
 	lsi_change_state(ctrl, LSI_CTRL_DEAD);
-	lsi_dev_disable(ctrl);
+	lsi_disable(ctrl, LSI_DISABLE_DEAD);
 	lsi_release(ctrl);
 }
 
@@ -350,11 +441,11 @@ static void lsi_shutdown(struct pci_dev *pdev)
 {
 	struct lsi_ctrl *ctrl = pci_get_drvdata(pdev);
 
-	lsi_stop_workers(ctrl);
-	if (lsi_change_state(ctrl, LSI_CTRL_DELETING))
-		lsi_ctrl_quiesce(ctrl);
+	if (lsi_enter_deleting(ctrl))
+		lsi_fw_flush_shutdown(ctrl);
 	lsi_change_state(ctrl, LSI_CTRL_DEAD);
-	lsi_dev_disable(ctrl);
+	lsi_disable(ctrl, LSI_DISABLE_DEAD);
+	lsi_free_irqs(ctrl);
 }
 
 static const struct pci_device_id lsi_pci_ids[] = {

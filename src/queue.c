@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Host memory, interrupt vectors and reply queues.
+ * Host memory and interrupt vectors.
  *
  * Memory. The firmware is given base addresses only: the request frames
  * (frame s at base + 256 * s, SMID 0 never used), the reply queues (queue i
@@ -15,14 +15,10 @@
  * driver then announces in IOC INIT (LSI_DRVCAP_64BIT_MODE); otherwise they
  * stay below 4 GiB.
  *
- * Reply queues. Each MSI-X vector has its own queue. A slot is empty when it
- * holds all-ones; the host reads slots in order until an empty one, writes
- * all-ones back into each slot it consumed, and then tells the firmware how
- * far it got with one host index register write per batch: vector in bits
- * 31:24, index below. With more than eight vectors the firmware works in
- * "combined" mode and each group of eight vectors has its own supplemental
- * index register. The status of a command is in its request frame, not in
- * the descriptor, which only names the SMID.
+ * Interrupts. One reply queue per MSI-X vector (else one queue on MSI or
+ * INTx). The handlers (lsi_isr, lsi_irqpoll: the fast path, io.c) are
+ * installed at probe before IOC INIT and act only while the state says the
+ * firmware is up. Quieting them (resets, teardown) and freeing them is here.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -183,69 +179,7 @@ void lsi_free_memory(struct lsi_ctrl *ctrl)
 	ctrl->queues = NULL;
 }
 
-/* ---- reply processing ---- */
-
-/*
- * The firmware and the driver disagree about what is outstanding: the
- * descriptor is consumed without touching any command, and the controller is
- * reset, which gives every outstanding command back to the SCSI midlayer.
- */
-void lsi_bad_reply(struct lsi_ctrl *ctrl, u32 smid, u32 queue,
-		   const char *why)
-{
-	atomic_long_inc(&ctrl->bad_reply_count);
-	dev_err_ratelimited(ctrl->dev, "reply descriptor for SMID %u on queue %u rejected: %s (SMIDs 1..%u, %u queue(s))\n",
-			    smid, queue, why, ctrl->max_smid, ctrl->nr_queues);
-	lsi_request_reset(ctrl, "bad reply descriptor");
-}
-
-static void lsi_complete_smid(struct lsi_ctrl *ctrl, u32 smid, u32 queue)
-{
-	if (smid < 1 || smid > ctrl->max_smid) {
-		lsi_bad_reply(ctrl, smid, queue, "SMID out of range");
-		return;
-	}
-	if (smid > ctrl->can_queue) {
-		lsi_complete_internal(ctrl, smid, queue);
-		return;
-	}
-	/* SCSI SMIDs exist only while the host (and its tag set) does. */
-	if (READ_ONCE(ctrl->host_added))
-		lsi_complete_scsi(ctrl, smid, queue);
-	else
-		lsi_bad_reply(ctrl, smid, queue, "no SCSI host");
-}
-
-/*
- * Consume at most budget descriptors from a reply queue and tell the
- * firmware once, at the end. Returns the number consumed.
- */
-int lsi_process_replies(struct lsi_reply_queue *rq, int budget)
-{
-	struct lsi_ctrl *ctrl = rq->ctrl;
-	int done = 0;
-
-	while (done < budget) {
-		__le64 *slot = &rq->ring[rq->index];
-		u64 desc = le64_to_cpu(READ_ONCE(*slot));
-
-		if (lsi_reply_empty(desc))
-			break;
-		/* The frame's status was written before the descriptor. */
-		dma_rmb();
-		lsi_complete_smid(ctrl, lsi_reply_smid(desc), rq->vector);
-		WRITE_ONCE(*slot, cpu_to_le64(LSI_RPY_EMPTY));
-		rq->index = lsi_reply_next(rq->index, ctrl->reply_depth);
-		done++;
-	}
-	/* writel() orders the all-ones stores before the index update. */
-	if (done)
-		writel(lsi_host_index_value(rq->vector, rq->index, ctrl->combined),
-		       rq->host_index_reg);
-	return done;
-}
-
-/* Teardown, with handlers gone and DMA stopped: take what was posted. */
+/* Teardown, with handlers quiet and DMA stopped: take what was posted. */
 void lsi_reap_replies(struct lsi_ctrl *ctrl)
 {
 	u32 i;
@@ -255,56 +189,6 @@ void lsi_reap_replies(struct lsi_ctrl *ctrl)
 }
 
 /* ---- interrupts ---- */
-
-/* INTx is shared: is it ours? Acknowledges a firmware state change. */
-static bool lsi_intx_claim(struct lsi_ctrl *ctrl)
-{
-	u32 status = readl(ctrl->regs + LSI_REG_OUTBOUND_INTR_STATUS);
-
-	if (status == U32_MAX || !(status & LSI_INTR_ALL))
-		return false;
-	if (status & LSI_INTR_DOORBELL)
-		writel(status, ctrl->regs + LSI_REG_OUTBOUND_INTR_STATUS);
-	return true;
-}
-
-static irqreturn_t lsi_isr(int irq, void *data)
-{
-	struct lsi_reply_queue *rq = data;
-	bool claimed = false;
-	int done;
-
-	/* Quiet (a reset or teardown owns the queues): not for us. */
-	if (!READ_ONCE(rq->ctrl->irqs_on))
-		return IRQ_NONE;
-	if (rq->ctrl->irq_mode == LSI_IRQ_INTX) {
-		if (!lsi_intx_claim(rq->ctrl))
-			return IRQ_NONE;
-		claimed = true;
-	}
-	done = lsi_process_replies(rq, LSI_REPLY_BUDGET);
-	if (done == LSI_REPLY_BUDGET) {
-		/* More may be waiting: finish in softirq with the vector off. */
-		rq->polling = true;
-		disable_irq_nosync(irq);
-		irq_poll_sched(&rq->iop);
-	}
-	return (done || claimed) ? IRQ_HANDLED : IRQ_NONE;
-}
-
-static int lsi_irqpoll(struct irq_poll *iop, int budget)
-{
-	struct lsi_reply_queue *rq = container_of(iop, struct lsi_reply_queue,
-						  iop);
-	int done = lsi_process_replies(rq, budget);
-
-	if (done < budget) {
-		irq_poll_complete(iop);
-		rq->polling = false;
-		enable_irq(rq->irq);
-	}
-	return done;
-}
 
 /*
  * One reply queue per MSI-X vector, spread over the CPUs; else a single
@@ -359,8 +243,6 @@ int lsi_request_irqs(struct lsi_ctrl *ctrl)
 			return ret;
 		}
 	}
-	ctrl->irqs_on = true;
-	lsi_intr_unmask(ctrl);
 	dev_info(ctrl->dev, "%u reply queue(s) on %s\n", ctrl->nr_queues,
 		 ctrl->irq_mode == LSI_IRQ_MSIX ? "MSI-X" :
 		 ctrl->irq_mode == LSI_IRQ_MSI ? "MSI" : "INTx");
@@ -368,16 +250,15 @@ int lsi_request_irqs(struct lsi_ctrl *ctrl)
 }
 
 /*
- * Make sure no handler runs or will run on the reply queues: handlers see
- * irqs_on clear and return, those already running are waited for, irq_poll
- * is stopped (and a vector it had switched off switched on again). The
- * device's interrupts must be masked. Idempotent.
+ * Make sure no handler runs or will run on the reply queues: with the state
+ * out of the "firmware up" states handlers return at once, those already
+ * running are waited for, irq_poll is stopped (and a vector it had switched
+ * off switched on again). The device's interrupts must be masked. Idempotent.
  */
 void lsi_irqs_quiet(struct lsi_ctrl *ctrl)
 {
 	u32 i;
 
-	WRITE_ONCE(ctrl->irqs_on, false);
 	for (i = 0; ctrl->queues && i < ctrl->nr_queues; i++) {
 		struct lsi_reply_queue *rq = &ctrl->queues[i];
 
@@ -395,7 +276,10 @@ void lsi_irqs_quiet(struct lsi_ctrl *ctrl)
 	}
 }
 
-/* Undo lsi_irqs_quiet() once the queues are reset: handlers run again. */
+/*
+ * Undo lsi_irqs_quiet() once the queues are reset and the firmware is up:
+ * irq_poll on, the device's interrupts unmasked.
+ */
 void lsi_irqs_resume(struct lsi_ctrl *ctrl)
 {
 	u32 i;
@@ -408,7 +292,6 @@ void lsi_irqs_resume(struct lsi_ctrl *ctrl)
 			rq->iop_on = true;
 		}
 	}
-	WRITE_ONCE(ctrl->irqs_on, true);
 	lsi_intr_unmask(ctrl);
 }
 

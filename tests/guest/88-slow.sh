@@ -9,8 +9,8 @@
 # while fio writes and verifies the fs LD. Both must
 # complete successfully after at least their delay, with their data intact;
 # fio must keep completing I/O meanwhile and verify; and nothing may have
-# been aborted or reset (lsi3108's reset_count, abort_count and
-# target_reset_count, and the model's x-tm-count, unchanged).
+# been aborted or reset (lsi3108's reset_count, abort_count,
+# lun_reset_count, target_reset_count, and the model's x-tm-count, unchanged).
 # Figures: how long each command took, fio passes during the wait.
 . /tests/lib.sh
 skip_unless_inject "a 30 s flush and a 40 s command under I/O" "this controller has no delay injection"
@@ -22,7 +22,7 @@ need_qom x-flush-delay-ms x-delay-next-ms x-delay-next-count x-flush-count
 recovery_counts() {
     local c out=""
     if is_lsi3108; then
-        for c in reset_count abort_count target_reset_count; do out="$out $c=$(lsi_counter "$c")"; done
+        for c in reset_count abort_count lun_reset_count target_reset_count; do out="$out $c=$(lsi_counter "$c")"; done
     fi
     echo "${out# } x-tm-count=$(qom_get x-tm-count 2>/dev/null || echo n/a)"
 }

@@ -31,6 +31,7 @@ echo 15 >"$limit_param" && echo 10 >"$timeout_attr" || bail "cannot set cmd_limi
 
 counts() {
     echo "reset_count=$(lsi_counter reset_count) abort_count=$(lsi_counter abort_count)" \
+        "lun_reset_count=$(lsi_counter lun_reset_count)" \
         "target_reset_count=$(lsi_counter target_reset_count)" \
         "x-tm-count=$(qom_get x-tm-count) x-tm-aborted=$(qom_get x-tm-aborted)"
 }
@@ -75,11 +76,11 @@ if [ "$by" = abort ]; then
     if [ "$(d abort_count)" -ge 1 ] && [ "$(d x-tm-aborted)" -ge 1 ] && [ "$(d reset_count)" -eq 0 ]; then
         tap_ok "ended by ABORT TASK: $(d abort_count) abort(s) sent, $(d x-tm-aborted) command(s) terminated by the firmware, no controller reset"
     else
-        tap_fail "want an ABORT TASK the firmware honoured and no controller reset; got abort_count +$(d abort_count), x-tm-aborted +$(d x-tm-aborted), reset_count +$(d reset_count), target resets +$(d target_reset_count)"
+        tap_fail "want an ABORT TASK the firmware honoured and no controller reset; got abort_count +$(d abort_count), x-tm-aborted +$(d x-tm-aborted), reset_count +$(d reset_count), LUN resets +$(d lun_reset_count), target resets +$(d target_reset_count)"
     fi
 else
     if [ "$(d reset_count)" -ge 1 ]; then
-        tap_ok "firmware without task management: escalated to a controller reset (+$(d reset_count)) after $(d abort_count) abort and $(d target_reset_count) LUN/target reset attempt(s)"
+        tap_ok "firmware without task management: escalated to a controller reset (+$(d reset_count)) after $(d abort_count) abort, $(d lun_reset_count) LUN reset and $(d target_reset_count) target reset attempt(s)"
     else
         tap_fail "firmware without task management: want a controller reset; got reset_count +$(d reset_count), abort_count +$(d abort_count), x-tm-count +$(d x-tm-count)"
     fi

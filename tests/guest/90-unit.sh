@@ -1,8 +1,10 @@
 #!/bin/sh
-# 90-unit: the driver's KUnit suite (src/lsi3108_test.c: the pure protocol
-# logic of src/proto.c) runs in the guest. Debian's kernels have no KUnit, so
-# lsi3108_test.ko is built on src/kunit_shim.h: loading it runs every case and
-# prints KTAP to the kernel log (a kernel with KUnit prints the same). Each
+# 90-unit: the driver's KUnit suite (tests/kunit/lsi3108_test.c: the pure
+# protocol logic of src/io.c, src/proto.c and the inlines of src/lsi3108.h)
+# runs in the guest. Debian's kernels have no KUnit, so lsi3108_test.ko is
+# built on tests/kunit/kunit_shim.h: loading it (which loads lsi3108.ko, whose
+# exported code it tests) runs every case and prints KTAP to the kernel log
+# (a kernel with KUnit prints the same). Each
 # KUnit case becomes one result here, failing with the expectation that failed
 # (file:line and values). A missing module, no KTAP, zero cases or fewer
 # results than the KTAP plan fail. lsi3108 only: the tests are its code.

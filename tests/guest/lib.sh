@@ -388,8 +388,8 @@ host_attr() {
 }
 
 # Usage: lsi_counter <name> — one of lsi3108's host counters (reset_count,
-# abort_count, target_reset_count, bad_reply_count, bad_event_count,
-# event_count) or ctrl_state; "missing" when the driver lacks it (upstream
+# abort_count, lun_reset_count, target_reset_count, bad_reply_count,
+# bad_event_count, event_count) or ctrl_state; "missing" when the driver lacks it (upstream
 # megaraid_sas has none of them: the tests use the model's counters there).
 lsi_counter() { host_attr "$1" || echo missing; }
 

@@ -12,7 +12,7 @@
  *       KTAP version 1
  *       # Subtest: lsi3108
  *       1..19
- *       # lsi_test_pads: EXPECTATION FAILED at src/lsi3108_test.c:250
+ *       # lsi_test_pads: EXPECTATION FAILED at tests/kunit/lsi3108_test.c:250
  *       Expected lsi_pad_max_cmds(pad0) == 928, but
  *           lsi_pad_max_cmds(pad0) == 927 (0x39f)
  *           928 == 928 (0x3a0)

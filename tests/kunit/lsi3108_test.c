@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * KUnit tests for lsi3108's pure protocol logic (src/proto.c): CDB to frame
- * fields, SGL and chain building at the limits, reply queue index handling,
- * status and sense mapping, and parsing of what the firmware returns.
- * Everything runs on stack or test-managed objects; no device is needed.
+ * KUnit tests for lsi3108's pure protocol logic: the fast path's frame and
+ * SGL building and status mapping (src/io.c) and its inline helpers
+ * (src/lsi3108.h: descriptors, reply queue index handling), and src/proto.c
+ * (MFI frames, the firmware limits parser, what DCMDs return). Everything
+ * runs on stack or test-managed objects; no device is needed.
  */
 #include "ktest.h"
 #include <linux/module.h>
@@ -260,6 +261,54 @@ static void lsi_test_pads(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lsi_reply_depth(31) % 16, 0);
 	KUNIT_EXPECT_GE(test, lsi_reply_depth(31), 2 * (31 + 1));
 	KUNIT_EXPECT_LE(test, lsi_reply_depth(LSI_MAX_FW_CMDS), 0xffff);
+}
+
+/* The one parser of the firmware's limits, at probe and after a reset. */
+static void lsi_test_fw_limits(struct kunit *test)
+{
+	u32 ready = 0xb0000000;
+	u32 pad1 = (8 << 5) | LSI_CAP_CHAIN_UNITS_1MB | (95 << 14) |
+		   LSI_CAP_64BIT_DMA;
+	struct lsi_fw_limits lim;
+
+	KUNIT_ASSERT_EQ(test, lsi_parse_fw_limits(ready | LSI_FW_MSIX_CAPABLE |
+						  928, pad1, &lim), 0);
+	KUNIT_EXPECT_EQ(test, lim.cmds, 928);
+	KUNIT_EXPECT_EQ(test, lim.max_smid, 927);
+	KUNIT_EXPECT_EQ(test, lim.chain, 4096);
+	KUNIT_EXPECT_EQ(test, lim.chain_size, 4096);
+	KUNIT_EXPECT_EQ(test, lim.queues, 96);
+	KUNIT_EXPECT_TRUE(test, lim.msix);
+	KUNIT_EXPECT_TRUE(test, lim.dma64);
+
+	/* 0 commands is refused, not wrapped to 4294967295 by "cmds - 1". */
+	KUNIT_EXPECT_EQ(test, lsi_parse_fw_limits(ready, pad1, &lim), -ERANGE);
+	KUNIT_EXPECT_EQ(test, lim.cmds, 0);
+	KUNIT_EXPECT_EQ(test, lsi_parse_fw_limits(ready | (LSI_MIN_FW_CMDS - 1),
+						  pad1, &lim), -ERANGE);
+	KUNIT_EXPECT_EQ(test, lim.cmds, LSI_MIN_FW_CMDS - 1);
+	KUNIT_ASSERT_EQ(test, lsi_parse_fw_limits(ready | LSI_MIN_FW_CMDS, pad1,
+						  &lim), 0);
+	KUNIT_EXPECT_EQ(test, lim.max_smid, LSI_MIN_FW_CMDS - 1);
+
+	/* The most each field can say is clamped to what the driver uses. */
+	KUNIT_ASSERT_EQ(test, lsi_parse_fw_limits(ready | LSI_FW_MSIX_CAPABLE |
+						  LSI_FW_MAX_CMDS_MASK,
+						  LSI_CAP_CHAIN_SIZE_MASK |
+						  LSI_CAP_CHAIN_UNITS_1MB |
+						  LSI_CAP_REPLY_QUEUES_MASK,
+						  &lim), 0);
+	KUNIT_EXPECT_EQ(test, lim.cmds, LSI_FW_MAX_CMDS_MASK);
+	KUNIT_EXPECT_EQ(test, lim.max_smid, LSI_MAX_FW_CMDS);
+	KUNIT_EXPECT_EQ(test, lim.chain, 31 * 512);
+	KUNIT_EXPECT_EQ(test, lim.chain_size, LSI_MAX_CHAIN_SIZE);
+	KUNIT_EXPECT_EQ(test, lim.queues, LSI_MAX_REPLY_QUEUES);
+	KUNIT_EXPECT_FALSE(test, lim.dma64);
+
+	/* Without MSI-X: one queue, whatever pad 1 says. */
+	KUNIT_ASSERT_EQ(test, lsi_parse_fw_limits(ready | 64, pad1, &lim), 0);
+	KUNIT_EXPECT_EQ(test, lim.queues, 1);
+	KUNIT_EXPECT_FALSE(test, lim.msix);
 }
 
 static void lsi_test_info_max_sectors(struct kunit *test)
@@ -593,6 +642,7 @@ static struct kunit_case lsi_test_cases[] = {
 	KUNIT_CASE(lsi_test_sgl_chain),
 	KUNIT_CASE(lsi_test_sgl_limits),
 	KUNIT_CASE(lsi_test_pads),
+	KUNIT_CASE(lsi_test_fw_limits),
 	KUNIT_CASE(lsi_test_info_max_sectors),
 	KUNIT_CASE(lsi_test_descriptors),
 	KUNIT_CASE(lsi_test_replies),
