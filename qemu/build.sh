@@ -54,15 +54,16 @@ qemu_src_known() { [[ -n $(apt-cache showsrc qemu 2>/dev/null) ]]; }
 # apt must know the qemu source package: if no enabled entry provides source packages, add
 # deb-src copies of the machine's bookworm deb entries (scripts/apt-src.sh), then update.
 ensure_deb_src() {
-    local written
+    local written etc
     qemu_src_known && return
-    if ! apt_has_deb_src /etc/apt; then
-        written=$(as_root bash -c ". '$TOP/scripts/apt-src.sh' && apt_write_src /etc/apt") ||
+    etc=$(apt_etc_dir) || die "apt-config does not say where apt's configuration is (Dir::Etc)"
+    if ! apt_has_deb_src "$etc"; then
+        written=$(as_root bash -c ". '$TOP/scripts/apt-src.sh' && apt_write_src '$etc'") ||
             die "could not add a deb-src entry for bookworm (see above)"
         log "added deb-src entries (copies of the bookworm deb entries): $(echo $written)"
     fi
     as_root apt-get update -qq || die "apt-get update failed (needed for the deb-src lists)"
-    qemu_src_known || die "apt knows no source package 'qemu' after apt-get update; the deb-src entries in /etc/apt do not serve bookworm's qemu"
+    qemu_src_known || die "apt knows no source package 'qemu' after apt-get update; the deb-src entries in $etc do not serve bookworm's qemu"
 }
 
 # Candidate versions (no epoch), best first: what qemu/bookworm resolves to, then every
@@ -186,7 +187,7 @@ write_wrapper() {
 }
 
 # --deb-src-only: just make apt know bookworm's qemu source package and print the version
-# the build would download (tests/host/10-apt-sources.sh runs this in a throwaway /etc/apt).
+# the build would download (tests/host/10-apt-sources.sh runs this with APT_CONFIG naming a throwaway apt configuration).
 deb_src_only() {
     ensure_deb_src
     candidate_versions | head -n 1

@@ -11,6 +11,12 @@
 
 APT_SRC_NAME=lsi3108-src
 
+# apt's configuration directory (normally /etc/apt; APT_CONFIG can point apt elsewhere).
+apt_etc_dir() {
+	local dir
+	dir=$(eval "$(apt-config shell dir Dir::Etc/d)" && echo "${dir%/}") && [[ -d $dir ]] && echo "$dir"
+}
+
 # The deb822 files and the one-line files of an apt configuration directory, one a line.
 apt_deb822_files() { compgen -G "$1/sources.list.d/*.sources" | grep -v "/$APT_SRC_NAME.sources\$" || true; }
 apt_oneline_files() {

@@ -3,9 +3,9 @@
 # two apt layouts Debian 12 machines have: deb822 only (/etc/apt/sources.list.d/*.sources, no
 # sources.list: Debian's container and cloud images) and one-line only (classic sources.list).
 #  1. scripts/apt-src.sh on fixture directories: what it writes, and what it refuses.
-#  2. qemu/build.sh --deb-src-only, for real, in a private mount namespace whose /etc/apt is a
-#     copy holding only one layout and whose apt lists start empty: apt must then resolve
-#     qemu/bookworm. Nothing on the host is changed.
+#  2. qemu/build.sh --deb-src-only, for real, with apt pointed (APT_CONFIG) at a copy of
+#     /etc/apt holding only one layout, and at empty lists: apt must then resolve qemu/bookworm.
+#     Nothing on the host is changed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=../../scripts/apt-src.sh
@@ -131,22 +131,21 @@ make_etc() {
 	done < <(host_rows) >"$dir/$( [[ $layout == deb822 ]] && echo sources.list.d/debian.sources || echo sources.list)"
 }
 
-# in_namespace <etc-dir> <command...>: run with that /etc/apt and empty apt lists and cache.
-in_namespace() {
-	local etc=$1
+# with_apt <etc-dir> <command...>: run with apt configured from that directory, with empty lists
+# and cache of its own (APT_CONFIG: what a user's apt sees is untouched; no root filesystem,
+# mount namespace or chroot trick needed, so it works in containers and chroots too).
+with_apt() {
+	local etc=$1 state
 	shift
-	unshare -m --propagation private bash -c '
-		set -e
-		mount --bind "$1" /etc/apt
-		mount -t tmpfs tmpfs /var/lib/apt/lists
-		mount -t tmpfs tmpfs /var/cache/apt
-		shift
-		exec "$@"' _ "$etc" "$@"
+	state=$(mktemp -d "$tmp/state.XXXXXX") && mkdir -p "$state/lists/partial" "$state/cache" || return 1
+	printf 'Dir::Etc "%s/";\nDir::State::Lists "%s/lists/";\nDir::Cache "%s/cache/";\nAPT::Sandbox::User "root";\n' \
+		"$etc" "$state" "$state" >"$state/apt.conf"
+	APT_CONFIG=$state/apt.conf "$@"
 }
 
-if [[ $EUID -ne 0 ]] || ! command -v unshare >/dev/null || [[ -z $(host_rows) ]]; then
+if [[ $EUID -ne 0 ]] || [[ -z $(host_rows) ]]; then
 	for l in deb822 one-line; do
-		ok "$l: build.sh --deb-src-only in a namespace # SKIP needs root, unshare and a bookworm entry on the host"
+		ok "$l: build.sh --deb-src-only from an empty apt state # SKIP needs root and a bookworm entry on the host"
 		ok "$l: writes only its own layout's file # SKIP"
 	done
 	ok "no sources: build.sh names the problem # SKIP"
@@ -156,7 +155,7 @@ fi
 for layout in deb822 one-line; do
 	etc=$tmp/etc-$layout
 	make_etc "$layout" "$etc"
-	ver=$(in_namespace "$etc" env LSI3108_CACHE="$tmp/cache" bash "$top/qemu/build.sh" --deb-src-only \
+	ver=$(with_apt "$etc" env LSI3108_CACHE="$tmp/cache" bash "$top/qemu/build.sh" --deb-src-only \
 		2>"$tmp/err-$layout")
 	if [[ $ver == 7.2+dfsg-* ]]; then
 		ok "$layout: build.sh --deb-src-only resolves qemu/bookworm ($ver) from an empty apt state"
@@ -171,7 +170,7 @@ done
 
 etc=$tmp/etc-none
 cp -a /etc/apt "$etc" && rm -f "$etc/sources.list" "$etc"/sources.list.d/*.list "$etc"/sources.list.d/*.sources
-in_namespace "$etc" env LSI3108_CACHE="$tmp/cache" bash "$top/qemu/build.sh" --deb-src-only \
+with_apt "$etc" env LSI3108_CACHE="$tmp/cache" bash "$top/qemu/build.sh" --deb-src-only \
 	>/dev/null 2>"$tmp/err-none" && rc=0 || rc=$?
 if [[ $rc -ne 0 ]] && grep -q "no bookworm 'deb' entry" "$tmp/err-none"; then
 	ok "no sources: build.sh fails (exit $rc) and names the problem"
