@@ -56,7 +56,8 @@ def series_modules(args, series):
             modules.append(built[0].with_name("lsi3108_test.ko"))
     if "lsi3108" in args.driver and not any(m.name == "lsi3108.ko" for m in modules):
         how = ("run make module, or pass --module PATH" if series == args.kernel_series else
-               f"run make check, or pass --series-module {series}=PATH")
+               f"build it against that kernel's headers (make check does, for 6.12), or pass "
+               f"--series-module {series}=PATH")
         sys.exit(f"runner: --driver lsi3108 needs lsi3108.ko for the {series} kernel: not found at "
                  f"{' or '.join(map(str, defaults))} ({how})")
     return modules
