@@ -17,7 +17,7 @@ DEFAULT_KOS = [TOP / "lsi3108.ko", TOP / "src/lsi3108.ko"]   # where make module
 
 
 def series_build_dir(series):
-    """Where scripts/check.sh builds lsi3108 for a series other than 6.1."""
+    """Where scripts/check.sh builds lsi3108 for another kernel series (6.12)."""
     return TOP / "build" / series
 
 

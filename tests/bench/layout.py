@@ -103,7 +103,7 @@ CHECK_MATRIX = [
 ]
 
 # The core suite: binding, identity, block I/O, fio, a file system, flushes,
-# a power cut and one online controller reset (OCR).
+# a power cut and online controller resets (86-ocr).
 CORE_TESTS = "10-bind,20-identity,30-dd,40-fio,50-fs,55-flush,60-powercut,86-ocr"
 
 # The kernel dimension of `make check` (runner --matrix): each guest kernel
