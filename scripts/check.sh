@@ -15,14 +15,17 @@ need_pkgs python3 make gcc kmod
 flock /tmp/lsi3108-qemu.lock bash qemu/build.sh >/dev/null
 
 # lsi3108 for another kernel series, in build/<series>/: a copy of the sources
-# (cp -a keeps their times, so what did not change is not built again), built
-# against that series' headers, leaving the checkout's 6.1 build alone.
+# (only them: not the checkout's 6.1 objects; cp -a keeps their times, so what
+# did not change is not built again), built against that series' headers,
+# leaving the checkout's 6.1 build alone.
 build_for_series() {
 	local series=$1 dir=build/$1 headers
 	headers=$(bash scripts/guest-kernel.sh "$series" | sed -n 's/^HEADERS=//p')
 	[ -n "$headers" ] || die "no $series kernel headers"
-	mkdir -p "$dir"
-	cp -a Kbuild src include "$dir/"
+	mkdir -p "$dir/src" "$dir/include"
+	cp -a Kbuild "$dir/"
+	cp -a src/*.c src/*.h "$dir/src/"
+	cp -a include/*.h "$dir/include/"
 	make --no-print-directory -C "$headers" M="$PWD/$dir" modules
 }
 
