@@ -19,14 +19,14 @@ flock /tmp/lsi3108-qemu.lock bash qemu/build.sh >/dev/null
 # did not change is not built again), built against that series' headers,
 # leaving the checkout's 6.1 build alone.
 build_for_series() {
-	local series=$1 dir=build/$1 headers
-	headers=$(bash scripts/guest-kernel.sh "$series" | sed -n 's/^HEADERS=//p')
-	[ -n "$headers" ] || die "no $series kernel headers"
+	local series=$1 dir=build/$1 kbuild
+	kbuild=$(bash scripts/guest-kernel.sh "$series" | sed -n 's/^HEADERS=//p')
+	[ -n "$kbuild" ] || die "no $series kernel headers"
 	mkdir -p "$dir/src" "$dir/include"
 	cp -a Kbuild "$dir/"
 	cp -a src/*.c src/*.h "$dir/src/"
 	cp -a include/*.h "$dir/include/"
-	make --no-print-directory -C "$headers" M="$PWD/$dir" modules
+	make --no-print-directory -C "$kbuild" M="$PWD/$dir" modules
 }
 
 eval "$(bash scripts/guest-kernel.sh 6.1)"
