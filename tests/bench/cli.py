@@ -1,6 +1,7 @@
 """The command line (the options docs/testing.md lists) and main(): the host
-tests, then each bench variant's suite per driver, one closing line
-`N passed, N failed, N skipped, N recorded`, and the exit status."""
+tests, then each bench variant's suite per driver (per kernel series with
+--matrix), one closing line `N passed, N failed, N skipped, N recorded`, and
+the exit status."""
 
 import argparse
 import copy
@@ -13,12 +14,13 @@ from pathlib import Path
 
 from . import TOP
 from .host import run_host_tests
-from .initrd import build_initrd, kernel_info
-from .layout import CHECK_MATRIX, CONTROLLERS, LAYOUTS
+from .initrd import guest_inputs
+from .layout import CHECK_KERNELS, CONTROLLERS, LAYOUTS
 from .results import Results
 from .suite import Suite
 
 BOOT_STALL_S = 120      # no /init by then: the guest kernel stalled before any test ran
+SERIES = [series for series, _ in CHECK_KERNELS]     # the guest kernels guest-kernel.sh fetches
 
 
 def default_qemu(controller):
@@ -39,16 +41,23 @@ def parse_args(argv):
                         "(default megaraid_sas)")
     p.add_argument("--tests", default="all",
                    help="comma list: NN-name, NN or name (default all: every test but PENDING)")
-    p.add_argument("--kernel-series", default="6.1", choices=["6.1", "6.12"])
+    p.add_argument("--kernel-series", default="6.1", choices=SERIES,
+                   help="guest kernel (default 6.1); --kernel-dir, --kver, --initrd and "
+                        "--module describe it")
     p.add_argument("--kernel-dir", help="dir with vmlinux and root/lib/modules (default: guest-kernel.sh)")
     p.add_argument("--kver", help="kernel version (default: the one guest-kernel.sh resolves)")
     p.add_argument("--initrd", help="initramfs (default: build/initramfs-<kver>.cpio.lz4, rebuilt if stale)")
     p.add_argument("--module", action="append", default=[],
                    help="extra .ko for the initramfs (default ./lsi3108.ko or src/lsi3108.ko if built)")
+    p.add_argument("--series-module", action="append", default=[], type=series_path,
+                   metavar="SERIES=PATH",
+                   help="extra .ko for another kernel series' initramfs with --matrix "
+                        "(default build/SERIES/lsi3108.ko and lsi3108_test.ko if built)")
     p.add_argument("--host-tests", action="store_true",
                    help="first run every executable tests/host/*.sh on the host (TAP on stdout)")
-    p.add_argument("--matrix", action="store_true",
-                   help="run every bench variant of CHECK_MATRIX (what make check does)")
+    p.add_argument("--matrix", nargs="?", const="all", choices=["all"] + SERIES, metavar="SERIES",
+                   help="run every bench variant of every kernel series in CHECK_KERNELS (what "
+                        "make check does), or only those of SERIES")
     p.add_argument("--machine-variant", choices=["none", "iommu", "swiotlb", "intx"],
                    default="none")
     p.add_argument("--expect", action="append", default=[], metavar="KEY=VALUE",
@@ -75,17 +84,29 @@ def parse_args(argv):
     return args
 
 
+def series_path(text):
+    """--series-module's SERIES=PATH, as (series, path)."""
+    series, sep, path = text.partition("=")
+    if not sep or series not in SERIES or not path:
+        raise argparse.ArgumentTypeError(f"want SERIES=PATH with SERIES one of {', '.join(SERIES)}")
+    return series, path
+
+
 def bench_runs(args):
-    """(label, args) per bench variant: one, or CHECK_MATRIX with --matrix."""
+    """(kernel series, label, args) per bench variant: one (on --kernel-series),
+    or with --matrix the rows of CHECK_KERNELS (of one series with --matrix SERIES)."""
     if not args.matrix:
-        return [("the bench as given", args)]
+        return [(args.kernel_series, "the bench as given", args)]
     runs = []
-    for label, opts, variant, tests, lsi_tests in CHECK_MATRIX:
-        run_args = copy.copy(args)
-        run_args.controller_opts = ",".join(o for o in (args.controller_opts, opts) if o)
-        run_args.machine_variant, run_args.tests = variant, tests
-        run_args.lsi3108_tests = lsi_tests
-        runs.append((label, run_args))
+    for series, rows in CHECK_KERNELS:
+        if args.matrix not in ("all", series):
+            continue
+        for label, opts, variant, tests, lsi_tests in rows:
+            run_args = copy.copy(args)
+            run_args.controller_opts = ",".join(o for o in (args.controller_opts, opts) if o)
+            run_args.machine_variant, run_args.tests = variant, tests
+            run_args.lsi3108_tests = lsi_tests
+            runs.append((series, label, run_args))
     return runs
 
 
@@ -97,18 +118,21 @@ def main(argv=None):
     results = Results()
     if args.host_tests:
         run_host_tests(results, args.timeout, args.verbose)
-    kver, vmlinux, modroot = kernel_info(args)
-    initrd = build_initrd(args, kver, modroot)
+    runs = bench_runs(args)
+    # Every series' kernel and initramfs first, so a missing module stops the run at once.
+    guests = {series: guest_inputs(args, series) for series in dict.fromkeys(s for s, _, _ in runs)}
     parent = args.workdir or ("/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir())
     workdir = Path(tempfile.mkdtemp(prefix="lsi3108-run.", dir=parent))
-    print(f"# kernel {kver}, QEMU {args.qemu}, controller {args.controller}, "
+    kvers = ", ".join(kver for kver, _, _ in guests.values())
+    print(f"# kernel {kvers}, QEMU {args.qemu}, controller {args.controller}, "
           f"variant {args.machine_variant}, work dir {workdir}", flush=True)
     t0 = time.monotonic()
     boot_times = []
     try:
-        for n, (label, run_args) in enumerate(bench_runs(args)):
+        for n, (series, label, run_args) in enumerate(runs):
+            kver, vmlinux, initrd = guests[series]
             for driver in args.driver:
-                print(f"# --- {driver} on {label}", flush=True)
+                print(f"# --- {driver} on {label}, kernel {kver}", flush=True)
                 suite = Suite(run_args, driver, vmlinux, initrd, results,
                               workdir / f"{n}-{driver}")
                 suite.run()

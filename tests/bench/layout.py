@@ -102,6 +102,22 @@ CHECK_MATRIX = [
     ("INTx only (pci=nomsi)", "", "intx", "10-bind,30-dd,40-fio", "86-ocr"),
 ]
 
+# The core suite: binding, identity, block I/O, fio, a file system, flushes,
+# a power cut and online controller resets (86-ocr).
+CORE_TESTS = "10-bind,20-identity,30-dd,40-fio,50-fs,55-flush,60-powercut,86-ocr"
+
+# The kernel dimension of `make check` (runner --matrix): each guest kernel
+# series with its bench variants, rows as in CHECK_MATRIX. Each series boots
+# its own Debian kernel and initramfs, with both drivers: upstream megaraid_sas
+# from that kernel and lsi3108 built against its headers. 6.1 runs the whole
+# matrix; 6.12 the core suite on the default bench (scripts/lint.sh also
+# builds the driver against 6.12's headers).
+CHECK_KERNELS = [
+    ("6.1", CHECK_MATRIX),
+    ("6.12", [("default", "", "none", CORE_TESTS, "")]),
+]
+
+
 def ld_device(ctrl: Controller, ld):
     """The -device argument of one LD (also what 91-hotplug's device_add uses)."""
     if ctrl.ld_device == "scsi-hd":
