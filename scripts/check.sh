@@ -22,10 +22,11 @@ build_for_series() {
 	local series=$1 dir=build/$1 kbuild
 	kbuild=$(bash scripts/guest-kernel.sh "$series" | sed -n 's/^HEADERS=//p')
 	[ -n "$kbuild" ] || die "no $series kernel headers"
-	mkdir -p "$dir/src" "$dir/include"
+	mkdir -p "$dir/src" "$dir/include" "$dir/tests/kunit"
 	cp -a Kbuild "$dir/"
 	cp -a src/*.c src/*.h "$dir/src/"
 	cp -a include/*.h "$dir/include/"
+	cp -a tests/kunit/*.c tests/kunit/*.h "$dir/tests/kunit/"
 	make --no-print-directory -C "$kbuild" M="$PWD/$dir" modules
 }
 

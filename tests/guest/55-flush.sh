@@ -19,8 +19,10 @@ dev=$(ld_dev "$idx") || bail "scratch LD has no disk"
 ld_dirty() { qom_get x-dirty-bytes "/machine/peripheral/ld$idx"; }
 want10=${LSI_EXPECT_FLUSH_PATH:-cdb}
 want16=${LSI_EXPECT_FLUSH16_PATH:-$want10}
-qom_get x-flush-count >/dev/null || { plan 1; tap_skip "flush path" "controller has no counters"; finish; }
+# QEMU's megasas-gen2 has no counters: skip there. On the model they must be there and read.
+skip_unless_inject "flush path" "controller has no counters"
 plan 9
+need_qom x-flush-count x-cache-flush-dcmd-count
 
 counters() { echo "$(qom_get x-flush-count) $(qom_get x-cache-flush-dcmd-count)"; }
 
