@@ -469,4 +469,7 @@ static struct pci_driver lsi_pci_driver = {
 module_pci_driver(lsi_pci_driver);
 
 MODULE_DESCRIPTION("LSI/Broadcom MegaRAID SAS3108 SCSI driver");
+MODULE_AUTHOR("The lsi3108 developers");
+/* The same as PACKAGE_VERSION in dkms.conf (tests/host/20-module-info.sh checks). */
+MODULE_VERSION("0.1.0");
 MODULE_LICENSE("GPL");
