@@ -14,19 +14,15 @@ explain_exits
 need_pkgs python3 make gcc kmod
 flock /tmp/lsi3108-qemu.lock bash qemu/build.sh >/dev/null
 
-# lsi3108 for another kernel series, in build/<series>/: a copy of the sources
-# (only them: not the checkout's 6.1 objects; cp -a keeps their times, so what
-# did not change is not built again), built against that series' headers,
-# leaving the checkout's 6.1 build alone.
+# lsi3108 and its KUnit suite for another kernel series, in build/<series>/: a
+# copy of the sources (copy_module_sources: what did not change is not built
+# again), built against that series' headers, leaving the checkout's 6.1 build
+# alone.
 build_for_series() {
 	local series=$1 dir=build/$1 kbuild
 	kbuild=$(bash scripts/guest-kernel.sh "$series" | sed -n 's/^HEADERS=//p')
 	[ -n "$kbuild" ] || die "no $series kernel headers"
-	mkdir -p "$dir/src" "$dir/include" "$dir/tests/kunit"
-	cp -a Kbuild "$dir/"
-	cp -a src/*.c src/*.h "$dir/src/"
-	cp -a include/*.h "$dir/include/"
-	cp -a tests/kunit/*.c tests/kunit/*.h "$dir/tests/kunit/"
+	copy_module_sources "$dir" --with-tests || die "could not copy the sources into $dir"
 	make --no-print-directory -C "$kbuild" M="$PWD/$dir" modules
 }
 

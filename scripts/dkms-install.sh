@@ -19,8 +19,8 @@ if dkms status -m "$name" -v "$version" | grep -q .; then
 	dkms remove -m "$name" -v "$version" --all >/dev/null
 fi
 rm -rf "$src"
-mkdir -p "$src"
-cp -r Kbuild dkms.conf src include "$src/"
+# The sources DKMS builds from: no KUnit suite, and none of the checkout's objects.
+copy_module_sources "$src" && cp dkms.conf "$src/" || die "could not copy the sources into $src"
 dkms add -m "$name" -v "$version"
 dkms build -m "$name" -v "$version" -k "$kver"
 dkms install -m "$name" -v "$version" -k "$kver"

@@ -21,6 +21,19 @@ explain_exits() {
 	trap 'explain_exit $? "$BASH_COMMAND"' EXIT
 }
 
+# copy_module_sources <dir> [--with-tests]: the module's sources (Kbuild, src/*.[ch],
+# include/*.h), and with --with-tests its KUnit suite (tests/kunit/), into <dir> — never the
+# checkout's objects. cp -a keeps the files' times, so a build there again compiles only what
+# changed. Run from the top of the checkout.
+copy_module_sources() {
+	local dir=$1
+	mkdir -p "$dir/src" "$dir/include" || return 1
+	cp -a Kbuild "$dir/" && cp -a src/*.c src/*.h "$dir/src/" && cp -a include/*.h "$dir/include/" ||
+		return 1
+	[ "${2:-}" = --with-tests ] || return 0
+	mkdir -p "$dir/tests/kunit" && cp -a tests/kunit/*.c tests/kunit/*.h "$dir/tests/kunit/"
+}
+
 # Install Debian packages that are missing (apt-get update once, if needed).
 need_pkgs() {
 	local missing=() p

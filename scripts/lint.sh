@@ -29,9 +29,7 @@ lint_build() {
 	local kdir=$1 tmp log
 	tmp=$(mktemp -d)
 	log=$tmp/build.log
-	mkdir -p "$tmp/tests"
-	cp -r Kbuild src include "$tmp/"
-	cp -r tests/kunit "$tmp/tests/"
+	copy_module_sources "$tmp" --with-tests || die "could not copy the sources into $tmp"
 	if ! make -C "$kdir" M="$tmp" W=1 C=2 CF="-D__CHECK_ENDIAN__" modules >"$log" 2>&1; then
 		cat "$log"
 		die "build failed against $kdir (scratch copy kept in $tmp)"
