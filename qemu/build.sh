@@ -25,7 +25,6 @@ TREE_FORMAT=1
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH DEBIAN_FRONTEND=noninteractive
 
 log() { echo "build.sh: $*" >&2; }
-die() { echo "build.sh: error: $*" >&2; LSI3108_SAID_WHY=1; exit 1; }
 as_root() { if ((EUID == 0)); then "$@"; else sudo "$@"; fi; }
 . "$TOP/scripts/lib.sh"
 . "$TOP/scripts/apt-src.sh"

@@ -25,7 +25,6 @@ series=${1:-6.1}
 cache=${LSI3108_CACHE:-$HOME/.cache/lsi3108}
 
 log() { echo "guest-kernel: $*" >&2; }
-die() { log "error: $*"; LSI3108_SAID_WHY=1; exit 1; }
 
 case "$series" in
     6.1)  meta=linux-image-amd64 ;;

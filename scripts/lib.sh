@@ -4,8 +4,9 @@
 : "${LSI3108_CACHE:=$HOME/.cache/lsi3108}"
 export LSI3108_CACHE
 
+# die <message>: the script's name, the message, exit 1.
 die() {
-	echo "error: $*" >&2
+	echo "${0##*/}: error: $*" >&2
 	LSI3108_SAID_WHY=1
 	exit 1
 }

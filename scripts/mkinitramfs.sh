@@ -16,7 +16,8 @@
 set -euo pipefail
 
 log() { echo "mkinitramfs: $*" >&2; }
-die() { log "error: $*"; LSI3108_SAID_WHY=1; exit 1; }
+. "$(dirname "$0")/lib.sh"
+explain_exits
 
 [ $# -ge 2 ] || die "usage: $0 <kver> <out.cpio.gz> [extra.ko ...]"
 kver=$1
@@ -25,8 +26,6 @@ shift 2
 extra_kos=("$@")
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/scripts/lib.sh"
-explain_exits
 cache=${LSI3108_CACHE:-$HOME/.cache/lsi3108}
 modroot=${MODROOT:-$cache/kernel-$kver/root}
 base_modules="megaraid_sas sd_mod sg ext4 crc32c crc32c_generic"
