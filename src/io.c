@@ -120,7 +120,7 @@ u8 lsi_build_ld_io(struct lsi_io_frame *frame, const struct lsi_io_req *req)
 	ctx->timeout = cpu_to_le16(req->timeout_s);
 	return LSI_REQ_DESC_SCSI_IO;
 }
-EXPORT_SYMBOL_NS_GPL(lsi_build_ld_io, EXPORTED_FOR_KUNIT_TESTING);
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_build_ld_io);
 
 /*
  * Copy n DMA segments into SGEs, every field written: a chain frame still
@@ -176,7 +176,7 @@ int lsi_build_sgl(struct lsi_io_frame *frame, struct lsi_sge *chain,
 	frame->raid_context.num_sge_ext = nseg >> 8;
 	return nseg;
 }
-EXPORT_SYMBOL_NS_GPL(lsi_build_sgl, EXPORTED_FOR_KUNIT_TESTING);
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_build_sgl);
 
 /* ---- submission ---- */
 
@@ -323,7 +323,7 @@ void lsi_map_scsi_status(const struct lsi_scsi_status *st,
 		break;
 	}
 }
-EXPORT_SYMBOL_NS_GPL(lsi_map_scsi_status, EXPORTED_FOR_KUNIT_TESTING);
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_map_scsi_status);
 
 static int lsi_io_result(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd,
 			 u32 smid)

@@ -52,10 +52,18 @@
 
 /*
  * The functions the KUnit suite calls are exported into KUnit's namespace,
- * EXPORTED_FOR_KUNIT_TESTING, always: Debian's kernels are built without
- * CONFIG_KUNIT, where EXPORT_SYMBOL_IF_KUNIT() exports nothing, and the suite
- * then runs on the stand-in in tests/kunit/.
+ * EXPORTED_FOR_KUNIT_TESTING, when the module is built beside its suite
+ * (Kbuild defines LSI3108_TEST_EXPORTS where tests/kunit/ exists). Not with
+ * EXPORT_SYMBOL_IF_KUNIT(): Debian's kernels are built without CONFIG_KUNIT,
+ * where it exports nothing, and the suite then runs on the stand-in in
+ * tests/kunit/. What DKMS builds and installs exports nothing.
  */
+#ifdef LSI3108_TEST_EXPORTS
+#define EXPORT_SYMBOL_IF_LSI_TEST(sym) \
+	EXPORT_SYMBOL_NS_GPL(sym, EXPORTED_FOR_KUNIT_TESTING)
+#else
+#define EXPORT_SYMBOL_IF_LSI_TEST(sym)
+#endif
 
 struct pci_dev;
 struct scsi_cmnd;

@@ -55,7 +55,7 @@ const char *lsi_fw_state_name(u32 pad0)
 		return names[state];
 	return "UNKNOWN";
 }
-EXPORT_SYMBOL_NS_GPL(lsi_fw_state_name, EXPORTED_FOR_KUNIT_TESTING);
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_fw_state_name);
 
 /* Chain frame bytes: a count of 128- or 512-byte units, at least 1 KiB. */
 u32 lsi_pad_chain_size(u32 pad1)
@@ -66,7 +66,7 @@ u32 lsi_pad_chain_size(u32 pad1)
 
 	return max_t(u32, units * unit, LSI_MIN_CHAIN_FRAME_SIZE);
 }
-EXPORT_SYMBOL_NS_GPL(lsi_pad_chain_size, EXPORTED_FOR_KUNIT_TESTING);
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_pad_chain_size);
 
 /* Reply queues (MSI-X vectors) the firmware supports. */
 u32 lsi_pad_queue_count(u32 pad0, u32 pad1)
@@ -76,7 +76,7 @@ u32 lsi_pad_queue_count(u32 pad0, u32 pad1)
 	return ((pad1 & LSI_CAP_REPLY_QUEUES_MASK) >>
 		LSI_CAP_REPLY_QUEUES_SHIFT) + 1;
 }
-EXPORT_SYMBOL_NS_GPL(lsi_pad_queue_count, EXPORTED_FOR_KUNIT_TESTING);
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_pad_queue_count);
 
 /*
  * The one parser of the firmware's limits, at probe and after every reset.
@@ -98,7 +98,7 @@ int lsi_parse_fw_limits(u32 pad0, u32 pad1, struct lsi_fw_limits *lim)
 	lim->dma64 = pad1 & LSI_CAP_64BIT_DMA;
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(lsi_parse_fw_limits, EXPORTED_FOR_KUNIT_TESTING);
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_parse_fw_limits);
 
 /*
  * Largest transfer (sectors) CTRL_GET_INFO allows: the smaller of
@@ -116,7 +116,7 @@ u32 lsi_info_max_sectors(u8 stripe_size_min, u16 max_strips_per_io,
 		limit = strips;
 	return limit;
 }
-EXPORT_SYMBOL_NS_GPL(lsi_info_max_sectors, EXPORTED_FOR_KUNIT_TESTING);
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_info_max_sectors);
 
 /* ---- management commands ---- */
 
@@ -133,7 +133,7 @@ void lsi_build_mfi_passthru(struct lsi_io_frame *frame, dma_addr_t mfi,
 	ce->length = cpu_to_le32(mfi_len);
 	ce->flags = LSI_SGE_FLAGS_CHAIN | LSI_SGE_FLAGS_IOCPLBNTA;
 }
-EXPORT_SYMBOL_NS_GPL(lsi_build_mfi_passthru, EXPORTED_FOR_KUNIT_TESTING);
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_build_mfi_passthru);
 
 /*
  * Fill a DCMD frame. mfi points to a whole LSI_MFI_FRAME_SIZE slot. Data, if
@@ -164,7 +164,7 @@ void lsi_build_dcmd(struct lsi_mfi_dcmd_frame *mfi, const struct lsi_dcmd *dcmd,
 	mfi->sgl.sge64[0].addr_hi = cpu_to_le32(upper_32_bits(data));
 	mfi->sgl.sge64[0].length = cpu_to_le32(dcmd->len);
 }
-EXPORT_SYMBOL_NS_GPL(lsi_build_dcmd, EXPORTED_FOR_KUNIT_TESTING);
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_build_dcmd);
 
 /*
  * IOC INIT: an MFI INIT frame whose queue_info_new points at the MPI2 IOC
@@ -197,7 +197,7 @@ void lsi_build_ioc_init(struct lsi_mfi_init_frame *init,
 	init->queue_info_new_lo = cpu_to_le32(lower_32_bits(p->request));
 	init->queue_info_new_hi = cpu_to_le32(upper_32_bits(p->request));
 }
-EXPORT_SYMBOL_NS_GPL(lsi_build_ioc_init, EXPORTED_FOR_KUNIT_TESTING);
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_build_ioc_init);
 
 /* ---- DCMD payloads (device input: checked, never trusted) ---- */
 
@@ -229,7 +229,7 @@ int lsi_parse_ld_targets(const struct lsi_ld_targetid_list *list, u32 max,
 	}
 	return count;
 }
-EXPORT_SYMBOL_NS_GPL(lsi_parse_ld_targets, EXPORTED_FOR_KUNIT_TESTING);
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_parse_ld_targets);
 
 /* LD_GET_LIST: offline LDs are left out. Returns the count, or -EPROTO. */
 int lsi_parse_ld_list(const struct lsi_ld_list *list, u32 max,
@@ -253,7 +253,7 @@ int lsi_parse_ld_list(const struct lsi_ld_list *list, u32 max,
 	}
 	return bitmap_weight(present, LSI_MAX_LDS);
 }
-EXPORT_SYMBOL_NS_GPL(lsi_parse_ld_list, EXPORTED_FOR_KUNIT_TESTING);
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_parse_ld_list);
 
 /* Events after which the set of logical drives may have changed. */
 bool lsi_evt_changes_lds(u32 code)
@@ -271,7 +271,7 @@ bool lsi_evt_changes_lds(u32 code)
 		return false;
 	}
 }
-EXPORT_SYMBOL_NS_GPL(lsi_evt_changes_lds, EXPORTED_FOR_KUNIT_TESTING);
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_evt_changes_lds);
 
 /* A task management request for an LD (firmware path, interface doc 5.6 E). */
 void lsi_build_tm(struct lsi_tm_request *tm, u8 type, u16 target_id, u8 lun,
@@ -285,7 +285,7 @@ void lsi_build_tm(struct lsi_tm_request *tm, u8 type, u16 target_id, u8 lun,
 	tm->task_mid = cpu_to_le16(task_mid);
 	tm->tm_flags = cpu_to_le32(LSI_TM_FLAG_LD);
 }
-EXPORT_SYMBOL_NS_GPL(lsi_build_tm, EXPORTED_FOR_KUNIT_TESTING);
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_build_tm);
 
 /* 0 if the firmware carried the TM out, -EIO with its reason otherwise. */
 int lsi_map_tm_response(u8 response_code)
@@ -298,7 +298,7 @@ int lsi_map_tm_response(u8 response_code)
 		return -EIO;
 	}
 }
-EXPORT_SYMBOL_NS_GPL(lsi_map_tm_response, EXPORTED_FOR_KUNIT_TESTING);
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_map_tm_response);
 
 /*
  * Copy a fixed-size firmware string: stop at NUL or len, replace what is not
@@ -317,4 +317,4 @@ void lsi_fw_string(char *dst, size_t size, const char *src, size_t len)
 		n--;
 	dst[n] = '\0';
 }
-EXPORT_SYMBOL_NS_GPL(lsi_fw_string, EXPORTED_FOR_KUNIT_TESTING);
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_fw_string);
