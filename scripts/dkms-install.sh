@@ -2,6 +2,10 @@
 # make dkms-install: register the driver's sources with DKMS and build and
 # install it for a kernel (KVER, default the running one). DKMS rebuilds it
 # for every new kernel that matches BUILD_EXCLUSIVE_KERNEL in dkms.conf.
+# Installing does not change which driver has the SAS3108s: where no choice
+# was made yet, megaraid_sas keeps them (lsi3108-ctl use megaraid_sas) until
+# the admin runs `lsi3108-ctl use lsi3108` (docs/driver.md, "Choosing the
+# driver").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -25,3 +29,11 @@ dkms add -m "$name" -v "$version"
 dkms build -m "$name" -v "$version" -k "$kver"
 dkms install -m "$name" -v "$version" -k "$kver"
 dkms status -m "$name" -v "$version"
+install -D -m 755 scripts/lsi3108-ctl /usr/local/sbin/lsi3108-ctl
+if [ ! -e /etc/modprobe.d/lsi3108.conf ]; then
+	LSI3108_KVER=$kver /usr/local/sbin/lsi3108-ctl use megaraid_sas >/dev/null ||
+		die "could not record megaraid_sas as the SAS3108 driver (lsi3108-ctl use megaraid_sas)"
+fi
+echo "lsi3108 $version installed for $kver; SAS3108 drivers from the next boot:"
+/usr/local/sbin/lsi3108-ctl driver | sed 's/^/  /'
+echo "To make lsi3108 drive them: lsi3108-ctl use lsi3108 (back: lsi3108-ctl use megaraid_sas)"

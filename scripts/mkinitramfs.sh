@@ -61,7 +61,7 @@ ensure_host_packages() {
 inputs_hash() {
     {
         echo "$kver $modroot $base_modules $binaries"
-        cat "$0" "$top/scripts/guest-init"
+        cat "$0" "$top/scripts/guest-init" "$top/scripts/lsi3108-ctl"
         for f in $(find "$top/tests/guest" -type f | sort); do echo "$f"; cat "$f"; done
         for ko in "${extra_kos[@]}"; do echo "$ko"; cat "$ko"; done
         stat -c '%n %s %Y' "$modroot/lib/modules/$kver/modules.dep"
@@ -126,8 +126,11 @@ install_tools() {
     for b in $binaries /usr/bin/sg_*; do copy_binary "$b"; done
     ln -sf mke2fs "$stage/usr/sbin/mkfs.ext4"
     ln -sf e2fsck "$stage/usr/sbin/fsck.ext4"
+    # kmod, not busybox, wherever Debian has it: /sbin/modprobe too (modprobe.d
+    # install rules name it, see lsi3108-ctl use).
     for b in modprobe insmod rmmod lsmod modinfo depmod; do
         ln -sf ../bin/kmod "$stage/usr/sbin/$b"
+        ln -sf ../usr/bin/kmod "$stage/bin/$b"
     done
     mkdir -p "$stage/usr/lib/systemd" "$stage/etc/udev" "$stage/usr/lib/udev/rules.d"
     ln -sf ../../bin/udevadm "$stage/usr/lib/systemd/systemd-udevd"
@@ -175,6 +178,8 @@ install_tests() {
     chmod 755 "$stage/init"
     mkdir -p "$stage/tests"
     cp -r "$top/tests/guest/." "$stage/tests/"
+    cp "$top/scripts/lsi3108-ctl" "$stage/usr/sbin/lsi3108-ctl"
+    chmod 755 "$stage/usr/sbin/lsi3108-ctl"
     chmod 755 "$stage"/tests/*.sh
 }
 
