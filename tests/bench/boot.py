@@ -75,13 +75,14 @@ class Boot:
             params["shell"] = "1"
         if s.args.run:
             params["run"] = s.args.run
+        kernel, initrd, system_append, system_args = s.boot_files(self.number)
         append = ["console=ttyS0", "tsc=reliable", "panic=-1", "printk.time=1"] + kernel_extra
-        append += s.args.append + cmdline_words(params)
+        append += system_append + s.args.append + cmdline_words(params)
         console = "mon:stdio" if s.args.interactive else f"file:{self.console}"
         return ([s.args.qemu, "-accel", "tcg", "-cpu", "max", "-smp", "2", "-m", "2G"] + machine +
                 ["-nodefaults", "-nographic", "-no-reboot",
-                 "-kernel", str(s.vmlinux), "-initrd", str(s.initrd),
-                 "-append", " ".join(append),
+                 "-kernel", str(kernel), "-initrd", str(initrd)] + system_args +
+                ["-append", " ".join(append),
                  "-serial", console,
                  "-chardev", f"socket,id=ctl,path={self.ctl_path}",
                  "-serial", "chardev:ctl",

@@ -15,6 +15,7 @@ from pathlib import Path
 from . import TOP
 from .host import run_host_tests
 from .initrd import guest_inputs
+from .system import SystemSuite
 from .layout import CHECK_KERNELS, CONTROLLERS, LAYOUTS
 from .results import Results
 from .suite import Suite
@@ -58,6 +59,10 @@ def parse_args(argv):
     p.add_argument("--matrix", nargs="?", const="all", choices=["all"] + SERIES, metavar="SERIES",
                    help="run every bench variant of every kernel series in CHECK_KERNELS (what "
                         "make check does), or only those of SERIES")
+    p.add_argument("--system", action="store_true",
+                   help="also run the Debian system's journey (tests/system/: a debootstrapped "
+                        "Debian booting from an LD; scripts/debian-image.sh); --tests none "
+                        "runs only that")
     p.add_argument("--machine-variant", choices=["none", "iommu", "swiotlb", "intx"],
                    default="none")
     p.add_argument("--expect", action="append", default=[], metavar="KEY=VALUE",
@@ -118,7 +123,7 @@ def main(argv=None):
     results = Results()
     if args.host_tests:
         run_host_tests(results, args.timeout, args.verbose)
-    runs = bench_runs(args)
+    runs = [] if args.system and args.tests == "none" else bench_runs(args)
     # Every series' kernel and initramfs first, so a missing module stops the run at once.
     guests = {series: guest_inputs(args, series) for series in dict.fromkeys(s for s, _, _ in runs)}
     parent = args.workdir or ("/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir())
@@ -137,6 +142,11 @@ def main(argv=None):
                               workdir / f"{n}-{driver}")
                 suite.run()
                 boot_times += suite.boot_times
+        if args.system:
+            print("# --- the Debian system (tests/system/)", flush=True)
+            suite = SystemSuite(args, results, workdir / "system")
+            suite.run()
+            boot_times += suite.boot_times
     except KeyboardInterrupt:
         results.add("fail", "interrupted")
     finally:

@@ -26,6 +26,8 @@ class LogicalDrive:
     serial: str
     role: str            # scratch | fs | big
     write_back: Optional[bool] = None
+    present: bool = True            # False: its backend is there, the LD is hot-added later
+    backing: Optional[Path] = None  # qcow2 only: a raw image it starts as (copy-on-write)
 
     @property
     def blocks(self):
@@ -142,7 +144,8 @@ def controller_args(ctrl: Controller, lds, workdir: Path, ctrl_opts=""):
         else:
             args += ["-blockdev", f"driver=file,filename={path},node-name=f{ld.index}",
                      "-blockdev", f"driver={ld.fmt},file=f{ld.index},node-name=ld{ld.index}"]
-        args += ["-device", ld_device(ctrl, ld)]
+        if ld.present:
+            args += ["-device", ld_device(ctrl, ld)]
     return args
 
 
@@ -162,6 +165,10 @@ def create_disks(lds, workdir: Path):
         if ld.fmt == "raw":
             with open(path, "wb") as f:
                 f.truncate(ld.size)
+        elif ld.backing:
+            ensure_qemu_img()
+            subprocess.run(["qemu-img", "create", "-q", "-f", ld.fmt, "-F", "raw",
+                            "-b", str(ld.backing), str(path), str(ld.size)], check=True)
         else:
             ensure_qemu_img()
             subprocess.run(["qemu-img", "create", "-q", "-f", ld.fmt, str(path), str(ld.size)],

@@ -43,8 +43,8 @@ class Suite:
 
     def run(self):
         self.workdir.mkdir(parents=True, exist_ok=True)
-        create_disks(self.lds, self.workdir)
-        tests, phase = expand_tests(self.args.tests, self.driver), "1"
+        self.create_disks()
+        tests, phase = self.first_tests(), "1"
         extra = getattr(self.args, "lsi3108_tests", "") if self.driver == "lsi3108" else ""
         tests = ",".join(t for t in (tests, extra) if t)
         for number in range(1, MAX_BOOTS + 1):
@@ -60,6 +60,17 @@ class Suite:
             self.results.add("fail", f"[{self.driver}] suite still not done after {MAX_BOOTS} boots")
         if not self.args.interactive:
             self.check_console_logs()
+
+    def create_disks(self):
+        create_disks(self.lds, self.workdir)
+
+    def first_tests(self):
+        return expand_tests(self.args.tests, self.driver)
+
+    def boot_files(self, number):
+        """(kernel, initramfs, extra kernel parameters, extra QEMU arguments) of boot <number>:
+        the bench's own for every boot (the Debian system's suite reads them off its disk)."""
+        return self.vmlinux, self.initrd, [], []
 
     def fail(self, test, desc):
         """A failure the runner finds (not a guest result): recorded for a todo test."""
