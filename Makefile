@@ -20,7 +20,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 		    $(wildcard /lib/modules/6.1.*-amd64/build))
 
 .PHONY: all module modules clean run check lint bench qemu guest \
-	install dkms-install
+	install dkms-install dkms-remove
 
 all: module
 
@@ -34,6 +34,9 @@ install: module
 
 dkms-install:
 	bash scripts/dkms-install.sh
+
+dkms-remove:
+	bash scripts/dkms-install.sh --remove
 
 clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi

@@ -77,9 +77,11 @@ check "hook: a kernel without it gets megaraid_sas only" "$(hook_adds $without)"
 # 10-14: back to megaraid_sas; bad arguments.
 out=$(run $with use megaraid_sas 2>&1); rc=$?
 check "use megaraid_sas succeeds" "$rc" 0
-if [[ ! -e $hook && $(grep -v '^#' "$conf" 2>/dev/null) == "blacklist lsi3108" ]]; then
-	ok "use megaraid_sas: the hook is gone, modprobe.d blacklists lsi3108 (modalias never picks it)"
-else fail "use megaraid_sas: hook $(ls "$hook" 2>/dev/null), modprobe.d '$(cat "$conf" 2>/dev/null)'"; fi
+sed "s#^\. /usr/share/initramfs-tools/hook-functions#manual_add_modules() { echo \"\$*\"; }; modinfo() { command modinfo -b $root \"\$@\"; }#" \
+	"$hook" >"$t/hook" 2>/dev/null
+got="$(grep -v '^#' "$conf" 2>/dev/null); hook adds: $(hook_adds $with)"
+check "use megaraid_sas: modprobe.d blacklists lsi3108 (modalias never picks it), the hook adds megaraid_sas only" \
+	"$got" "blacklist lsi3108; hook adds: megaraid_sas"
 check "driver: the next boot gives megaraid_sas everywhere" "$(nextboot $with)" \
 	"$without megaraid_sas (no lsi3108 build for this kernel)|$with megaraid_sas"
 check "update-initramfs ran again" "$(wc -l <"$t/update-initramfs.log")" 2
