@@ -36,6 +36,7 @@
 #include "qemu/bitmap.h"
 #include "qemu/cutils.h"
 #include "qemu/log.h"
+#include "qemu/main-loop.h"
 #include "qemu/module.h"
 #include "qemu/timer.h"
 #include "qemu/units.h"
@@ -77,10 +78,12 @@
 
 /*
  * How long a chip reset (RESET_ADAPTER, FLR) keeps the registers reading
- * all-ones: between the 50 ms MPI2 requires before the first read and the
- * 3 s megaraid_sas sleeps (docs/model.md, "Chip reset and DMA errors").
+ * all-ones: MPI2's reset read window (255 ms after the 50 ms first-read
+ * delay), inside what upstream drivers wait: lmrc reads at 50 ms and again
+ * 256 ms later, megaraid_sas after 3 s (docs/model.md, "Chip reset and DMA
+ * errors").
  */
-#define LSI3108_DEFAULT_RESET_MS    1000
+#define LSI3108_DEFAULT_RESET_MS    250
 #define LSI3108_MAX_RESET_MS        60000
 
 /* Fault codes this model reports in pad 0 bits 27:16 (and LSI3108_FAULT_DMA) */

@@ -95,7 +95,7 @@ struct dma_pool;
 #define LSI_FW_MAX_STEPS	32	/* state changes allowed on the way to READY */
 #define LSI_DOORBELL_TIMEOUT_S	10
 #define LSI_IOC_INIT_TIMEOUT_S	30	/* READY firmware answers in milliseconds */
-#define LSI_CHIP_RESET_DELAY_MS	500	/* before the first read after RESET_ADAPTER */
+#define LSI_CHIP_RESET_DELAY_MS	50	/* before the first read after RESET_ADAPTER */
 #define LSI_REGS_BACK_S		30	/* registers reading all-ones after a reset */
 #define LSI_REVIVE_FIRST_S	10	/* a DEAD controller is retried after this, */
 #define LSI_REVIVE_MAX_S	30	/* doubling up to this */
