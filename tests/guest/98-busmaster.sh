@@ -24,16 +24,35 @@ need_qom x-fw-state
 [ -w /proc/sys/kernel/hung_task_timeout_secs ] &&
     echo 120 >/proc/sys/kernel/hung_task_timeout_secs
 
-# PCI COMMAND (config offset 4, low byte) with bit 2 (bus master) set to $1.
-# A read-modify-write of one byte through sysfs, as setpci COMMAND=$1:4 does.
+# PCI COMMAND (config offset 4, low byte) with bit 2 (bus master) clear
+# (/tmp/bm0) and set (/tmp/bm1), the other bits as they are now (memory and
+# I/O decoding on): written as one byte through sysfs, as setpci
+# COMMAND=0:4 / 4:4 does. One dd per toggle keeps the period near 200 ms.
+cmd_byte=$(od -An -tu1 -j4 -N1 "$pci/config" | tr -d ' ')
+[ -n "$cmd_byte" ] || bail "cannot read the PCI COMMAND register of $pci"
+# shellcheck disable=SC2059 # the format is the octal escape of the byte
+printf "\\$(printf %o $((cmd_byte & ~4 & 255)))" >/tmp/bm0
+# shellcheck disable=SC2059
+printf "\\$(printf %o $((cmd_byte | 4)))" >/tmp/bm1
 bus_master() {
-    local cmd
-    cmd=$(od -An -tu1 -j4 -N1 "$pci/config" | tr -d ' ')
-    [ -n "$cmd" ] || return 1
-    if [ "$1" = 1 ]; then cmd=$((cmd | 4)); else cmd=$((cmd & ~4 & 255)); fi
-    # shellcheck disable=SC2059 # the format is the octal escape of the byte
-    printf "\\$(printf %o "$cmd")" |
-        dd of="$pci/config" bs=1 seek=4 count=1 conv=notrunc status=none
+    busybox dd if="/tmp/bm$1" of="$pci/config" bs=1 seek=4 count=1 conv=notrunc 2>/dev/null
+}
+# UP_MS: the uptime in ms, without a subshell (the toggling loop forks only dd
+# and sleep, so that it keeps to its 200 ms even on a loaded host).
+uptime_ms() {
+    local up
+    read -r up _ </proc/uptime
+    UP_MS=$((${up%.*} * 1000 + 1${up#*.}0 - 1000))
+}
+# Usage: sleep_until <ms> — sleep until the uptime reaches it (if not yet).
+sleep_until() {
+    local rem
+    uptime_ms
+    rem=$(($1 - UP_MS))
+    [ "$rem" -gt 0 ] || return 0
+    [ "$rem" -lt 1000 ] || rem=999
+    if [ "$rem" -lt 10 ]; then rem=00$rem; elif [ "$rem" -lt 100 ]; then rem=0$rem; fi
+    sleep "0.$rem"
 }
 bus_master_is() {
     [ $(( $(od -An -tu1 -j4 -N1 "$pci/config" | tr -d ' ') & 4 )) -eq $(($1 * 4)) ]
@@ -60,21 +79,23 @@ bg_start fio fio --name=bm --filename="$dev" --offset=0 --size=16M --rw=randrw \
 n=$(wait_inflight "$dev" 20)
 before=$(resets)
 
-# 3. Toggle every 200 ms; end with bus mastering on.
-t0=$(now_ms)
+# 3. Toggle every 200 ms (on a schedule, so a slow step does not stretch
+# the next); end with bus mastering on.
+uptime_ms
+t0=$UP_MS
 end=$((t0 + SECONDS_ON * 1000))
-toggles=0 bad=0
-while [ "$(now_ms)" -lt "$end" ]; do
-    bus_master 0 || bad=$((bad + 1))
-    sleep 0.2
-    bus_master 1 || bad=$((bad + 1))
-    sleep 0.2
-    toggles=$((toggles + 2))
+toggles=0 bad=0 next=$t0
+while [ "$UP_MS" -lt "$end" ]; do
+    bus_master $((toggles % 2)) || bad=$((bad + 1))
+    toggles=$((toggles + 1))
+    next=$((next + 200))
+    sleep_until "$next"
 done
+[ $((toggles % 2)) -eq 1 ] && { bus_master 1 || bad=$((bad + 1)); toggles=$((toggles + 1)); }
 t_stop=$(now_ms)
 during=$(ctrl_states)
 if [ "$bad" -eq 0 ] && bus_master_is 1; then
-    tap_ok "bus mastering switched $toggles times in $((t_stop - t0)) ms with $n command(s) in flight at the start; at the end: $during, resets $before -> $(resets)"
+    tap_ok "bus mastering switched $toggles times in $((t_stop - t0)) ms (every $(((t_stop - t0) / toggles)) ms) with $n command(s) in flight at the start; at the end: $during, resets $before -> $(resets)"
 else
     tap_fail "toggling bus mastering: $bad config writes failed, bus master bit now $(bus_master_is 1 && echo on || echo off)"
 fi
@@ -91,6 +112,7 @@ fi
 if wait_until 120 bg_done fio; then
     errs=$(sed -n 's/.*errors *: total=\([0-9]*\).*/\1/p' /tmp/bg-fio.out | head -n 1)
     first=$(sed -n 's/.*first_error=\([^ ]*\).*/\1/p' /tmp/bg-fio.out | head -n 1)
+    [ "${errs:-0}" -gt 0 ] || first=
     tap_ok "fio ended $(ms_since "$t_stop") ms after the toggling stopped (exit $(bg_rc fio), I/O errors seen: ${errs:-0}${first:+, first $first})"
 else
     wedged "fio still running 120 s after the toggling stopped ($(inflight "$dev") in flight, $(ctrl_states))"
