@@ -145,6 +145,7 @@ typedef struct Lsi3108ChipReset {
     QEMUTimer   *timer;             /* end of the all-ones window */
     const char  *why;               /* what started it (for the boot trace) */
     bool        dma_fault_pending;  /* a DMA failed: FAULT at the next entry */
+    bool        dma_blocked;        /* x-dma-fail: as if an IOMMU blocked us */
     QEMUBH      *dma_fault_bh;      /* ... or from the main loop, soon */
 } Lsi3108ChipReset;
 

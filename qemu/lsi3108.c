@@ -143,7 +143,8 @@ static void lsi3108_dma_fault_bh(void *opaque)
 bool lsi3108_dma_read(Lsi3108State *s, dma_addr_t addr, void *buf,
                       dma_addr_t len)
 {
-    if (pci_dma_read(PCI_DEVICE(s), addr, buf, len) != MEMTX_OK) {
+    if (s->reset.dma_blocked ||
+        pci_dma_read(PCI_DEVICE(s), addr, buf, len) != MEMTX_OK) {
         lsi3108_dma_failed(s, "DMA read failed", addr, len);
         return false;
     }
@@ -153,7 +154,8 @@ bool lsi3108_dma_read(Lsi3108State *s, dma_addr_t addr, void *buf,
 bool lsi3108_dma_write(Lsi3108State *s, dma_addr_t addr, const void *buf,
                        dma_addr_t len)
 {
-    if (pci_dma_write(PCI_DEVICE(s), addr, buf, len) != MEMTX_OK) {
+    if (s->reset.dma_blocked ||
+        pci_dma_write(PCI_DEVICE(s), addr, buf, len) != MEMTX_OK) {
         lsi3108_dma_failed(s, "DMA write failed", addr, len);
         return false;
     }
@@ -503,7 +505,8 @@ bool lsi3108_ring_store(Lsi3108State *s, unsigned int qi, uint64_t desc)
     Lsi3108ReplyQueue *q = &s->queues[qi];
     dma_addr_t addr = q->base + (dma_addr_t)q->producer * 8;
 
-    if (stq_le_pci_dma(PCI_DEVICE(s), addr, desc,
+    if (s->reset.dma_blocked ||
+        stq_le_pci_dma(PCI_DEVICE(s), addr, desc,
                        MEMTXATTRS_UNSPECIFIED) != MEMTX_OK) {
         lsi3108_dma_failed(s, "reply ring write failed", addr, desc);
         return false;

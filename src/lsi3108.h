@@ -285,6 +285,7 @@ struct lsi_ctrl {
 	struct workqueue_struct	*wq;		/* ordered: reset_work */
 	struct work_struct	reset_work;
 	struct delayed_work	revive_work;	/* DEAD: try again later */
+	struct work_struct	rescan_work;	/* revived: re-read each disk */
 	unsigned int		revive_delay_s;	/* the next retry's delay */
 	bool			no_revive;	/* removed or shut down: stay DEAD */
 	const char		*reset_reason;

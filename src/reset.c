@@ -35,8 +35,10 @@
  * firmware does not report a fault that forbids a reset (those checks cost
  * two reads and log nothing). A host reset (SCSI error handler, sysfs
  * host_reset, lsi3108-ctl reset) tries at once. A revival is the normal
- * restart: LIVE again, the same SCSI devices take I/O again. Only remove and
- * shutdown make DEAD final (no_revive).
+ * restart: LIVE again, the same SCSI devices take I/O again. While DEAD, sd
+ * may have revalidated a disk (READ CAPACITY failing: capacity 0), so each
+ * disk is rescanned after a revival. Only remove and shutdown make DEAD
+ * final (no_revive).
  *
  * Resets run on an ordered workqueue, one at a time; the SCSI error handler's
  * host reset queues one and waits for it.
@@ -46,6 +48,7 @@
 #include <linux/pci.h>
 #include <linux/pm.h>
 #include <scsi/scsi.h>
+#include <scsi/scsi_device.h>
 #include <scsi/scsi_host.h>
 
 #include "lsi3108.h"
@@ -107,6 +110,26 @@ static void lsi_revive_fn(struct work_struct *work)
 		lsi_request_revive(ctrl, "retrying the dead controller");
 	else
 		lsi_schedule_revive(ctrl);
+}
+
+/*
+ * After a revival: sd may have revalidated a disk while every command
+ * failed, and found it empty (capacity 0). Read each disk's size and
+ * parameters again. Not in the reset work: that must stay free for a reset
+ * the rescan's own commands may need.
+ */
+static void lsi_rescan_fn(struct work_struct *work)
+{
+	struct lsi_ctrl *ctrl = container_of(work, struct lsi_ctrl, rescan_work);
+	struct scsi_device *sdev;
+
+	shost_for_each_device(sdev, ctrl->shost) {
+		if (READ_ONCE(ctrl->state) != LSI_CTRL_LIVE) {
+			scsi_device_put(sdev);
+			break;
+		}
+		scsi_rescan_device(sdev);
+	}
 }
 
 /*
@@ -193,6 +216,7 @@ static void lsi_reset_work(struct work_struct *work)
 {
 	struct lsi_ctrl *ctrl = container_of(work, struct lsi_ctrl, reset_work);
 	const char *why = READ_ONCE(ctrl->reset_reason);
+	bool revival = READ_ONCE(ctrl->state) == LSI_CTRL_DEAD;
 	u32 pad0 = lsi_read_pad0(ctrl);
 
 	/*
@@ -205,6 +229,9 @@ static void lsi_reset_work(struct work_struct *work)
 		 why, lsi_fw_state_name(pad0), pad0);
 	lsi_restart_done(ctrl, lsi_restart(ctrl, false), "controller reset",
 			 true);
+	if (revival && READ_ONCE(ctrl->state) == LSI_CTRL_LIVE &&
+	    lsi_host_added(ctrl))
+		queue_work(system_wq, &ctrl->rescan_work);
 }
 
 /* Any context. Only a LIVE controller is reset; repeated requests merge. */
@@ -272,6 +299,7 @@ void lsi_watchdog_start(struct lsi_ctrl *ctrl)
 void lsi_stop_workers(struct lsi_ctrl *ctrl)
 {
 	cancel_delayed_work_sync(&ctrl->revive_work);
+	cancel_work_sync(&ctrl->rescan_work);
 	cancel_delayed_work_sync(&ctrl->watchdog);
 	flush_workqueue(ctrl->wq);
 	cancel_work_sync(&ctrl->event_work);
@@ -282,6 +310,7 @@ void lsi_reset_init(struct lsi_ctrl *ctrl)
 	INIT_WORK(&ctrl->reset_work, lsi_reset_work);
 	INIT_DELAYED_WORK(&ctrl->watchdog, lsi_watchdog_fn);
 	INIT_DELAYED_WORK(&ctrl->revive_work, lsi_revive_fn);
+	INIT_WORK(&ctrl->rescan_work, lsi_rescan_fn);
 }
 
 /* ---- system sleep ---- */

@@ -13,12 +13,19 @@
 #    not a dead end, the same SCSI devices must take I/O again;
 #  - 4 MiB written and flushed before the toggling changed;
 #  - a fio pass with verification failing after the recovery.
+# Then (lsi3108; upstream has no retry of a killed adapter) a cause the
+# driver cannot undo: every DMA fails (x-dma-fail, as behind an IOMMU that
+# blocks the function; bus mastering the driver turns back on itself). Each
+# reset attempt FAULTs in its IOC INIT, so the controller must be declared
+# DEAD within 60 s, stay DEAD while the cause persists (its periodic retry
+# failing), and be LIVE again by itself within 60 s once DMA works, with the
+# same disks running and the flushed data unchanged.
 # Figures: toggles made, resets, time to LIVE after the toggling stopped, I/O
-# errors fio saw.
+# errors fio saw; time to DEAD and back.
 . /tests/lib.sh
 SECONDS_ON=${LSI_BM_SECONDS:-30}
 skip_unless_inject "bus mastering toggled under I/O" "this controller has no fault injection"
-start_on_scratch 7 $((SECONDS_ON + 480))    # $dev: the scratch LD
+start_on_scratch 11 $((SECONDS_ON + 600))    # $dev: the scratch LD
 pci=$(ctrl_pci) || bail "no RAID controller on the PCI bus"
 need_qom x-fw-state
 [ -w /proc/sys/kernel/hung_task_timeout_secs ] &&
@@ -145,4 +152,47 @@ fi
 io_start bm2 "$dev" 0 16
 io_stop bm2 180 || wedged "fio after the PCI fault still running after 180 s"
 io_verified bm2 "fio after the PCI fault"
+
+# 10-13. DMA failing until the model is told otherwise.
+if ! is_lsi3108 || ! has_qom x-dma-fail; then
+    for i in 1 2 3 4; do
+        tap_skip "DMA failing persistently: DEAD and back" "$LSI_DRIVER has no retry of a dead adapter, or the model no x-dma-fail"
+    done
+    finish
+fi
+at_finish "qom_set x-dma-fail false"
+bg_start fio3 fio --name=bm3 --filename="$dev" --offset=0 --size=16M --rw=randrw \
+    --bsrange=4k-64k --iodepth=16 --ioengine=libaio --direct=1 --time_based \
+    --runtime=20 --continue_on_error=all --randrepeat=0
+wait_inflight "$dev" 20 >/dev/null
+before=$(resets)
+t0=$(now_ms)
+qom_set x-dma-fail true || bail "the model refused x-dma-fail"
+if wait_until 60 eval '[ "$(lsi_counter ctrl_state)" = dead ]'; then
+    tap_ok "every DMA failing: declared DEAD $(ms_since "$t0") ms later (firmware $(qom_get x-fw-state), resets $before -> $(resets))"
+else
+    tap_fail "every DMA failing: not DEAD within 60 s ($(ctrl_states), resets $before -> $(resets))"
+fi
+sleep 12
+if [ "$(lsi_counter ctrl_state)" = dead ]; then
+    tap_ok "still DEAD 12 s later while DMA keeps failing ($(ctrl_states))"
+else
+    tap_fail "12 s later, DMA still failing: $(ctrl_states) (want dead)"
+fi
+qom_set x-dma-fail false || bail "the model refused x-dma-fail false"
+t1=$(now_ms)
+if wait_until 60 live; then
+    tap_ok "LIVE again by itself $(ms_since "$t1") ms after DMA works again ($(ctrl_states), resets $before -> $(resets))"
+else
+    tap_fail "not LIVE within 60 s after DMA works again: $(ctrl_states)"
+fi
+wait_until 120 bg_done fio3 || wedged "fio still running 120 s after DMA works again"
+off=$(offlined)
+if [ -n "$off" ]; then
+    tap_fail "after DEAD and back: disks not running: $(echo "$off" | tr '\n' ' ')"
+elif ref_intact bm "$dev"; then
+    tap_ok "after DEAD and back: every disk running, the flushed 4 MiB read back unchanged ($(cat "/sys/block/${dev#/dev/}/size") sectors)"
+else
+    tap_fail "after DEAD and back: the flushed 4 MiB did not read back unchanged ($dev: $(cat "/sys/block/${dev#/dev/}/size") sectors)"
+fi
 finish
