@@ -134,6 +134,21 @@ typedef struct Lsi3108Boot {
     QEMUTimer   *timer;             /* FW_INIT -> DEVICE_SCAN -> READY */
 } Lsi3108Boot;
 
+/*
+ * Chip reset (host diag RESET_ADAPTER, FLR): for time_ms (property
+ * reset-time-ms) the registers read all-ones and ignore writes, then the
+ * firmware boots (Lsi3108Boot). docs/model.md has the evidence.
+ */
+typedef struct Lsi3108ChipReset {
+    uint32_t    time_ms;            /* property reset-time-ms */
+    bool        active;             /* the registers read all-ones */
+    QEMUTimer   *timer;             /* end of the all-ones window */
+    const char  *why;               /* what started it (for the boot trace) */
+    bool        dma_fault_pending;  /* a DMA failed: FAULT at the next entry */
+    bool        dma_blocked;        /* x-dma-fail: as if an IOMMU blocked us */
+    QEMUBH      *dma_fault_bh;      /* ... or from the main loop, soon */
+} Lsi3108ChipReset;
+
 struct Lsi3108State {
     PCIDevice       parent_obj;
 
@@ -189,6 +204,7 @@ struct Lsi3108State {
     /* task management requests waiting for backend I/O */
     QTAILQ_HEAD(, Lsi3108Tm) tms;
     Lsi3108Boot     boot;
+    Lsi3108ChipReset reset;
     Lsi3108Inject   *inject;        /* test controls: lsi3108-inject.c */
 
     /* logical drives, by target id */

@@ -531,7 +531,8 @@ bool lsi3108_inject_ld_list(Lsi3108State *s, Lsi3108Mfi *m, bool ext,
  *          x-cache-flush-dcmd-count, x-shutdown-count, x-fua-count,
  *          x-writeback-count, x-dirty-bytes, x-fw-state ("READY",
  *          "OPERATIONAL", "FAULT", or while booting "FW_INIT" /
- *          "DEVICE_SCAN"), x-boot-count (firmware (re)starts),
+ *          "DEVICE_SCAN", "RESET" in a chip reset's all-ones window),
+ *          x-boot-count (firmware (re)starts),
  *          x-dropped-count (completions lost by x-drop-completions),
  *          x-tm-count (TMs received), x-tm-aborted (commands TMs terminated),
  *          x-garbage-posted (bogus reply descriptors posted, any source),
@@ -542,7 +543,8 @@ bool lsi3108_inject_ld_list(Lsi3108State *s, Lsi3108Mfi *m, bool ext,
  *          x-fault-no-reset (code: FAULT without RESET_ADAPTER; only
  *          x-revive, or a machine reset, recovers);
  *          x-revive (true: firmware reboot to READY from any state, cache
- *          kept); x-surprise-removed (true: off the bus; false: back as at
+ *          kept); x-dma-fail (true: DMA of frames, replies and IOC INIT
+ *          fails, the firmware FAULTs; false: DMA works again); x-surprise-removed (true: off the bus; false: back as at
  *          power-on);
  *          x-completion-delay-us (every SCSI completion),
  *          x-flush-delay-ms (SYNCHRONIZE CACHE and CACHE_FLUSH DCMD),
@@ -582,6 +584,23 @@ static char *lsi3108_get_fw_state(Object *obj, Error **errp)
 static bool lsi3108_get_power_cut(Object *obj, Error **errp)
 {
     return LSI3108(obj)->powered_off;
+}
+
+/*
+ * x-dma-fail: every DMA of the firmware's own structures (frames, replies,
+ * IOC INIT) fails, as behind an IOMMU that blocks the function: the
+ * firmware FAULTs (0x003) at the first one, and every IOC INIT after a
+ * chip reset FAULTs again, until it is cleared. Unlike bus mastering (the
+ * host's driver turns that back on in every reset), the host cannot undo it.
+ */
+static bool lsi3108_get_dma_fail(Object *obj, Error **errp)
+{
+    return LSI3108(obj)->reset.dma_blocked;
+}
+
+static void lsi3108_set_dma_fail(Object *obj, bool value, Error **errp)
+{
+    LSI3108(obj)->reset.dma_blocked = value;
 }
 
 /* Power cut: the volatile cache is lost and the controller stops. */
@@ -800,6 +819,8 @@ static void lsi3108_add_firmware_controls(Lsi3108State *s)
     object_property_add_bool(obj, "x-surprise-removed", lsi3108_get_removed,
                              lsi3108_set_removed);
     lsi3108_add_knob(obj, "x-boot-delay-ms", &s->boot.delay_ms);
+    object_property_add_bool(obj, "x-dma-fail", lsi3108_get_dma_fail,
+                             lsi3108_set_dma_fail);
 }
 
 /* What happens to commands: delays, losses, garbage replies, fuzzing. */

@@ -117,9 +117,10 @@ void lsi3108_mfi_complete(Lsi3108State *s, Lsi3108Mfi *m, uint8_t status)
     trace_lsi3108_mfi_done(m->smid, lsi3108_mfi_hdr(m)->cmd, m->opcode,
                            status);
     if (lsi3108_mfi_live(s, m)) {
-        stb_pci_dma(PCI_DEVICE(s), m->addr +
-                    offsetof(struct lsi_mfi_header, cmd_status),
-                    status, MEMTXATTRS_UNSPECIFIED);
+        /* a failed status write FAULTs the firmware (lsi3108_dma_write) */
+        lsi3108_dma_write(s, m->addr +
+                          offsetof(struct lsi_mfi_header, cmd_status),
+                          &status, 1);
         if (!m->mfi_mode) {
             lsi3108_complete_smid(s, m->smid, m->msix);
         }

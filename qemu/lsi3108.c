@@ -36,6 +36,7 @@
 #include "qemu/bitmap.h"
 #include "qemu/cutils.h"
 #include "qemu/log.h"
+#include "qemu/main-loop.h"
 #include "qemu/module.h"
 #include "qemu/timer.h"
 #include "qemu/units.h"
@@ -75,6 +76,16 @@
 #define LSI3108_PCIE_CAP_OFFSET     0xa0
 #define LSI3108_IO_BAR_SIZE         256
 
+/*
+ * How long a chip reset (RESET_ADAPTER, FLR) keeps the registers reading
+ * all-ones: MPI2's reset read window (255 ms after the 50 ms first-read
+ * delay), inside what upstream drivers wait: lmrc reads at 50 ms and again
+ * 256 ms later, megaraid_sas after 3 s (docs/model.md, "Chip reset and DMA
+ * errors").
+ */
+#define LSI3108_DEFAULT_RESET_MS    250
+#define LSI3108_MAX_RESET_MS        60000
+
 /* Fault codes this model reports in pad 0 bits 27:16 (and LSI3108_FAULT_DMA) */
 #define LSI3108_FAULT_HOST_FORCED   0x0001  /* doorbell FORCE_FAULT */
 #define LSI3108_FAULT_STOPPED       0x0002  /* doorbell STOP_ADAPTER */
@@ -90,11 +101,51 @@ void lsi3108_guest_error(const char *what, uint64_t a, uint64_t b)
                   ")\n", what, a, b);
 }
 
+/*
+ * A DMA of the firmware's own structures failed (bus mastering off, an
+ * IOMMU fault): the firmware FAULTs with LSI3108_FAULT_DMA. Not here and
+ * now: the caller may still hold a command that dropping all work would
+ * free. The fault is taken at the next register access or request (the
+ * guest never sees the firmware carry on), or from a bottom half soon after
+ * (a completion that failed in the main loop), whichever comes first.
+ */
+static void lsi3108_dma_failed(Lsi3108State *s, const char *what,
+                               dma_addr_t addr, dma_addr_t len)
+{
+    lsi3108_guest_error(what, addr, len);
+    if (s->fw_state == LSI_FW_STATE_FAULT || s->reset.dma_fault_pending) {
+        return;
+    }
+    s->reset.dma_fault_pending = true;
+    if (s->reset.dma_fault_bh) {
+        qemu_bh_schedule(s->reset.dma_fault_bh);
+    }
+}
+
+/* Take a DMA fault recorded by lsi3108_dma_failed(), if there is one. */
+static void lsi3108_take_dma_fault(Lsi3108State *s)
+{
+    if (!s->reset.dma_fault_pending) {
+        return;
+    }
+    s->reset.dma_fault_pending = false;
+    if (s->fw_state != LSI_FW_STATE_FAULT && !s->reset.active &&
+        lsi3108_alive(s)) {
+        lsi3108_fault(s, LSI3108_FAULT_DMA);
+    }
+}
+
+static void lsi3108_dma_fault_bh(void *opaque)
+{
+    lsi3108_take_dma_fault(opaque);
+}
+
 bool lsi3108_dma_read(Lsi3108State *s, dma_addr_t addr, void *buf,
                       dma_addr_t len)
 {
-    if (pci_dma_read(PCI_DEVICE(s), addr, buf, len) != MEMTX_OK) {
-        lsi3108_guest_error("DMA read failed", addr, len);
+    if (s->reset.dma_blocked ||
+        pci_dma_read(PCI_DEVICE(s), addr, buf, len) != MEMTX_OK) {
+        lsi3108_dma_failed(s, "DMA read failed", addr, len);
         return false;
     }
     return true;
@@ -103,8 +154,9 @@ bool lsi3108_dma_read(Lsi3108State *s, dma_addr_t addr, void *buf,
 bool lsi3108_dma_write(Lsi3108State *s, dma_addr_t addr, const void *buf,
                        dma_addr_t len)
 {
-    if (pci_dma_write(PCI_DEVICE(s), addr, buf, len) != MEMTX_OK) {
-        lsi3108_guest_error("DMA write failed", addr, len);
+    if (s->reset.dma_blocked ||
+        pci_dma_write(PCI_DEVICE(s), addr, buf, len) != MEMTX_OK) {
+        lsi3108_dma_failed(s, "DMA write failed", addr, len);
         return false;
     }
     return true;
@@ -135,6 +187,8 @@ const char *lsi3108_state_name(uint32_t state)
         return "FW_INIT";
     case LSI_FW_STATE_DEVICE_SCAN:
         return "DEVICE_SCAN";
+    case LSI_FW_STATE_UNDEFINED:
+        return "RESET";                 /* in a chip reset's all-ones window */
     default:
         return "?";
     }
@@ -336,12 +390,16 @@ static void lsi3108_boot_tick(void *opaque)
     }
 }
 
-/* A boot in progress stops where it is (FAULT, power cut). */
+/* A boot (or a chip reset) in progress stops where it is (FAULT, power cut). */
 static void lsi3108_boot_stop(Lsi3108State *s)
 {
     if (s->boot.timer) {
         timer_del(s->boot.timer);
     }
+    if (s->reset.timer) {
+        timer_del(s->reset.timer);
+    }
+    s->reset.active = false;
 }
 
 /* Stop processing and report @code; only a chip reset leaves FAULT. */
@@ -367,26 +425,52 @@ static void lsi3108_go_ready(Lsi3108State *s)
     lsi3108_update_intx(s);
 }
 
+/* The end of a chip reset's all-ones window: the firmware starts booting. */
+static void lsi3108_reset_window_end(void *opaque)
+{
+    Lsi3108State *s = opaque;
+
+    s->reset.active = false;
+    trace_lsi3108_reset_window(s->reset.why, false);
+    lsi3108_boot_start(s, s->reset.why);
+}
+
 /*
  * Chip reset (host diag RESET_ADAPTER, FLR, or a device reset): all work is
  * dropped and the firmware restarts to READY (after x-boot-delay-ms in
- * FW_INIT / DEVICE_SCAN); the reset itself is immediate, so host diag
- * RESET_ADAPTER never reads back set. The write-back cache is not
- * touched: like the controller's cache memory, it survives the reset, and
- * write-backs already started run to completion. A firmware that faulted
- * with x-fault-no-reset does not come back: it stays in FAULT.
+ * FW_INIT / DEVICE_SCAN). With @window (RESET_ADAPTER, FLR) the chip is
+ * first out of reach for reset-time-ms: every register reads all-ones
+ * (host diag with RESET_ADAPTER still set, as megaraid_sas polls for) and
+ * writes are ignored; a device reset (power cycle, revive) skips that. The
+ * write-back cache is not touched: like the controller's cache memory, it
+ * survives the reset, and write-backs already started run to completion. A
+ * firmware that faulted with x-fault-no-reset does not come back: it stays
+ * in FAULT, and its registers stay readable.
  */
-static void lsi3108_chip_reset(Lsi3108State *s, const char *why)
+static void lsi3108_chip_reset(Lsi3108State *s, const char *why, bool window)
 {
     trace_lsi3108_chip_reset(lsi3108_state_name(s->fw_state),
                              s->fault_no_reset);
+    lsi3108_boot_stop(s);
     lsi3108_drop_work(s);
+    s->reset.dma_fault_pending = false;
     s->intr_status = 0;
     s->intr_mask = LSI_INTR_ALL;
     s->wseq_pos = 0;
     s->diag_unlocked = false;
-    if (!s->fault_no_reset) {
-        s->fault_code = 0;
+    if (s->fault_no_reset) {
+        lsi3108_update_intx(s);
+        return;
+    }
+    s->fault_code = 0;
+    if (window && s->reset.time_ms) {
+        s->reset.active = true;
+        s->reset.why = why;
+        lsi3108_set_state(s, LSI_FW_STATE_UNDEFINED);
+        trace_lsi3108_reset_window(why, true);
+        timer_mod(s->reset.timer, qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) +
+                                  s->reset.time_ms);
+    } else {
         lsi3108_boot_start(s, why);
     }
     lsi3108_update_intx(s);
@@ -396,7 +480,7 @@ static void lsi3108_chip_reset(Lsi3108State *s, const char *why)
 static void lsi3108_firmware_reboot(Lsi3108State *s, const char *why)
 {
     s->fault_no_reset = false;
-    lsi3108_chip_reset(s, why);
+    lsi3108_chip_reset(s, why, false);
 }
 
 /* ------------------------------------------------------------------ */
@@ -421,10 +505,10 @@ bool lsi3108_ring_store(Lsi3108State *s, unsigned int qi, uint64_t desc)
     Lsi3108ReplyQueue *q = &s->queues[qi];
     dma_addr_t addr = q->base + (dma_addr_t)q->producer * 8;
 
-    if (stq_le_pci_dma(PCI_DEVICE(s), addr, desc,
+    if (s->reset.dma_blocked ||
+        stq_le_pci_dma(PCI_DEVICE(s), addr, desc,
                        MEMTXATTRS_UNSPECIFIED) != MEMTX_OK) {
-        lsi3108_guest_error("reply ring write failed", addr, desc);
-        lsi3108_fault(s, LSI3108_FAULT_DMA);
+        lsi3108_dma_failed(s, "reply ring write failed", addr, desc);
         return false;
     }
     q->producer = (q->producer + 1) % s->reply_depth;
@@ -610,6 +694,10 @@ static uint8_t lsi3108_ioc_init_apply(Lsi3108State *s,
 /*
  * IOC INIT arrives as an MFA descriptor pointing at an MFI INIT frame. The
  * result goes into the frame's cmd_status; no reply descriptor is posted.
+ * When the INIT frame or the IOC INIT request cannot be read, or the status
+ * cannot be written, the firmware FAULTs (LSI3108_FAULT_DMA) at once: the
+ * host polling cmd_status sees the FAULT in pad 0 instead of waiting for an
+ * answer that cannot come.
  */
 static void lsi3108_ioc_init(Lsi3108State *s, dma_addr_t mfa)
 {
@@ -619,6 +707,7 @@ static void lsi3108_ioc_init(Lsi3108State *s, dma_addr_t mfa)
     uint8_t status;
 
     if (!lsi3108_dma_read(s, mfa, &init, sizeof(init))) {
+        lsi3108_take_dma_fault(s);
         return;
     }
     req_addr = le32_to_cpu(init.queue_info_new_lo) |
@@ -631,7 +720,8 @@ static void lsi3108_ioc_init(Lsi3108State *s, dma_addr_t mfa)
     } else if (init.cmd != LSI_MFI_CMD_INIT) {
         status = lsi3108_ioc_init_error("not an MFI INIT frame", init.cmd);
     } else if (!lsi3108_dma_read(s, req_addr, &req, sizeof(req))) {
-        status = LSI_MFI_STAT_INVALID_PARAMETER;
+        lsi3108_take_dma_fault(s);
+        return;
     } else {
         status = lsi3108_ioc_init_apply(s, &req);
     }
@@ -639,9 +729,9 @@ static void lsi3108_ioc_init(Lsi3108State *s, dma_addr_t mfa)
         lsi3108_set_state(s, LSI_FW_STATE_OPERATIONAL);
         lsi3108_inject_operational(s);
     }
-    stb_pci_dma(PCI_DEVICE(s), mfa + offsetof(struct lsi_mfi_init_frame,
-                                              cmd_status),
-                status, MEMTXATTRS_UNSPECIFIED);
+    lsi3108_dma_write(s, mfa + offsetof(struct lsi_mfi_init_frame,
+                                        cmd_status), &status, 1);
+    lsi3108_take_dma_fault(s);
 }
 
 /* ------------------------------------------------------------------ */
@@ -654,7 +744,7 @@ static void lsi3108_process_frame(Lsi3108State *s, uint16_t smid, uint8_t qi)
     struct lsi_io_frame f;
 
     if (!lsi3108_dma_read(s, addr, &f, sizeof(f))) {
-        lsi3108_fault(s, LSI3108_FAULT_DMA);
+        lsi3108_take_dma_fault(s);
         return;
     }
     trace_lsi3108_frame(smid, f.function, le16_to_cpu(f.dev_handle));
@@ -693,6 +783,7 @@ static void lsi3108_post_request(Lsi3108State *s, uint64_t desc)
     if (s->powered_off) {
         return;
     }
+    lsi3108_take_dma_fault(s);
     if (type == LSI_REQ_DESC_MFA) {
         lsi3108_ioc_init(s, desc & ~0xffULL);
         return;
@@ -781,7 +872,7 @@ static void lsi3108_host_diag(Lsi3108State *s, uint32_t val)
         return;
     }
     if (val & LSI_HOST_DIAG_RESET_ADAPTER) {
-        lsi3108_chip_reset(s, "chip reset");
+        lsi3108_chip_reset(s, "chip reset", true);
     }
 }
 
@@ -897,9 +988,10 @@ static uint64_t lsi3108_mmio_read(void *opaque, hwaddr addr, unsigned size)
     Lsi3108State *s = opaque;
     uint64_t val;
 
-    if (s->removed) {
+    if (s->removed || s->reset.active) {
         return lsi3108_all_ones(size);
     }
+    lsi3108_take_dma_fault(s);
     val = lsi3108_reg_read(s, addr);
     if (size == 8) {
         val |= (uint64_t)lsi3108_reg_read(s, addr + 4) << 32;
@@ -914,7 +1006,7 @@ static void lsi3108_mmio_write(void *opaque, hwaddr addr, uint64_t val,
     Lsi3108State *s = opaque;
 
     trace_lsi3108_mmio_write(addr, val, size);
-    if (!lsi3108_alive(s)) {
+    if (!lsi3108_alive(s) || s->reset.active) {
         return;
     }
     if (s->in_mmio) {
@@ -1151,6 +1243,10 @@ static bool lsi3108_check_props(Lsi3108State *s, Error **errp)
                    LSI3108_MAX_MAX_CMDS);
         return false;
     }
+    if (s->reset.time_ms > LSI3108_MAX_RESET_MS) {
+        error_setg(errp, "reset-time-ms must be 0..%u", LSI3108_MAX_RESET_MS);
+        return false;
+    }
     if (s->fw_version && strlen(s->fw_version) >= 32) {
         error_setg(errp, "fw-version is longer than 31 characters");
         return false;
@@ -1266,6 +1362,9 @@ static void lsi3108_realize(PCIDevice *d, Error **errp)
     s->boot_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
     lsi3108_inject_realize(s);
     s->boot.timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, lsi3108_boot_tick, s);
+    s->reset.timer = timer_new_ms(QEMU_CLOCK_VIRTUAL,
+                                  lsi3108_reset_window_end, s);
+    s->reset.dma_fault_bh = qemu_bh_new(lsi3108_dma_fault_bh, s);
     s->next_seq = 1;
     s->boot_seq = 1;
     s->shutdown_seq = 0;
@@ -1286,6 +1385,10 @@ static void lsi3108_exit(PCIDevice *d)
     lsi3108_inject_exit(s);
     timer_free(s->boot.timer);
     s->boot.timer = NULL;
+    timer_free(s->reset.timer);
+    s->reset.timer = NULL;
+    qemu_bh_delete(s->reset.dma_fault_bh);
+    s->reset.dma_fault_bh = NULL;
     memory_region_del_subregion(&s->mmio, &s->gone);
     if (msix_present(d)) {
         msix_unuse_all_vectors(d);
@@ -1313,7 +1416,7 @@ static void lsi3108_reset(DeviceState *dev)
 
     if (lsi3108_in_flr(PCI_DEVICE(dev))) {
         trace_lsi3108_flr(lsi3108_state_name(s->fw_state));
-        lsi3108_chip_reset(s, "FLR");
+        lsi3108_chip_reset(s, "FLR", true);
         return;
     }
     lsi3108_firmware_reboot(s, "device reset");
@@ -1358,6 +1461,8 @@ static Property lsi3108_properties[] = {
     DEFINE_PROP_STRING("serial", Lsi3108State, serial),
     DEFINE_PROP_STRING("fw-version", Lsi3108State, fw_version),
     DEFINE_PROP_BOOL("tm-capable", Lsi3108State, tm_capable, false),
+    DEFINE_PROP_UINT32("reset-time-ms", Lsi3108State, reset.time_ms,
+                       LSI3108_DEFAULT_RESET_MS),
     DEFINE_PROP_END_OF_LIST(),
 };
 

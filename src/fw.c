@@ -62,6 +62,57 @@ static int lsi_wait_doorbell_idle(struct lsi_ctrl *ctrl)
 	return ret;
 }
 
+/*
+ * After a chip reset or a PCI function reset the chip answers nothing for a
+ * while: every register reads all-ones. That is "not back yet", not "gone":
+ * poll until a register reads something else (0 when back, with *val), for
+ * at most LSI_REGS_BACK_S; the device is gone (-ENXIO) only when its config
+ * space says so too.
+ */
+static int lsi_wait_regs_back(struct lsi_ctrl *ctrl, u32 reg, u32 *val)
+{
+	unsigned long deadline = jiffies + LSI_REGS_BACK_S * HZ;
+
+	for (;;) {
+		*val = readl(ctrl->regs + reg);
+		if (*val != U32_MAX)
+			return 0;
+		if (!pci_device_is_present(ctrl->pdev)) {
+			dev_err(ctrl->dev, "the controller is gone (config space reads all-ones)\n");
+			return -ENXIO;
+		}
+		if (time_after(jiffies, deadline)) {
+			dev_err(ctrl->dev, "registers still read all-ones %u s after the reset\n",
+				LSI_REGS_BACK_S);
+			return -ETIMEDOUT;
+		}
+		msleep(LSI_POLL_MS);
+	}
+}
+
+/* pad 0, waiting through an all-ones window (lsi_wait_regs_back). */
+static int lsi_read_pad0_back(struct lsi_ctrl *ctrl, u32 *pad0)
+{
+	return lsi_wait_regs_back(ctrl, LSI_REG_SCRATCH_PAD0, pad0);
+}
+
+/*
+ * How long the firmware may stay in @state: a booting state moves on by
+ * itself and may take long (disks spinning up); a handshake state waits
+ * only for the doorbell the host has just written.
+ */
+static unsigned int lsi_fw_state_limit_s(u32 state)
+{
+	switch (state) {
+	case LSI_FW_STATE_WAIT_HANDSHAKE:
+	case LSI_FW_STATE_BOOT_MSG_PENDING:
+	case LSI_FW_STATE_OPERATIONAL:
+		return LSI_FW_HANDSHAKE_S;
+	default:
+		return LSI_FW_BOOT_STATE_S;
+	}
+}
+
 /* Do what the current firmware state asks of the host. */
 static int lsi_fw_kick(struct lsi_ctrl *ctrl, u32 pad0)
 {
@@ -100,32 +151,33 @@ static int lsi_fw_kick(struct lsi_ctrl *ctrl, u32 pad0)
 	}
 }
 
-/* Bring the firmware to READY, one handshake at a time (interface doc 4.1). */
+/*
+ * Bring the firmware to READY, one handshake at a time (interface doc 4.1).
+ * All-ones reads (a reset still under way) are waited out; -ENXIO: the
+ * device is gone; -ENODEV: FAULT or an unknown state; -ETIMEDOUT: stuck.
+ */
 int lsi_fw_wait_ready(struct lsi_ctrl *ctrl)
 {
-	unsigned int step;
+	unsigned int step, limit;
 	u32 pad0, now;
 	int ret;
 
 	for (step = 0; step < LSI_FW_MAX_STEPS; step++) {
-		pad0 = lsi_read_pad0(ctrl);
-		if (pad0 == U32_MAX) {
-			dev_err(ctrl->dev, "controller does not respond (pad0 reads %#010x)\n",
-				pad0);
-			return -ENODEV;
-		}
+		ret = lsi_read_pad0_back(ctrl, &pad0);
+		if (ret)
+			return ret;
 		if (lsi_fw_state(pad0) == LSI_FW_STATE_READY)
 			return 0;
 		ret = lsi_fw_kick(ctrl, pad0);
 		if (ret)
 			return ret;
+		limit = lsi_fw_state_limit_s(lsi_fw_state(pad0));
 		ret = readl_poll_timeout(ctrl->regs + LSI_REG_SCRATCH_PAD0, now,
 					 now != pad0, LSI_POLL_US,
-					 LSI_FW_READY_TIMEOUT_S * USEC_PER_SEC);
+					 limit * USEC_PER_SEC);
 		if (ret) {
 			dev_err(ctrl->dev, "firmware stuck in %s for %u s (pad0 %#010x)\n",
-				lsi_fw_state_name(pad0), LSI_FW_READY_TIMEOUT_S,
-				pad0);
+				lsi_fw_state_name(pad0), limit, pad0);
 			return -ETIMEDOUT;
 		}
 	}
@@ -194,22 +246,36 @@ bool lsi_fw_limits_fit(struct lsi_ctrl *ctrl, const struct lsi_fw_limits *lim)
 	return false;
 }
 
+/* A wait's error as a reset result: only a device that is gone is GONE. */
+static enum lsi_reset_result lsi_wait_result(int ret)
+{
+	if (!ret)
+		return LSI_RESET_OK;
+	return ret == -ENXIO ? LSI_RESET_GONE : LSI_RESET_RETRY;
+}
+
 /*
- * Poll a register until (value & mask) == want or the timeout. All-ones: the
+ * Poll a register until (value & mask) == want, for at most @timeout_s.
+ * All-ones is no answer (a reset under way): polled through, unless the
  * device is gone.
  */
 static enum lsi_reset_result lsi_poll_reg(struct lsi_ctrl *ctrl, u32 reg,
 					  u32 mask, u32 want,
 					  unsigned int timeout_s, u32 *val)
 {
+	unsigned long deadline = jiffies + timeout_s * HZ;
 	int ret;
 
-	ret = readl_poll_timeout(ctrl->regs + reg, *val,
-				 *val == U32_MAX || (*val & mask) == want,
-				 LSI_POLL_US, timeout_s * USEC_PER_SEC);
-	if (*val == U32_MAX)
-		return LSI_RESET_GONE;
-	return ret ? LSI_RESET_RETRY : LSI_RESET_OK;
+	for (;;) {
+		ret = lsi_wait_regs_back(ctrl, reg, val);
+		if (ret)
+			return lsi_wait_result(ret);
+		if ((*val & mask) == want)
+			return LSI_RESET_OK;
+		if (time_after(jiffies, deadline))
+			return LSI_RESET_RETRY;
+		msleep(LSI_POLL_MS);
+	}
 }
 
 /* The write-sequence keys unlock the host diagnostic register. */
@@ -231,57 +297,69 @@ static enum lsi_reset_result lsi_diag_unlock(struct lsi_ctrl *ctrl, u32 *diag)
 	return res;
 }
 
-/* May the chip be reset? Not when it is gone, or its fault forbids it. */
-static bool lsi_chip_resettable(struct lsi_ctrl *ctrl, u32 pad0)
+/*
+ * The firmware's fault forbids a chip reset (FAULT without RESET_ADAPTER):
+ * only something outside the host's reach brings it back.
+ */
+bool lsi_fw_fault_final(u32 pad0)
 {
-	if (pad0 == U32_MAX || !pci_device_is_present(ctrl->pdev)) {
-		dev_err(ctrl->dev, "chip reset: the controller is gone (pad0 %#010x)\n",
-			pad0);
-		return false;
+	return pad0 != U32_MAX && lsi_fw_state(pad0) == LSI_FW_STATE_FAULT &&
+	       !(pad0 & LSI_FW_RESET_ADAPTER);
+}
+
+/*
+ * May the chip be reset? Not when it is gone, or its fault forbids it.
+ * Registers reading all-ones (an earlier reset still under way) are waited
+ * out first.
+ */
+static enum lsi_reset_result lsi_chip_resettable(struct lsi_ctrl *ctrl)
+{
+	int ret;
+	u32 pad0;
+
+	ret = lsi_read_pad0_back(ctrl, &pad0);
+	if (ret) {
+		dev_err(ctrl->dev, "chip reset: the controller does not answer (%d)\n",
+			ret);
+		return lsi_wait_result(ret);
 	}
-	if (lsi_fw_state(pad0) == LSI_FW_STATE_FAULT &&
-	    !(pad0 & LSI_FW_RESET_ADAPTER)) {
+	if (lsi_fw_fault_final(pad0)) {
 		dev_err(ctrl->dev, "chip reset: firmware fault %#x does not allow a reset (pad0 %#010x)\n",
 			(pad0 & LSI_FW_FAULT_CODE_MASK) >> LSI_FW_FAULT_CODE_SHIFT,
 			pad0);
-		return false;
+		return LSI_RESET_GONE;
 	}
-	return true;
+	return LSI_RESET_OK;
 }
 
 /*
  * Chip reset through the host diagnostic register (interface doc 9.3): the
- * write-sequence keys unlock it, RESET_ADAPTER restarts the firmware, which
- * then boots on its own towards READY. GONE when a reset is not possible (the
- * device is gone, or the firmware's fault forbids it), RETRY when this
- * attempt failed.
+ * write-sequence keys unlock it, RESET_ADAPTER restarts the chip. For a
+ * while the chip answers nothing (all-ones): no read before
+ * LSI_CHIP_RESET_DELAY_MS, then host diag is polled through all-ones until
+ * RESET_ADAPTER reads clear (LSI_REGS_BACK_S at most). The firmware then
+ * boots on its own towards READY (lsi_fw_wait_ready waits for that). GONE
+ * when a reset is not possible (the device is gone, or the firmware's fault
+ * forbids it), RETRY when this attempt failed.
  */
 enum lsi_reset_result lsi_chip_reset(struct lsi_ctrl *ctrl)
 {
 	enum lsi_reset_result res;
-	u32 pad0 = lsi_read_pad0(ctrl);
 	u32 diag;
 
-	if (!lsi_chip_resettable(ctrl, pad0))
-		return LSI_RESET_GONE;
+	res = lsi_chip_resettable(ctrl);
+	if (res != LSI_RESET_OK)
+		return res;
 	res = lsi_diag_unlock(ctrl, &diag);
 	if (res != LSI_RESET_OK)
 		return res;
 	writel(diag | LSI_HOST_DIAG_RESET_ADAPTER, ctrl->regs + LSI_REG_HOST_DIAG);
+	msleep(LSI_CHIP_RESET_DELAY_MS);
 	res = lsi_poll_reg(ctrl, LSI_REG_HOST_DIAG, LSI_HOST_DIAG_RESET_ADAPTER,
-			   0, LSI_CHIP_RESET_TIMEOUT_S, &diag);
-	/* Then wait for the firmware to boot past FW_INIT. */
-	if (res == LSI_RESET_OK &&
-	    readl_poll_timeout(ctrl->regs + LSI_REG_SCRATCH_PAD0, pad0,
-			       pad0 == U32_MAX ||
-			       lsi_fw_state(pad0) > LSI_FW_STATE_FW_INIT,
-			       LSI_POLL_US, LSI_CHIP_RESET_TIMEOUT_S * USEC_PER_SEC))
-		res = LSI_RESET_RETRY;
-	if (res == LSI_RESET_OK && pad0 == U32_MAX)
-		res = LSI_RESET_GONE;
+			   0, LSI_REGS_BACK_S, &diag);
 	writel(LSI_WRITE_SEQ_FLUSH, ctrl->regs + LSI_REG_WRITE_SEQ);
 	if (res != LSI_RESET_OK)
-		dev_err(ctrl->dev, "chip reset: firmware did not come back (diag %#010x, pad0 %#010x)\n",
+		dev_err(ctrl->dev, "chip reset: the chip did not come back (diag %#010x, pad0 %#010x)\n",
 			diag, lsi_read_pad0(ctrl));
 	return res;
 }

@@ -189,14 +189,48 @@ void lsi_cancel_internal(struct lsi_ctrl *ctrl)
 	}
 }
 
-/* Wait for the answer; on timeout leave the slot to the firmware. */
+/*
+ * While the controller is being brought up (CONNECTING) no watchdog looks
+ * at the firmware: a FAULT (a DMA error, say) would leave the bring-up
+ * waiting for the whole timeout. Has the firmware stopped?
+ */
+static bool lsi_icmd_hopeless(struct lsi_ctrl *ctrl)
+{
+	u32 pad0;
+
+	if (READ_ONCE(ctrl->state) != LSI_CTRL_CONNECTING)
+		return false;
+	pad0 = lsi_read_pad0(ctrl);
+	return pad0 == U32_MAX ||
+	       lsi_fw_state(pad0) != LSI_FW_STATE_OPERATIONAL;
+}
+
+/*
+ * Wait for the answer, in slices of a watchdog period, ending early when
+ * the bring-up's firmware has stopped; on timeout leave the slot to the
+ * firmware.
+ */
 static int lsi_icmd_wait(struct lsi_ctrl *ctrl, struct lsi_icmd *ic,
 			 unsigned long timeout)
 {
+	unsigned long deadline = jiffies + timeout;
+	unsigned long slice = msecs_to_jiffies(LSI_WATCHDOG_MS);
 	bool done;
 
-	if (wait_for_completion_timeout(&ic->done, timeout))
-		return 0;
+	for (;;) {
+		long left = (long)(deadline - jiffies);
+
+		if (left <= 0)
+			break;
+		if (wait_for_completion_timeout(&ic->done,
+						min_t(long, left, slice)))
+			return 0;
+		if (lsi_icmd_hopeless(ctrl)) {
+			dev_err(ctrl->dev, "firmware stopped during bring-up (pad0 %#010x)\n",
+				lsi_read_pad0(ctrl));
+			break;
+		}
+	}
 
 	spin_lock_irq(&ctrl->icmd_lock);
 	done = completion_done(&ic->done);

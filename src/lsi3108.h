@@ -85,10 +85,20 @@ struct dma_pool;
 #define LSI_IOC_INIT_REQ_OFFSET	2048	/* MPI2 request inside the INIT page */
 
 #define LSI_POLL_MS		20
-#define LSI_FW_READY_TIMEOUT_S	180	/* per firmware state change */
+/*
+ * Waits in a reset (docs/driver.md, "Reset waits"): each is bounded by what
+ * the firmware says it is doing, so an attempt that cannot make progress ends
+ * within a minute and is retried, or the controller is declared DEAD.
+ */
+#define LSI_FW_BOOT_STATE_S	60	/* per booting state (FW_INIT, DEVICE_SCAN, ...) */
+#define LSI_FW_HANDSHAKE_S	10	/* a state that waits for the host's doorbell */
 #define LSI_FW_MAX_STEPS	32	/* state changes allowed on the way to READY */
 #define LSI_DOORBELL_TIMEOUT_S	10
-#define LSI_IOC_INIT_TIMEOUT_S	180
+#define LSI_IOC_INIT_TIMEOUT_S	30	/* READY firmware answers in milliseconds */
+#define LSI_CHIP_RESET_DELAY_MS	50	/* before the first read after RESET_ADAPTER */
+#define LSI_REGS_BACK_S		30	/* registers reading all-ones after a reset */
+#define LSI_REVIVE_FIRST_S	10	/* a DEAD controller is retried after this, */
+#define LSI_REVIVE_MAX_S	30	/* doubling up to this */
 #define LSI_OPERATIONAL_TIMEOUT_S 10
 #define LSI_DCMD_TIMEOUT_S	180
 #define LSI_EVT_DCMD_TIMEOUT_S	30	/* DCMDs of the event path */
@@ -97,7 +107,6 @@ struct dma_pool;
 #define LSI_WATCHDOG_MS		1000
 #define LSI_MAX_RESET_TRIES	3
 #define LSI_DIAG_ENABLE_TIMEOUT_S 10
-#define LSI_CHIP_RESET_TIMEOUT_S 100
 #define LSI_RESCAN_TRIES	3
 #define LSI_EVT_SEQ_WINDOW	65536	/* events the firmware may skip */
 #define LSI_CMD_LIMIT_DEFAULT_S	60	/* module parameter cmd_limit */
@@ -128,6 +137,8 @@ struct dma_pool;
  *   SUSPENDING -> SUSPENDED, DEAD
  *   SUSPENDED -> RESETTING (resume), DEAD
  *   DELETING -> DEAD
+ *   DEAD -> RESETTING (a revival: reset.c), unless removal or shutdown has
+ *           begun (no_revive)
  */
 enum lsi_ctrl_state {
 	LSI_CTRL_NEW,
@@ -273,6 +284,10 @@ struct lsi_ctrl {
 	/* Recovery (reset.c) and events (event.c) */
 	struct workqueue_struct	*wq;		/* ordered: reset_work */
 	struct work_struct	reset_work;
+	struct delayed_work	revive_work;	/* DEAD: try again later */
+	struct work_struct	rescan_work;	/* revived: re-read each disk */
+	unsigned int		revive_delay_s;	/* the next retry's delay */
+	bool			no_revive;	/* removed or shut down: stay DEAD */
 	const char		*reset_reason;
 	struct delayed_work	watchdog;
 	struct work_struct	event_work;
@@ -537,6 +552,7 @@ enum lsi_reset_result lsi_bring_up(struct lsi_ctrl *ctrl);
 void lsi_request_reset(struct lsi_ctrl *ctrl, const char *why);
 int lsi_host_reset(struct lsi_ctrl *ctrl, const char *why);
 void lsi_kill(struct lsi_ctrl *ctrl, const char *why);
+void lsi_forbid_revive(struct lsi_ctrl *ctrl);
 void lsi_reset_init(struct lsi_ctrl *ctrl);
 void lsi_watchdog_start(struct lsi_ctrl *ctrl);
 void lsi_stop_workers(struct lsi_ctrl *ctrl);
@@ -553,6 +569,7 @@ enum lsi_reset_result lsi_chip_reset(struct lsi_ctrl *ctrl);
 void lsi_intr_mask(struct lsi_ctrl *ctrl);
 void lsi_intr_unmask(struct lsi_ctrl *ctrl);
 int lsi_fw_wait_ready(struct lsi_ctrl *ctrl);
+bool lsi_fw_fault_final(u32 pad0);
 int lsi_fw_limits(struct lsi_ctrl *ctrl, struct lsi_fw_limits *lim);
 void lsi_fw_adopt_limits(struct lsi_ctrl *ctrl, const struct lsi_fw_limits *lim);
 bool lsi_fw_limits_fit(struct lsi_ctrl *ctrl, const struct lsi_fw_limits *lim);

@@ -67,8 +67,9 @@ static bool lsi_state_may_become(enum lsi_ctrl_state old,
 	case LSI_CTRL_LIVE:
 		return old == LSI_CTRL_CONNECTING;
 	case LSI_CTRL_RESETTING:
+		/* from DEAD: a revival (reset.c), unless removal has begun */
 		return old == LSI_CTRL_LIVE || old == LSI_CTRL_CONNECTING ||
-		       old == LSI_CTRL_SUSPENDED;
+		       old == LSI_CTRL_SUSPENDED || old == LSI_CTRL_DEAD;
 	case LSI_CTRL_SUSPENDING:
 	case LSI_CTRL_DELETING:
 		return old == LSI_CTRL_LIVE;
@@ -94,7 +95,8 @@ bool lsi_change_state(struct lsi_ctrl *ctrl, enum lsi_ctrl_state new_state)
 
 	spin_lock_irqsave(&ctrl->state_lock, flags);
 	old = ctrl->state;
-	ok = lsi_state_may_become(old, new_state);
+	ok = lsi_state_may_become(old, new_state) &&
+	     !(old == LSI_CTRL_DEAD && ctrl->no_revive);
 	if (ok)
 		WRITE_ONCE(ctrl->state, new_state);
 	spin_unlock_irqrestore(&ctrl->state_lock, flags);
@@ -186,9 +188,11 @@ static int lsi_setup(struct lsi_ctrl *ctrl, const struct lsi_fw_limits *lim)
 static enum lsi_reset_result lsi_ready(struct lsi_ctrl *ctrl)
 {
 	struct lsi_fw_limits lim;
+	int ret;
 
-	if (lsi_fw_wait_ready(ctrl))
-		return LSI_RESET_RETRY;
+	ret = lsi_fw_wait_ready(ctrl);
+	if (ret)
+		return ret == -ENXIO ? LSI_RESET_GONE : LSI_RESET_RETRY;
 	if (lsi_fw_limits(ctrl, &lim))
 		return LSI_RESET_INVALID;
 	/* Probe: memory and vectors for these limits, or no controller. */
@@ -383,6 +387,7 @@ static int lsi_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!ret)
 		ret = lsi_add_host(ctrl);
 	if (ret) {
+		lsi_forbid_revive(ctrl);
 		lsi_change_state(ctrl, LSI_CTRL_DEAD);
 		lsi_disable(ctrl, LSI_DISABLE_DEAD);
 		if (lsi_host_added(ctrl))
@@ -402,6 +407,7 @@ static bool lsi_enter_deleting(struct lsi_ctrl *ctrl)
 {
 	bool deleting;
 
+	lsi_forbid_revive(ctrl);
 	for (;;) {
 		deleting = lsi_change_state(ctrl, LSI_CTRL_DELETING);
 		if (deleting || !flush_work(&ctrl->reset_work))
@@ -423,6 +429,7 @@ static void lsi_remove(struct pci_dev *pdev)
 	bool talk;
 
 	/* Surprise removal: fail I/O at once, so that nothing waits for it. */
+	lsi_forbid_revive(ctrl);
 	if (!pci_device_is_present(pdev))
 		lsi_kill(ctrl, "the device was removed");
 	talk = lsi_enter_deleting(ctrl);

@@ -159,6 +159,8 @@ int lsi_get_ctrl_info(struct lsi_ctrl *ctrl)
 		.dir	= LSI_DIR_READ,
 		.data	= info,
 		.len	= sizeof(*info),
+		/* part of every bring-up: bounded like the rest of a reset */
+		.timeout_s = LSI_IOC_INIT_TIMEOUT_S,
 	};
 	int ret;
 

@@ -24,8 +24,21 @@
  * A failed bring-up is retried after a chip reset, LSI_MAX_RESET_TRIES
  * attempts in all; then, or at once if the device is gone, its fault forbids
  * a reset or its limits are invalid or shrank, the controller is DEAD: bus
- * mastering off, every command failed with DID_NO_CONNECT, and every later
+ * mastering off, every command failed with DID_NO_CONNECT (which fails the
+ * command, not the device: the SCSI devices stay, running), and every later
  * one too.
+ *
+ * DEAD is not the end while the device is there: the cause may go away (bus
+ * mastering back, a fault cleared by a power cycle of the card). The
+ * controller is tried again after LSI_REVIVE_FIRST_S, then at doubling
+ * intervals up to LSI_REVIVE_MAX_S, as long as the device is present and its
+ * firmware does not report a fault that forbids a reset (those checks cost
+ * two reads and log nothing). A host reset (SCSI error handler, sysfs
+ * host_reset, lsi3108-ctl reset) tries at once. A revival is the normal
+ * restart: LIVE again, the same SCSI devices take I/O again. While DEAD, sd
+ * may have revalidated a disk (READ CAPACITY failing: capacity 0), so each
+ * disk is rescanned after a revival. Only remove and shutdown make DEAD
+ * final (no_revive).
  *
  * Resets run on an ordered workqueue, one at a time; the SCSI error handler's
  * host reset queues one and waits for it.
@@ -35,6 +48,7 @@
 #include <linux/pci.h>
 #include <linux/pm.h>
 #include <scsi/scsi.h>
+#include <scsi/scsi_device.h>
 #include <scsi/scsi_host.h>
 
 #include "lsi3108.h"
@@ -46,7 +60,96 @@ static const char * const lsi_reset_result_names[] = {
 	[LSI_RESET_GONE]	= "the controller is gone or its fault forbids a reset",
 };
 
-/* Give up on the controller: fail everything, now and later. */
+/* ---- revival of a DEAD controller ---- */
+
+/* Queue the next revival attempt, unless DEAD is final. */
+static void lsi_schedule_revive(struct lsi_ctrl *ctrl)
+{
+	unsigned int delay = ctrl->revive_delay_s ?: LSI_REVIVE_FIRST_S;
+	unsigned long flags;
+
+	ctrl->revive_delay_s = min_t(unsigned int, 2 * delay, LSI_REVIVE_MAX_S);
+	spin_lock_irqsave(&ctrl->state_lock, flags);
+	if (!ctrl->no_revive)
+		queue_delayed_work(system_wq, &ctrl->revive_work, delay * HZ);
+	spin_unlock_irqrestore(&ctrl->state_lock, flags);
+	dev_dbg(ctrl->dev, "next revival attempt in %u s\n", delay);
+}
+
+/*
+ * Is there a chance? The device answers on the bus and its firmware does
+ * not report a fault that forbids a reset.
+ */
+static bool lsi_revive_possible(struct lsi_ctrl *ctrl)
+{
+	return pci_device_is_present(ctrl->pdev) &&
+	       !lsi_fw_fault_final(lsi_read_pad0(ctrl));
+}
+
+/* Queue a restart of a DEAD controller (the reset work does it). */
+static void lsi_request_revive(struct lsi_ctrl *ctrl, const char *why)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ctrl->state_lock, flags);
+	if (ctrl->state == LSI_CTRL_DEAD && !ctrl->no_revive) {
+		WRITE_ONCE(ctrl->reset_reason, why);
+		queue_work(ctrl->wq, &ctrl->reset_work);
+	}
+	spin_unlock_irqrestore(&ctrl->state_lock, flags);
+}
+
+static void lsi_revive_fn(struct work_struct *work)
+{
+	struct lsi_ctrl *ctrl = container_of(to_delayed_work(work),
+					     struct lsi_ctrl, revive_work);
+
+	if (READ_ONCE(ctrl->state) != LSI_CTRL_DEAD)
+		return;
+	if (lsi_revive_possible(ctrl))
+		lsi_request_revive(ctrl, "retrying the dead controller");
+	else
+		lsi_schedule_revive(ctrl);
+}
+
+/*
+ * After a revival: sd may have revalidated a disk while every command
+ * failed, and found it empty (capacity 0). Read each disk's size and
+ * parameters again. Not in the reset work: that must stay free for a reset
+ * the rescan's own commands may need.
+ */
+static void lsi_rescan_fn(struct work_struct *work)
+{
+	struct lsi_ctrl *ctrl = container_of(work, struct lsi_ctrl, rescan_work);
+	struct scsi_device *sdev;
+
+	shost_for_each_device(sdev, ctrl->shost) {
+		if (READ_ONCE(ctrl->state) != LSI_CTRL_LIVE) {
+			scsi_device_put(sdev);
+			break;
+		}
+		scsi_rescan_device(sdev);
+	}
+}
+
+/*
+ * Remove, shutdown, a failed probe: DEAD is final from now on, and no
+ * revival is pending or running when this returns.
+ */
+void lsi_forbid_revive(struct lsi_ctrl *ctrl)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ctrl->state_lock, flags);
+	ctrl->no_revive = true;
+	spin_unlock_irqrestore(&ctrl->state_lock, flags);
+	cancel_delayed_work_sync(&ctrl->revive_work);
+}
+
+/*
+ * Give up on the controller: fail everything, now and later, until a
+ * revival brings it back.
+ */
 void lsi_kill(struct lsi_ctrl *ctrl, const char *why)
 {
 	u32 pad0 = ctrl->regs ? lsi_read_pad0(ctrl) : 0;
@@ -56,6 +159,7 @@ void lsi_kill(struct lsi_ctrl *ctrl, const char *why)
 	dev_err(ctrl->dev, "controller is dead: %s (firmware %s, pad0 %#010x); failing all I/O\n",
 		why, lsi_fw_state_name(pad0), pad0);
 	lsi_disable(ctrl, LSI_DISABLE_DEAD);
+	lsi_schedule_revive(ctrl);
 }
 
 /*
@@ -99,10 +203,12 @@ static void lsi_restart_done(struct lsi_ctrl *ctrl, enum lsi_reset_result res,
 	}
 	if (count)
 		atomic_long_inc(&ctrl->reset_count);
+	ctrl->revive_delay_s = 0;
 	scsi_unblock_requests(ctrl->shost);
 	dev_info(ctrl->dev, "%s done: controller is back (reset %ld)\n", what,
 		 atomic_long_read(&ctrl->reset_count));
 	lsi_events_start(ctrl, true);
+	lsi_watchdog_start(ctrl);	/* it stopped if the controller was DEAD */
 }
 
 /* The online controller reset: worker context, one at a time. */
@@ -110,15 +216,22 @@ static void lsi_reset_work(struct work_struct *work)
 {
 	struct lsi_ctrl *ctrl = container_of(work, struct lsi_ctrl, reset_work);
 	const char *why = READ_ONCE(ctrl->reset_reason);
+	bool revival = READ_ONCE(ctrl->state) == LSI_CTRL_DEAD;
 	u32 pad0 = lsi_read_pad0(ctrl);
 
-	/* Only from LIVE: not once remove, sleep or death has begun. */
+	/*
+	 * From LIVE, or DEAD (a revival): not once remove or sleep has
+	 * begun, nor after a DEAD that is final.
+	 */
 	if (!lsi_change_state(ctrl, LSI_CTRL_RESETTING))
 		return;
 	dev_warn(ctrl->dev, "resetting the controller: %s (firmware %s, pad0 %#010x)\n",
 		 why, lsi_fw_state_name(pad0), pad0);
 	lsi_restart_done(ctrl, lsi_restart(ctrl, false), "controller reset",
 			 true);
+	if (revival && READ_ONCE(ctrl->state) == LSI_CTRL_LIVE &&
+	    lsi_host_added(ctrl))
+		queue_work(system_wq, &ctrl->rescan_work);
 }
 
 /* Any context. Only a LIVE controller is reset; repeated requests merge. */
@@ -130,10 +243,16 @@ void lsi_request_reset(struct lsi_ctrl *ctrl, const char *why)
 	queue_work(ctrl->wq, &ctrl->reset_work);
 }
 
-/* Process context: reset now and wait. Returns 0 if the controller is LIVE. */
+/*
+ * Process context: reset now (revive a DEAD controller) and wait. Returns 0
+ * if the controller is LIVE.
+ */
 int lsi_host_reset(struct lsi_ctrl *ctrl, const char *why)
 {
-	lsi_request_reset(ctrl, why);
+	if (READ_ONCE(ctrl->state) == LSI_CTRL_DEAD)
+		lsi_request_revive(ctrl, why);
+	else
+		lsi_request_reset(ctrl, why);
 	flush_work(&ctrl->reset_work);
 	return READ_ONCE(ctrl->state) == LSI_CTRL_LIVE ? 0 : -EIO;
 }
@@ -179,6 +298,8 @@ void lsi_watchdog_start(struct lsi_ctrl *ctrl)
  */
 void lsi_stop_workers(struct lsi_ctrl *ctrl)
 {
+	cancel_delayed_work_sync(&ctrl->revive_work);
+	cancel_work_sync(&ctrl->rescan_work);
 	cancel_delayed_work_sync(&ctrl->watchdog);
 	flush_workqueue(ctrl->wq);
 	cancel_work_sync(&ctrl->event_work);
@@ -188,6 +309,8 @@ void lsi_reset_init(struct lsi_ctrl *ctrl)
 {
 	INIT_WORK(&ctrl->reset_work, lsi_reset_work);
 	INIT_DELAYED_WORK(&ctrl->watchdog, lsi_watchdog_fn);
+	INIT_DELAYED_WORK(&ctrl->revive_work, lsi_revive_fn);
+	INIT_WORK(&ctrl->rescan_work, lsi_rescan_fn);
 }
 
 /* ---- system sleep ---- */

@@ -9,7 +9,7 @@ tests as lsi.* parameters; --expect KEY=VALUE overrides any of them."""
 # recorded (TAP "# TODO upstream"), not required: it lacks several of the
 # features (surprise removal, FLR handlers, rejecting bad reply descriptors).
 RELIABILITY_TESTS = ["86-ocr", "87-dead", "88-slow", "89-abort", "91-hotplug", "92-unplug",
-                     "93-flr", "94-suspend", "95-garbage", "96-fuzz"]
+                     "93-flr", "94-suspend", "95-garbage", "96-fuzz", "98-busmaster"]
 
 
 def expectations(controller, driver, ctrl_opts=""):

@@ -98,7 +98,7 @@ CHECK_MATRIX = [
     # Interrupt remapping for the MSI-X vectors; DMA unmapped strictly across
     # reloads, and every buffer mapped again by a reset or a resume.
     ("vIOMMU strict", "", "iommu", "10-bind,20-identity,40-fio,80-vectors,85-reload",
-     "86-ocr,93-flr,94-suspend"),
+     "86-ocr,93-flr,94-suspend,98-busmaster"),
     ("swiotlb=force", "", "swiotlb", "10-bind,20-identity,40-fio", ""),
     # The legacy interrupt set up again by every reset.
     ("INTx only (pci=nomsi)", "", "intx", "10-bind,30-dd,40-fio", "86-ocr"),
