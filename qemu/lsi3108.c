@@ -1159,7 +1159,7 @@ static bool lsi3108_check_props(Lsi3108State *s, Error **errp)
         error_setg(errp, "serial is longer than 31 characters");
         return false;
     }
-    return true;
+    return lsi3108_mgmt_queue_prop(s, errp);
 }
 
 /* Defaults that depend on the instance: serial, NAA base, FW revision. */
@@ -1358,6 +1358,10 @@ static Property lsi3108_properties[] = {
     DEFINE_PROP_STRING("serial", Lsi3108State, serial),
     DEFINE_PROP_STRING("fw-version", Lsi3108State, fw_version),
     DEFINE_PROP_BOOL("tm-capable", Lsi3108State, tm_capable, false),
+    DEFINE_PROP_BOOL("config-seq-check", Lsi3108State, config_seq_check,
+                     true),
+    DEFINE_PROP_STRING("mfi-reply-queue", Lsi3108State, mfi_reply_queue),
+    DEFINE_PROP_BOOL("sgl-check", Lsi3108State, sgl_check, true),
     DEFINE_PROP_END_OF_LIST(),
 };
 

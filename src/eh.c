@@ -13,6 +13,11 @@
  * LUN and then a target reset (TMs too) and finally to a host reset, which is
  * the online controller reset of reset.c.
  *
+ * Task management only goes to LDs the RAID map marks TM-capable, as
+ * megaraid_sas does: what firmware does with a TM for another LD is not
+ * known. For those every TM handler fails at once, so the error handler
+ * goes straight to the controller reset.
+ *
  * A TM only succeeds when the firmware has also returned the command(s) it
  * ended: an SMID the firmware may still write to is never given back.
  */
@@ -134,6 +139,17 @@ static int lsi_tm_exec(struct lsi_ctrl *ctrl, u8 type, u16 target_id, u8 lun,
 	return ret;
 }
 
+/* May this LD get task management? If not, say why the TM is skipped. */
+static bool lsi_tm_allowed(struct lsi_ctrl *ctrl, struct scsi_device *sdev,
+			   const char *what)
+{
+	if (lsi_ld_tm_capable(ctrl, sdev->id))
+		return true;
+	sdev_printk(KERN_WARNING, sdev, "%s skipped: the RAID map does not mark this LD TM-capable; escalating\n",
+		    what);
+	return false;
+}
+
 /* After a TM: wait briefly for the ended commands' replies to be handled. */
 static bool lsi_wait_returned(struct lsi_ctrl *ctrl,
 			      bool (*busy)(struct lsi_ctrl *, void *),
@@ -190,7 +206,8 @@ int lsi_eh_abort(struct scsi_cmnd *scmd)
 
 	if (!lsi_scmd_inflight(scmd))
 		return SUCCESS;
-	if (READ_ONCE(ctrl->state) != LSI_CTRL_LIVE)
+	if (READ_ONCE(ctrl->state) != LSI_CTRL_LIVE ||
+	    !lsi_tm_allowed(ctrl, scmd->device, "abort"))
 		return FAILED;
 	atomic_long_inc(&ctrl->abort_count);
 	ret = lsi_tm_exec(ctrl, LSI_TM_ABORT_TASK, scmd->device->id,
@@ -216,7 +233,9 @@ static int lsi_eh_tm_reset(struct scsi_cmnd *scmd, u8 type, bool whole_target)
 	u32 terminated = 0;
 	int ret;
 
-	if (READ_ONCE(ctrl->state) != LSI_CTRL_LIVE)
+	if (READ_ONCE(ctrl->state) != LSI_CTRL_LIVE ||
+	    !lsi_tm_allowed(ctrl, scmd->device,
+			    whole_target ? "target reset" : "LUN reset"))
 		return FAILED;
 	atomic_long_inc(whole_target ? &ctrl->target_reset_count :
 				       &ctrl->lun_reset_count);

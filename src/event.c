@@ -111,6 +111,8 @@ static void lsi_event_consume(struct lsi_ctrl *ctrl)
 	u32 code = le32_to_cpu(e->code);
 	char desc[sizeof(e->description) + 1];
 
+	if (!ctrl->evt_result && ctrl->evt_status == LSI_MFI_STAT_NOT_FOUND)
+		return;		/* aborted before a shutdown: wait again later */
 	if (ctrl->evt_result || ctrl->evt_status != LSI_MFI_STAT_OK) {
 		/* Cancelled by a reset or teardown (-ENODEV), or refused. */
 		if (ctrl->evt_result != -ENODEV)

@@ -165,10 +165,8 @@ void lsi_complete_internal(struct lsi_ctrl *ctrl, u32 smid, u32 queue)
 {
 	struct lsi_icmd *ic = &ctrl->icmd[smid - ctrl->can_queue - 1];
 
-	if (queue != 0) {
-		lsi_bad_reply(ctrl, smid, queue, "internal command on a reply queue other than 0");
-		return;
-	}
+	/* Posted for queue 0; accepted on any (lsi_note_reply_queue). */
+	lsi_note_reply_queue(ctrl, 0, queue);
 	if (!test_and_clear_bit(LSI_CMD_INFLIGHT, &ic->flags)) {
 		lsi_bad_reply(ctrl, smid, queue, "internal command not outstanding");
 		return;

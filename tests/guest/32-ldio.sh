@@ -1,0 +1,79 @@
+#!/bin/sh
+# 32-ldio: the LD I/O rules of a real 3108, as the model enforces them, hold
+# for the driver under test. 16 MiB of random data in 1 MiB O_DIRECT writes
+# and reads (each command spans more SGEs than the frame holds, so it
+# carries a chain element) on the scratch LD at 400 MiB:
+#  - SGE flags: no firmware FAULT for them (x-sgl-fault-count unchanged): the
+#    chain element and the last SGE carry the flags a 3108 takes;
+#  - configuration sequence numbers: lsi3108 holds no RAID map and sends LD
+#    I/O without the sequence-number flag (x-seq-checked-count unchanged);
+#    megaraid_sas sends every read/write with it and the map's seqNum, which
+#    matches (x-seq-checked-count up, x-seq-mismatch-count unchanged);
+#  - task management: nothing sent to an LD the map does not mark TM-capable
+#    (x-tm-refused unchanged).
+# Then the LD's configuration changes twice (its write cache turned off and
+# on again through sd's cache_type: MODE SELECT, a new sequence number each
+# time) and the 16 MiB are written and read again: the data is right, and
+# a driver that sent stale sequence numbers got them refused and retried
+# (figures: the mismatches seen).
+. /tests/lib.sh
+plan 6
+need_driver
+skip_unless_inject "LD I/O rules" "not on this bench"
+need_qom x-seq-checked-count x-seq-mismatch-count x-sgl-fault-count x-tm-refused
+dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD has no disk"
+AT=400
+
+counts() {
+    echo "checked=$(qom_get x-seq-checked-count) mismatch=$(qom_get x-seq-mismatch-count)" \
+         "sglfault=$(qom_get x-sgl-fault-count) tmrefused=$(qom_get x-tm-refused)"
+}
+count_of() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+d() { echo $(($(count_of "$2" "$3") - $(count_of "$1" "$3"))); }
+
+# Usage: roundtrip <what> — write, read back and compare the 16 MiB.
+roundtrip() {
+    dev_write /tmp/ldio.src "$dev" "$AT" || { tap_fail "$1: O_DIRECT write of 16 MiB failed"; return; }
+    expect_eq "$1: 16 MiB written in 1 MiB commands read back" "$want" "$(dev_sha "$dev" "$AT" 16)"
+}
+
+random_file /tmp/ldio.src 16
+want=$(sha_of /tmp/ldio.src)
+before=$(counts)
+roundtrip "before any configuration change"
+after=$(counts)
+tap_diag "model counters: before $before; after $after"
+expect_eq "no firmware FAULT for SGE flags, no TM refused" "0 0" \
+    "$(d "$before" "$after" sglfault) $(d "$before" "$after" tmrefused)"
+checked=$(d "$before" "$after" checked)
+if is_lsi3108; then
+    expect_eq "lsi3108 (no RAID map): no LD I/O with the sequence-number flag" 0 "$checked"
+elif [ "$checked" -ge 32 ] && [ "$(d "$before" "$after" mismatch)" -eq 0 ]; then
+    tap_ok "$LSI_DRIVER sent $checked LD I/Os with the map's sequence number, none refused"
+else
+    tap_fail "$LSI_DRIVER: want >= 32 LD I/Os with the sequence-number flag and no mismatch; got $checked checked, $(d "$before" "$after" mismatch) mismatched"
+fi
+
+# Two configuration changes: the LD's sequence number moves twice.
+sd=/sys/class/scsi_disk/$(ls "/sys/block/${dev#/dev/}/device/scsi_disk")
+old_cache=$(cat "$sd/cache_type")
+at_finish "echo '$old_cache' >$sd/cache_type"
+if echo "write through" >"$sd/cache_type" && echo "$old_cache" >"$sd/cache_type"; then
+    tap_ok "the LD's write cache turned off and on again (MODE SELECT): now '$(cat "$sd/cache_type")'"
+else
+    tap_fail "cannot change the LD's cache_type through sd (was '$old_cache')"
+fi
+random_file /tmp/ldio.src 16
+want=$(sha_of /tmp/ldio.src)
+before=$(counts)
+roundtrip "after two configuration changes"
+after=$(counts)
+tap_diag "model counters: before $before; after $after"
+mismatch=$(d "$before" "$after" mismatch)
+if is_lsi3108; then
+    expect_eq "lsi3108: no sequence flag, nothing refused" "0 0" "$(d "$before" "$after" checked) $mismatch"
+else
+    tap_ok "$LSI_DRIVER after the changes: $(d "$before" "$after" checked) I/Os checked, $mismatch refused with 0x67 and retried, no FAULT ($(d "$before" "$after" sglfault))"
+fi
+rm -f /tmp/ldio.src
+finish
