@@ -11,11 +11,11 @@
 #    matches (x-seq-checked-count up, x-seq-mismatch-count unchanged);
 #  - task management: nothing sent to an LD the map does not mark TM-capable
 #    (x-tm-refused unchanged).
-# Then the LD's configuration changes twice (its write cache turned off and
-# on again through sd's cache_type: MODE SELECT, a new sequence number each
-# time) and the 16 MiB are written and read again: the data is right, and
-# a driver that sent stale sequence numbers got them refused and retried
-# (figures: the mismatches seen).
+# Then new 16 MiB are written while the LD's configuration changes four
+# times (its write cache turned off and on again, twice, through sd's
+# cache_type: MODE SELECT, a new sequence number each time), and read back:
+# the data is right, and a driver that sent stale sequence numbers got them
+# refused and retried (figures: the mismatches seen).
 . /tests/lib.sh
 plan 6
 need_driver
@@ -54,19 +54,26 @@ else
     tap_fail "$LSI_DRIVER: want >= 32 LD I/Os with the sequence-number flag and no mismatch; got $checked checked, $(d "$before" "$after" mismatch) mismatched"
 fi
 
-# Two configuration changes: the LD's sequence number moves twice.
+# Four configuration changes under the write: the LD's number moves 4 times.
 sd=/sys/class/scsi_disk/$(ls "/sys/block/${dev#/dev/}/device/scsi_disk")
 old_cache=$(cat "$sd/cache_type")
 at_finish "echo '$old_cache' >$sd/cache_type"
-if echo "write through" >"$sd/cache_type" && echo "$old_cache" >"$sd/cache_type"; then
-    tap_ok "the LD's write cache turned off and on again (MODE SELECT): now '$(cat "$sd/cache_type")'"
-else
-    tap_fail "cannot change the LD's cache_type through sd (was '$old_cache')"
-fi
 random_file /tmp/ldio.src 16
 want=$(sha_of /tmp/ldio.src)
 before=$(counts)
-roundtrip "after two configuration changes"
+bg_start ldio dev_write /tmp/ldio.src "$dev" "$AT"
+changed=0
+for i in 1 2; do
+    echo "write through" >"$sd/cache_type" && echo "$old_cache" >"$sd/cache_type" &&
+        changed=$((changed + 2))
+done
+wait_until 120 bg_done ldio || wedged "the write under configuration changes had not ended after 120 s"
+if [ "$changed" -eq 4 ] && [ "$(bg_rc ldio)" = 0 ]; then
+    tap_ok "16 MiB written while the LD's write cache went off and on twice (MODE SELECT): now '$(cat "$sd/cache_type")'"
+else
+    tap_fail "configuration changes under a write: $changed of 4 cache_type changes, write exit $(bg_rc ldio): $(bg_out ldio)"
+fi
+expect_eq "after four configuration changes: the 16 MiB read back" "$want" "$(dev_sha "$dev" "$AT" 16)"
 after=$(counts)
 tap_diag "model counters: before $before; after $after"
 mismatch=$(d "$before" "$after" mismatch)

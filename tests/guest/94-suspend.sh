@@ -19,7 +19,7 @@
 . /tests/lib.sh
 ROUNDS=${LSI_SUSPEND_ROUNDS:-10}
 skip_unless_inject "s2idle suspend/resume under I/O" "not on this bench"
-start_on_scratch $((ROUNDS + 4)) $((120 + ROUNDS * 120))    # $dev: the scratch LD
+start_on_scratch $((ROUNDS + 5)) $((120 + ROUNDS * 120))    # $dev: the scratch LD
 [ -x /usr/sbin/rtcwake ] || bail "no rtcwake in the initramfs"
 grep -qw freeze /sys/power/state || bail "the kernel offers no freeze in /sys/power/state ($(cat /sys/power/state))"
 [ -e /dev/rtc0 ] || bail "no /dev/rtc0"
