@@ -339,6 +339,8 @@ void lsi3108_inject_arrival(Lsi3108State *s, Lsi3108Cmd *cmd);
  * its SMID posted on a wrong ring, lost, or delayed); false to complete it.
  */
 bool lsi3108_inject_completion(Lsi3108State *s, Lsi3108Cmd *cmd);
+/* An LD read/write arrived: true to refuse it with 0x67 (x-seq-mismatch-next). */
+bool lsi3108_inject_seq_mismatch(Lsi3108State *s);
 /*
  * Every LD is written back for a flush DCMD: true if a control delays its
  * completion (CACHE_FLUSH and x-flush-delay-ms); false to complete it now.

@@ -64,6 +64,7 @@ struct Lsi3108Inject {
     uint32_t    delay_next_ms;      /* delay the next delay_next_count ... */
     uint32_t    delay_next_count;   /* ... SCSI commands received */
     uint32_t    hold_armed;         /* x-inject-reply wrong-queue, pending */
+    uint32_t    stale_seq;          /* refuse the next N LD reads/writes 0x67 */
     uint64_t    dropped;            /* counters */
     uint64_t    garbage;
     Lsi3108Fuzz fuzz;
@@ -196,6 +197,22 @@ static void lsi3108_complete_elsewhere(Lsi3108State *s, Lsi3108Cmd *cmd,
         s->inject->fuzz.replies_done++;
     }
     cmd->inject.hold = LSI3108_HOLD_NONE;
+}
+
+/*
+ * The sequence hook: an LD read or write arrived. With x-seq-mismatch-next
+ * N, the next N are refused with CONFIG_SEQ_MISMATCH whatever their RAID
+ * context says, as if the configuration had just changed under each of
+ * them: how a host bounds its retries of 0x67.
+ */
+bool lsi3108_inject_seq_mismatch(Lsi3108State *s)
+{
+    if (!s->inject->stale_seq) {
+        return false;
+    }
+    s->inject->stale_seq--;
+    trace_lsi3108_inject("stale sequence", 0);
+    return true;
 }
 
 /*
@@ -511,6 +528,8 @@ bool lsi3108_inject_ld_list(Lsi3108State *s, Lsi3108Mfi *m, bool ext,
  *          x-completion-delay-us (every SCSI completion),
  *          x-flush-delay-ms (SYNCHRONIZE CACHE and CACHE_FLUSH DCMD),
  *          x-delay-next-ms + x-delay-next-count (the next N SCSI commands),
+ *          x-seq-mismatch-next (the next N LD reads/writes are refused
+ *          with 0x67, CONFIG_SEQ_MISMATCH),
  *          x-drop-completions (the next N SCSI completions are lost: the
  *          command stays outstanding until a TM or a reset ends it);
  *          x-inject-reply ("smid0", "smid-high", "wrong-queue");
@@ -783,6 +802,7 @@ static void lsi3108_add_command_controls(Lsi3108State *s)
     lsi3108_add_knob(obj, "x-delay-next-ms", &in->delay_next_ms);
     lsi3108_add_knob(obj, "x-delay-next-count", &in->delay_next_count);
     lsi3108_add_knob(obj, "x-drop-completions", &in->drop);
+    lsi3108_add_knob(obj, "x-seq-mismatch-next", &in->stale_seq);
     object_property_add_str(obj, "x-inject-reply", NULL,
                             lsi3108_set_inject_reply);
     object_property_add(obj, "x-fuzz-seed", "uint64", lsi3108_get_fuzz_seed,

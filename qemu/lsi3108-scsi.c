@@ -342,6 +342,18 @@ static Lsi3108Cmd *lsi3108_cmd_new(Lsi3108State *s, Lsi3108LD *ld,
     return cmd;
 }
 
+/* READ / WRITE 6, 10, 12, 16: what a host sends as LD I/O with a RAID context */
+static bool lsi3108_cdb_is_rw(uint8_t opcode)
+{
+    switch (opcode) {
+    case READ_6: case READ_10: case READ_12: case READ_16:
+    case WRITE_6: case WRITE_10: case WRITE_12: case WRITE_16:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /*
  * The configuration sequence check (region-lock flags bit 3, SEQ_NUM_ENABLE):
  * a host that built the I/O from the RAID map names the LD's sequence number
@@ -354,6 +366,10 @@ static bool lsi3108_seq_stale(Lsi3108State *s, Lsi3108LD *ld,
 {
     uint16_t seq = le16_to_cpu(f->raid_context.config_seq_num);
 
+    if (lsi3108_cdb_is_rw(f->cdb[0]) && lsi3108_inject_seq_mismatch(s)) {
+        s->stats.seq_mismatch++;
+        return true;
+    }
     if (!(f->raid_context.reg_lock_flags & LSI_REG_LOCK_SEQ_NUM_ENABLE)) {
         return false;
     }

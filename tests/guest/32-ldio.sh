@@ -16,11 +16,17 @@
 # cache_type: MODE SELECT, a new sequence number each time), and read back:
 # the data is right, and a driver that sent stale sequence numbers got them
 # refused and retried (figures: the mismatches seen).
+# Last, the firmware refuses LD reads/writes with 0x67 whatever they carry
+# (x-seq-mismatch-next N): with N = 3 a 4 KiB read still succeeds (retried);
+# with N = 1000 lsi3108 gives up after a bounded number of attempts (sd's
+# retries: at most 10 refusals) and the read fails cleanly, while
+# megaraid_sas retries each refusal at once (DID_IMM_RETRY) and gets through
+# all 200 of N = 200; afterwards a read works.
 . /tests/lib.sh
-plan 6
+plan 9
 need_driver
 skip_unless_inject "LD I/O rules" "not on this bench"
-need_qom x-seq-checked-count x-seq-mismatch-count x-sgl-fault-count x-tm-refused
+need_qom x-seq-checked-count x-seq-mismatch-count x-sgl-fault-count x-tm-refused x-seq-mismatch-next
 dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD has no disk"
 AT=400
 
@@ -81,6 +87,48 @@ if is_lsi3108; then
     expect_eq "lsi3108: no sequence flag, nothing refused" "0 0" "$(d "$before" "$after" checked) $mismatch"
 else
     tap_ok "$LSI_DRIVER after the changes: $(d "$before" "$after" checked) I/Os checked, $mismatch refused with 0x67 and retried, no FAULT ($(d "$before" "$after" sglfault))"
+fi
+
+# 0x67 for every LD read/write, N times: bounded retries.
+mismatches() { qom_get x-seq-mismatch-count; }
+read4k() { dd if="$dev" of=/dev/null bs=4k skip=$((AT * 256)) count=1 iflag=direct status=none; }
+at_finish "qom_set x-seq-mismatch-next 0 >/dev/null"
+m0=$(mismatches)
+inject x-seq-mismatch-next 3 || bail "cannot set x-seq-mismatch-next"
+if run_deadline 60 read4k; then
+    tap_ok "3 refusals (0x67): the 4 KiB read succeeded after $RUN_MS ms, $(($(mismatches) - m0)) refused"
+else
+    tap_fail "3 refusals (0x67): the 4 KiB read failed: $(head -c 200 /tmp/run_deadline.out)"
+fi
+qom_set x-seq-mismatch-next 0 >/dev/null
+m0=$(mismatches)
+if is_lsi3108; then
+    inject x-seq-mismatch-next 1000 || bail "cannot set x-seq-mismatch-next"
+    run_deadline 60 read4k
+    rc=$?
+    n=$(($(mismatches) - m0))
+    qom_set x-seq-mismatch-next 0 >/dev/null
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$n" -ge 2 ] && [ "$n" -le 10 ]; then
+        tap_ok "endless 0x67: lsi3108 retried a bounded number of times ($n refusals) and the read failed cleanly after $RUN_MS ms"
+    else
+        tap_fail "endless 0x67: want a failed read after 2..10 refusals; got exit $rc after $RUN_MS ms, $n refusals"
+    fi
+else
+    inject x-seq-mismatch-next 200 || bail "cannot set x-seq-mismatch-next"
+    run_deadline 60 read4k
+    rc=$?
+    n=$(($(mismatches) - m0))
+    qom_set x-seq-mismatch-next 0 >/dev/null
+    if [ "$rc" -eq 0 ] && [ "$n" -eq 200 ]; then
+        tap_ok "$LSI_DRIVER retried each of 200 refusals (0x67) at once; the read succeeded after $RUN_MS ms"
+    else
+        tap_fail "$LSI_DRIVER with 200 refusals: exit $rc after $RUN_MS ms, $n refusals"
+    fi
+fi
+if run_deadline 60 read4k; then
+    tap_ok "afterwards a 4 KiB read works"
+else
+    tap_fail "afterwards the 4 KiB read failed"
 fi
 rm -f /tmp/ldio.src
 finish
