@@ -241,6 +241,7 @@ struct lsi_icmd {
 	struct completion	done;
 	lsi_icmd_done_t		done_fn;	/* asynchronous: called instead */
 	bool			is_tm;
+	u16			queue;		/* reply queue it names (0 for DCMDs) */
 	u8			mfi_status;
 	u8			tm_response;
 	u32			tm_terminated;

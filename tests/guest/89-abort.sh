@@ -34,7 +34,8 @@ counts() {
     echo "reset_count=$(lsi_counter reset_count) abort_count=$(lsi_counter abort_count)" \
         "lun_reset_count=$(lsi_counter lun_reset_count)" \
         "target_reset_count=$(lsi_counter target_reset_count)" \
-        "x-tm-count=$(qom_get x-tm-count) x-tm-aborted=$(qom_get x-tm-aborted)"
+        "x-tm-count=$(qom_get x-tm-count) x-tm-aborted=$(qom_get x-tm-aborted)" \
+        "other_queue_reply_count=$(lsi_counter other_queue_reply_count)"
 }
 count_of() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 before=$(counts)
