@@ -119,9 +119,9 @@ void lsi3108_scsi_drop_work(Lsi3108State *s)
  * system address (address type 0), the last of them END_OF_LIST (0x40).
  * That is what megaraid_sas builds for Invader and later
  * (megasas_make_sgl_fusion) and what OpenBSD mfii uses for 3108s (its
- * mfii_iop_25), after recording that 3108s locked up with the Thunderbolt
- * (2208) flags: chain 0x83 (CHAIN | IOCPLBNTA address type) and no
- * END_OF_LIST. A lock-up is modelled as a firmware FAULT (code
+ * mfii_iop_25); an mfii change records 3108s locking up with the
+ * Thunderbolt (2208) flags: chain 0x83 (CHAIN | IOCPLBNTA address type) and
+ * no END_OF_LIST. A lock-up is modelled as a firmware FAULT (code
  * LSI3108_FAULT_SGL) that the host's controller reset recovers from;
  * sgl-check=off turns the check off.
  */
