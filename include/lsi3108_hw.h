@@ -891,8 +891,49 @@ LSI_OFFSET_CHECK(struct lsi_ld_info, vpd_page83, 0x130);
 #define LSI_EVT_LD_OFFLINE		0x00fc
 #define LSI_EVT_HOST_BUS_SCAN_REQUESTED	0x0152
 
+/*
+ * evt_detail arg_type: which member of the args union the event carries
+ * (enum MR_EVT_ARGS in megaraid_sas.h, FreeBSD mfireg.h, illumos lmrc). The
+ * LD reference {target id, index} opens the args of LD, LD_COUNT, LD_OWNER,
+ * LD_PROG and LD_STATE; LD_LBA and LD_STRIP put a 64-bit value first.
+ */
 #define LSI_EVT_ARG_NONE		0x00
-#define LSI_EVT_ARG_LD			0x03
+#define LSI_EVT_ARG_CDB_SENSE		0x01
+#define LSI_EVT_ARG_LD			0x02
+#define LSI_EVT_ARG_LD_COUNT		0x03
+#define LSI_EVT_ARG_LD_LBA		0x04
+#define LSI_EVT_ARG_LD_OWNER		0x05
+#define LSI_EVT_ARG_LD_LBA_PD_LBA	0x06
+#define LSI_EVT_ARG_LD_PROG		0x07
+#define LSI_EVT_ARG_LD_STATE		0x08
+#define LSI_EVT_ARG_LD_STRIP		0x09
+#define LSI_EVT_ARG_PD			0x0a
+#define LSI_EVT_ARG_PD_ERR		0x0b
+#define LSI_EVT_ARG_PD_LBA		0x0c
+#define LSI_EVT_ARG_PD_LBA_LD		0x0d
+#define LSI_EVT_ARG_PD_PROG		0x0e
+#define LSI_EVT_ARG_PD_STATE		0x0f
+#define LSI_EVT_ARG_PCI			0x10
+#define LSI_EVT_ARG_RATE		0x11
+#define LSI_EVT_ARG_STR			0x12
+#define LSI_EVT_ARG_TIME		0x13
+#define LSI_EVT_ARG_ECC			0x14
+#define LSI_EVT_ARG_LD_PROP		0x15
+#define LSI_EVT_ARG_PD_SPARE		0x16
+#define LSI_EVT_ARG_PD_INDEX		0x17
+#define LSI_EVT_ARG_DIAG_PASS		0x18
+#define LSI_EVT_ARG_DIAG_FAIL		0x19
+#define LSI_EVT_ARG_PD_LBA_LBA		0x1a
+#define LSI_EVT_ARG_PORT_PHY		0x1b
+#define LSI_EVT_ARG_PD_MISSING		0x1c
+#define LSI_EVT_ARG_PD_ADDRESS		0x1d
+#define LSI_EVT_ARG_BITMAP		0x1e
+#define LSI_EVT_ARG_CONNECTOR		0x1f
+#define LSI_EVT_ARG_PD_PD		0x20
+#define LSI_EVT_ARG_PD_FRU		0x21
+#define LSI_EVT_ARG_PD_PATHINFO		0x22
+#define LSI_EVT_ARG_PD_POWER_STATE	0x23
+#define LSI_EVT_ARG_GENERIC		0x24
 
 /* evt_detail time_stamp: with these bits set, bits 23:0 are seconds since boot */
 #define LSI_EVT_TIMESTAMP_BOOT		0xff000000

@@ -33,6 +33,7 @@ OBJECT_DECLARE_SIMPLE_TYPE(Lsi3108State, LSI3108)
 
 /* Fault code this model reports in pad 0 bits 27:16 when a DMA fails */
 #define LSI3108_FAULT_DMA           0x0003  /* a frame or queue DMA failed */
+#define LSI3108_FAULT_SGL           0x0004  /* SGE flags a 3108 locks up on */
 
 /* One reply descriptor ring (one per MSI-X vector the host asked for). */
 typedef struct Lsi3108ReplyQueue {
@@ -167,6 +168,10 @@ struct Lsi3108State {
     char            *serial;
     char            *fw_version;
     bool            tm_capable;
+    bool            config_seq_check;   /* answer a stale sequence 0x67 */
+    bool            sgl_check;          /* FAULT on Thunderbolt SGE flags */
+    char            *mfi_reply_queue;   /* "named" (default) or "zero" */
+    bool            mgmt_on_queue0;     /* ... parsed: "zero" */
 
     /* firmware */
     uint32_t        fw_state;       /* LSI_FW_STATE_* */
@@ -209,6 +214,7 @@ struct Lsi3108State {
 
     /* logical drives, by target id */
     Lsi3108LD       *lds[LSI3108_MAX_LD_TARGETS];
+    uint16_t        config_seq;     /* the configuration's generation */
 
     /* event log */
     Lsi3108Event    events[LSI3108_EVT_LOG_SIZE];
@@ -304,6 +310,19 @@ void lsi3108_hold(Lsi3108State *s, Lsi3108Mfi *m);
 uint8_t lsi3108_mfi_data_in(Lsi3108Mfi *m, const void *buf, size_t len);
 /* A reset: forget every held MFI command. */
 void lsi3108_mfi_drop_work(Lsi3108State *s);
+/* Does @ld take task management (its RAID map tmCapable bit)? */
+static inline bool lsi3108_ld_tm_capable(Lsi3108State *s, Lsi3108LD *ld)
+{
+    return ld->tm_capable == ON_OFF_AUTO_AUTO ? s->tm_capable
+                                              : ld->tm_capable == ON_OFF_AUTO_ON;
+}
+/* Property mfi-reply-queue: "named" or "zero"; false (errp) otherwise. */
+bool lsi3108_mgmt_queue_prop(Lsi3108State *s, Error **errp);
+/* The reply queue of an MFI pass-through or TM whose descriptor named @qi. */
+static inline uint8_t lsi3108_mgmt_queue(Lsi3108State *s, uint8_t qi)
+{
+    return s->mgmt_on_queue0 ? 0 : qi;
+}
 
 /*
  * An LD list made structurally invalid (x-fuzz-events): how many entries the
@@ -336,6 +355,8 @@ void lsi3108_inject_arrival(Lsi3108State *s, Lsi3108Cmd *cmd);
  * its SMID posted on a wrong ring, lost, or delayed); false to complete it.
  */
 bool lsi3108_inject_completion(Lsi3108State *s, Lsi3108Cmd *cmd);
+/* An LD read/write arrived: true to refuse it with 0x67 (x-seq-mismatch-next). */
+bool lsi3108_inject_seq_mismatch(Lsi3108State *s);
 /*
  * Every LD is written back for a flush DCMD: true if a control delays its
  * completion (CACHE_FLUSH and x-flush-delay-ms); false to complete it now.

@@ -64,6 +64,7 @@ struct Lsi3108Inject {
     uint32_t    delay_next_ms;      /* delay the next delay_next_count ... */
     uint32_t    delay_next_count;   /* ... SCSI commands received */
     uint32_t    hold_armed;         /* x-inject-reply wrong-queue, pending */
+    uint32_t    stale_seq;          /* refuse the next N LD reads/writes 0x67 */
     uint64_t    dropped;            /* counters */
     uint64_t    garbage;
     Lsi3108Fuzz fuzz;
@@ -175,43 +176,56 @@ static bool lsi3108_is_sync_cache(uint8_t opcode)
 }
 
 /*
- * Post the SMID of held command @cmd on a ring other than the one its
- * descriptor named: ring msix + 1 + pick % (nqueues - 1). With one ring
- * there is no wrong ring: a SMID above max-cmds goes on ring 0 instead.
+ * A held command (x-inject-reply wrong-queue, or the reply fuzzer) completes
+ * as usual, status and all, but on a ring other than the one its descriptor
+ * named: ring msix + 1 + pick % (nqueues - 1). That is a real completion,
+ * which firmware may legitimately post anywhere (the host must take it);
+ * it counts in x-garbage-posted as what the controls posted.
  */
-static bool lsi3108_post_wrong_queue(Lsi3108State *s, Lsi3108Cmd *cmd,
-                                     uint8_t type, uint32_t high,
-                                     uint32_t pick, const char *what)
+static void lsi3108_complete_elsewhere(Lsi3108State *s, Lsi3108Cmd *cmd,
+                                       uint32_t pick)
 {
-    unsigned int qi;
+    uint8_t from = cmd->req.msix;
 
-    if (s->nqueues < 2) {
-        return lsi3108_post_garbage(s, 0, lsi3108_bogus_desc(type, 0,
-                                    s->max_cmds + 1, high), what);
+    if (s->nqueues >= 2) {
+        cmd->req.msix = (from + 1 + pick % (s->nqueues - 1)) % s->nqueues;
     }
-    qi = (cmd->req.msix + 1 + pick % (s->nqueues - 1)) % s->nqueues;
-    return lsi3108_post_garbage(s, qi, lsi3108_bogus_desc(type, qi,
-                                cmd->req.smid, high), what);
+    trace_lsi3108_inject_queue(cmd->req.smid, from, cmd->req.msix);
+    s->inject->garbage++;
+    if (cmd->inject.hold == LSI3108_HOLD_FUZZ) {
+        s->inject->fuzz.replies_left -= !!s->inject->fuzz.replies_left;
+        s->inject->fuzz.replies_done++;
+    }
+    cmd->inject.hold = LSI3108_HOLD_NONE;
 }
 
 /*
- * The completion hook: the LD is done with the command. Held (its SMID
- * posted on a wrong ring), lost, or delayed: kept, true.
+ * The sequence hook: an LD read or write arrived. With x-seq-mismatch-next
+ * N, the next N are refused with CONFIG_SEQ_MISMATCH whatever their RAID
+ * context says, as if the configuration had just changed under each of
+ * them: how a host bounds its retries of 0x67.
+ */
+bool lsi3108_inject_seq_mismatch(Lsi3108State *s)
+{
+    if (!s->inject->stale_seq) {
+        return false;
+    }
+    s->inject->stale_seq--;
+    trace_lsi3108_inject("stale sequence", 0);
+    return true;
+}
+
+/*
+ * The completion hook: the LD is done with the command. Lost or delayed:
+ * kept, true. Held: completed now, on another ring.
  */
 bool lsi3108_inject_completion(Lsi3108State *s, Lsi3108Cmd *cmd)
 {
     uint64_t delay_us;
 
     if (cmd->inject.hold != LSI3108_HOLD_NONE) {
-        trace_lsi3108_inject("held", cmd->req.smid);
-        cmd->state = LSI3108_CMD_LOST;
-        if (lsi3108_post_wrong_queue(s, cmd, LSI_RPY_TYPE_SCSI_IO_SUCCESS, 0,
-                                     0, "wrong-queue") &&
-            cmd->inject.hold == LSI3108_HOLD_FUZZ) {
-            s->inject->fuzz.replies_left -= !!s->inject->fuzz.replies_left;
-            s->inject->fuzz.replies_done++;
-        }
-        return true;
+        lsi3108_complete_elsewhere(s, cmd, cmd->req.smid);
+        return false;
     }
     if (s->inject->drop) {
         s->inject->drop--;
@@ -269,39 +283,16 @@ bool lsi3108_inject_flush_done(Lsi3108State *s, Lsi3108Mfi *m)
 /* Fuzzed reply descriptors (x-fuzz-replies)                          */
 /* ------------------------------------------------------------------ */
 
-/* The (pick % n)-th of the n lost or held commands, or NULL. */
-static Lsi3108Cmd *lsi3108_lost_cmd(Lsi3108State *s, uint32_t pick)
-{
-    Lsi3108Request *r;
-    unsigned int n = 0;
-
-    QTAILQ_FOREACH(r, &s->outstanding, next) {
-        n += container_of(r, Lsi3108Cmd, req)->state == LSI3108_CMD_LOST;
-    }
-    if (!n) {
-        return NULL;
-    }
-    pick %= n;
-    QTAILQ_FOREACH(r, &s->outstanding, next) {
-        Lsi3108Cmd *cmd = container_of(r, Lsi3108Cmd, req);
-
-        if (cmd->state == LSI3108_CMD_LOST && !pick--) {
-            return cmd;
-        }
-    }
-    return NULL;
-}
-
 /*
  * One fuzzed descriptor from two draws of the reply stream: r1 picks the
  * form, the ring and the SMID, r2 the type nibble (never UNUSED) and the
  * upper 32 bits (never all-ones). Forms: SMID 0; a SMID in
- * max-cmds+1..0xffff; the SMID of a lost or held command (busy in the
- * firmware, so the host cannot be reusing it) on a ring other than its
- * own. The last needs two rings; with no such command it arms a hold of
- * the next command received and the descriptor takes one of the first
- * two forms. A descriptor that does not fit (ring full) is retried with the
- * same draws at the next batch, so the sequence depends on the seed only.
+ * max-cmds+1..0xffff; and, with two rings or more, a real completion on a
+ * ring other than the one the command named: that arms a hold of the next
+ * command received (lsi3108_complete_elsewhere() counts it when it
+ * completes) and the descriptor takes one of the first two forms. A
+ * descriptor that does not fit (ring full) is retried with the same draws
+ * at the next batch, so the sequence depends on the seed only.
  */
 static bool lsi3108_fuzz_reply(Lsi3108State *s)
 {
@@ -309,27 +300,17 @@ static bool lsi3108_fuzz_reply(Lsi3108State *s)
     uint64_t r1 = lsi3108_rand(&s->inject->fuzz.reply_rng);
     uint64_t r2 = lsi3108_rand(&s->inject->fuzz.reply_rng);
     unsigned int kind = r1 % 3, qi = (r1 >> 8) % s->nqueues;
-    Lsi3108Cmd *victim = NULL;
     uint16_t smid;
     bool posted;
 
     if (kind == 2) {
-        victim = s->nqueues >= 2 ? lsi3108_lost_cmd(s, r1 >> 32) : NULL;
-        if (!victim) {
-            s->inject->fuzz.hold_armed = s->nqueues >= 2;
-            kind = (r1 >> 4) & 1;
-        }
+        s->inject->fuzz.hold_armed = s->nqueues >= 2;
+        kind = (r1 >> 4) & 1;
     }
-    if (victim) {
-        posted = lsi3108_post_wrong_queue(s, victim, r2, r2 >> 32, r1 >> 16,
-                                          "fuzz-wrong-queue");
-    } else {
-        smid = kind ? s->max_cmds + 1 + (r1 >> 32) % (0xffff - s->max_cmds)
-                    : 0;
-        posted = lsi3108_post_garbage(s, qi, lsi3108_bogus_desc(r2, qi, smid,
-                                                                r2 >> 32),
-                                      kind ? "fuzz-smid-high" : "fuzz-smid0");
-    }
+    smid = kind ? s->max_cmds + 1 + (r1 >> 32) % (0xffff - s->max_cmds) : 0;
+    posted = lsi3108_post_garbage(s, qi, lsi3108_bogus_desc(r2, qi, smid,
+                                                            r2 >> 32),
+                                  kind ? "fuzz-smid-high" : "fuzz-smid0");
     if (!posted) {
         s->inject->fuzz.reply_rng = saved;
         return false;
@@ -549,6 +530,8 @@ bool lsi3108_inject_ld_list(Lsi3108State *s, Lsi3108Mfi *m, bool ext,
  *          x-completion-delay-us (every SCSI completion),
  *          x-flush-delay-ms (SYNCHRONIZE CACHE and CACHE_FLUSH DCMD),
  *          x-delay-next-ms + x-delay-next-count (the next N SCSI commands),
+ *          x-seq-mismatch-next (the next N LD reads/writes are refused
+ *          with 0x67, CONFIG_SEQ_MISMATCH),
  *          x-drop-completions (the next N SCSI completions are lost: the
  *          command stays outstanding until a TM or a reset ends it);
  *          x-inject-reply ("smid0", "smid-high", "wrong-queue");
@@ -682,8 +665,8 @@ static void lsi3108_set_revive(Object *obj, bool value, Error **errp)
 /*
  * x-inject-reply: one bogus descriptor on ring 0 now ("smid0": SMID 0;
  * "smid-high": SMID max-cmds + 1), or ("wrong-queue") arm a hold: the next
- * SCSI command received is held for ever and its SMID is posted on another
- * ring once the LD is done with it (with one ring: "smid-high" instead).
+ * SCSI command received completes normally but on another ring than the
+ * one it named (with one ring: "smid-high" instead).
  */
 static void lsi3108_set_inject_reply(Object *obj, const char *value,
                                      Error **errp)
@@ -789,11 +772,17 @@ static void lsi3108_add_counters(Lsi3108State *s)
     lsi3108_add_counter(obj, "x-flush-count", &s->stats.sync_cache);
     lsi3108_add_counter(obj, "x-cache-flush-dcmd-count", &s->stats.flush_dcmd);
     lsi3108_add_counter(obj, "x-shutdown-count", &s->stats.shutdown_dcmd);
+    lsi3108_add_counter(obj, "x-hibernate-count", &s->stats.hibernate_dcmd);
+    lsi3108_add_counter(obj, "x-shutdown-held-count", &s->stats.shutdown_held);
     lsi3108_add_counter(obj, "x-fua-count", &s->stats.fua_writes);
     lsi3108_add_counter(obj, "x-writeback-count", &s->stats.writebacks);
     lsi3108_add_counter(obj, "x-dirty-bytes", &s->cache.dirty_bytes);
     lsi3108_add_counter(obj, "x-tm-count", &s->stats.tm_received);
     lsi3108_add_counter(obj, "x-tm-aborted", &s->stats.tm_terminated);
+    lsi3108_add_counter(obj, "x-tm-refused", &s->stats.tm_refused);
+    lsi3108_add_counter(obj, "x-sgl-fault-count", &s->stats.sgl_faults);
+    lsi3108_add_counter(obj, "x-seq-checked-count", &s->stats.seq_checked);
+    lsi3108_add_counter(obj, "x-seq-mismatch-count", &s->stats.seq_mismatch);
     lsi3108_add_counter(obj, "x-boot-count", &s->boot.count);
     lsi3108_add_counter(obj, "x-dropped-count", &in->dropped);
     lsi3108_add_counter(obj, "x-garbage-posted", &in->garbage);
@@ -834,6 +823,7 @@ static void lsi3108_add_command_controls(Lsi3108State *s)
     lsi3108_add_knob(obj, "x-delay-next-ms", &in->delay_next_ms);
     lsi3108_add_knob(obj, "x-delay-next-count", &in->delay_next_count);
     lsi3108_add_knob(obj, "x-drop-completions", &in->drop);
+    lsi3108_add_knob(obj, "x-seq-mismatch-next", &in->stale_seq);
     object_property_add_str(obj, "x-inject-reply", NULL,
                             lsi3108_set_inject_reply);
     object_property_add(obj, "x-fuzz-seed", "uint64", lsi3108_get_fuzz_seed,

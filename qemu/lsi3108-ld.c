@@ -1209,6 +1209,8 @@ static Property lsi3108_ld_props[] = {
     DEFINE_PROP_DRIVE("drive", Lsi3108LD, blk),
     DEFINE_PROP_BOOL("write-back", Lsi3108LD, write_back, true),
     DEFINE_PROP_STRING("serial", Lsi3108LD, serial),
+    DEFINE_PROP_ON_OFF_AUTO("tm-capable", Lsi3108LD, tm_capable,
+                            ON_OFF_AUTO_AUTO),
     DEFINE_PROP_END_OF_LIST(),
 };
 

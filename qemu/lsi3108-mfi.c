@@ -25,6 +25,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qapi/error.h"
 #include "qemu/cutils.h"
 #include "qemu/error-report.h"
 #include "hw/qdev-core.h"
@@ -333,23 +334,27 @@ static void lsi3108_log_ld_event(Lsi3108State *s, uint32_t code,
 /* ------------------------------------------------------------------ */
 
 /*
- * One RAID-0 span map per LD, in ascending target order. capability: no
- * fast path; TM-capable only with the tm-capable property. row_data_size =
- * spanRowDataSize = 0, so the host builds every LD I/O for the firmware
- * path without region locks, exactly as without a map; and it never
- * divides by a row size.
+ * One RAID-0 span map per LD, in ascending target order: one arm, so
+ * rowSize = rowDataSize = modFactor = 1. capability: no fast path;
+ * TM-capable only with the tm-capable property. regTypeReqOnRead/Write 0
+ * (REGION_TYPE_UNUSED): no region lock is needed. With rowDataSize set,
+ * Linux (MR_BuildRaidContext) computes the region of every LD read/write and
+ * sends it with config_seq_num = seqNum and the sequence-number flag, which
+ * the firmware checks; rowDataSize 0 would make it send sequence 0.
  */
 static void lsi3108_fill_ld_raid(Lsi3108State *s, struct lsi_map_ld_raid *raid,
                                  Lsi3108LD *ld)
 {
-    /* tm-capable: Linux then sends TMs to the LD before a reset */
-    raid->capability = cpu_to_le32(s->tm_capable ? LSI_LD_CAP_TM_CAPABLE : 0);
+    /* tm-capable: the firmware takes TMs for it, and hosts send them */
+    raid->capability = cpu_to_le32(lsi3108_ld_tm_capable(s, ld) ?
+                                   LSI_LD_CAP_TM_CAPABLE : 0);
     raid->size = cpu_to_le64(ld->sectors);
     raid->span_depth = 1;
     raid->level = 0;
     raid->stripe_shift = 7;
     raid->row_size = 1;
-    raid->row_data_size = 0;
+    raid->row_data_size = 1;
+    raid->mod_factor = 1;
     raid->write_mode = ld->write_back ? 1 : 0;
     raid->target_id = cpu_to_le16(ld->target);
     raid->ld_state = LSI_LD_STATE_OPTIMAL;
@@ -570,10 +575,23 @@ static int lsi3108_dcmd_cache_flush(Lsi3108State *s, Lsi3108Mfi *m)
     return lsi3108_flush_all(s, m, LSI_MFI_STAT_FLUSH_FAILED);
 }
 
-/* The firmware stays usable after a shutdown: the host re-inits it. */
+/*
+ * CTRL_SHUTDOWN (reboot, power-off, remove) and HIBERNATE_SHUTDOWN (system
+ * sleep). The firmware stays usable after either: the host re-inits it.
+ * megaraid_sas takes back the DCMDs the firmware holds (ABORT of the event
+ * wait and the map sync) before it sends them; whether firmware minds
+ * otherwise is not known, so a shutdown with DCMDs still held is answered
+ * too, and only counted (x-shutdown-held-count).
+ */
 static int lsi3108_dcmd_shutdown(Lsi3108State *s, Lsi3108Mfi *m)
 {
     s->stats.shutdown_dcmd++;
+    if (m->opcode == LSI_DCMD_HIBERNATE_SHUTDOWN) {
+        s->stats.hibernate_dcmd++;
+    }
+    if (!QTAILQ_EMPTY(&s->held)) {
+        s->stats.shutdown_held++;
+    }
     s->shutdown_seq = lsi3108_newest_seq(s);
     return lsi3108_flush_all(s, m, LSI_MFI_STAT_SHUTDOWN_FAILED);
 }
@@ -906,6 +924,28 @@ static Lsi3108Mfi *lsi3108_mfi_new(Lsi3108State *s, dma_addr_t addr,
 }
 
 /*
+ * Which reply queue management completions (MFI pass-through, task
+ * management) go to. MPI2 says the reply goes to the queue the request
+ * descriptor's MSIxIndex names ("named", the default). Every upstream
+ * driver names queue 0 for these (megaraid_sas megasas_issue_dcmd_fusion
+ * and megasas_issue_tm, mfii, lmrc), so hardware has never been seen to
+ * answer otherwise, and no upstream driver checks which queue a reply came
+ * on; "zero" models firmware that always uses queue 0 for them.
+ */
+bool lsi3108_mgmt_queue_prop(Lsi3108State *s, Error **errp)
+{
+    if (!s->mfi_reply_queue || !strcmp(s->mfi_reply_queue, "named")) {
+        s->mgmt_on_queue0 = false;
+    } else if (!strcmp(s->mfi_reply_queue, "zero")) {
+        s->mgmt_on_queue0 = true;
+    } else {
+        error_setg(errp, "mfi-reply-queue must be 'named' or 'zero'");
+        return false;
+    }
+    return true;
+}
+
+/*
  * Function 0xF0: the IEEE chain element in slot ChainOffset (8 → the SGE at
  * 0x80) carries the MFI frame's address and length.
  */
@@ -919,6 +959,7 @@ void lsi3108_mfi_passthru(Lsi3108State *s, uint16_t smid, uint8_t qi,
     uint32_t len = le32_to_cpu(sge->length);
     Lsi3108Mfi *m;
 
+    qi = lsi3108_mgmt_queue(s, qi);
     if (len < LSI3108_MFI_MIN_FRAME) {
         lsi3108_guest_error("MFI frame too short", len, smid);
         lsi3108_finish_frame(s, smid, qi, addr,
@@ -1069,6 +1110,26 @@ void lsi3108_mfi_queue_port(Lsi3108State *s, uint32_t val)
 /* ------------------------------------------------------------------ */
 
 /*
+ * Configuration sequence numbers. Each LD carries one (MR_LD_RAID seqNum in
+ * the RAID map, the ref of LD_GET_LIST / LD_GET_PROPERTIES); a host that
+ * builds I/O from the map copies it into the RAID context's config_seq_num
+ * with the sequence-number-enable flag, and the firmware refuses the I/O
+ * (0x67) when the LD has changed since. The LDs of the boot configuration
+ * start at 1; every change (LD created, deleted, properties set) takes the
+ * controller's next number, never 0 (the value of a host without a map).
+ */
+#define LSI3108_FIRST_CONFIG_SEQ    1
+
+static uint16_t lsi3108_next_config_seq(Lsi3108State *s)
+{
+    s->config_seq = MAX(s->config_seq, LSI3108_FIRST_CONFIG_SEQ) + 1;
+    if (!s->config_seq) {
+        s->config_seq = LSI3108_FIRST_CONFIG_SEQ + 1;
+    }
+    return s->config_seq;
+}
+
+/*
  * An LD appeared (cold plug or device_add). The held map sync learns the
  * new configuration; a hot-plugged LD also logs "LD created" (0x8A), which
  * completes a held EVENT_WAIT and makes Linux rescan its LDs.
@@ -1080,6 +1141,9 @@ void lsi3108_ld_attached(Lsi3108State *s, Lsi3108LD *ld)
         return;
     }
     trace_lsi3108_ld_attached(ld->target, ld->sectors);
+    /* LDs of the boot configuration start at 1; a new one gets a new one */
+    ld->seq_num = phase_check(PHASE_MACHINE_READY) ?
+                  lsi3108_next_config_seq(s) : LSI3108_FIRST_CONFIG_SEQ;
     s->lds[ld->target] = ld;
     lsi3108_config_changed(s);
     if (phase_check(PHASE_MACHINE_READY)) {
@@ -1095,6 +1159,7 @@ void lsi3108_ld_detached(Lsi3108State *s, Lsi3108LD *ld)
     }
     trace_lsi3108_ld_detached(ld->target);
     s->lds[ld->target] = NULL;
+    lsi3108_next_config_seq(s);     /* a new LD here never gets the old one */
     lsi3108_config_changed(s);
     lsi3108_log_ld_event(s, LSI_EVT_LD_DELETED, ld->target, "Deleted");
 }
@@ -1105,6 +1170,6 @@ void lsi3108_ld_changed(Lsi3108State *s, Lsi3108LD *ld)
     if (s->lds[ld->target % LSI3108_MAX_LD_TARGETS] != ld) {
         return;
     }
-    ld->seq_num++;
+    ld->seq_num = lsi3108_next_config_seq(s);
     lsi3108_config_changed(s);
 }

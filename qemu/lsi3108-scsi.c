@@ -113,13 +113,59 @@ void lsi3108_scsi_drop_work(Lsi3108State *s)
 /* ------------------------------------------------------------------ */
 
 /*
- * Walk the SGL of a request frame into @qsg, up to @data_len bytes: the
- * SGEs at 0x80, an optional chain element (Flags bit 7; Linux puts it in
- * slot ChainOffset = 15) leading to one chain buffer, stopping after
- * num_sge data SGEs or at END_OF_LIST. The list must cover DataLength.
+ * The SGE flags a 3108 (Invader-class firmware) takes in an LD I/O frame:
+ * the chain element is IEEE_SGE_FLAGS_CHAIN_ELEMENT (0x80) alone, in the
+ * last slot of the frame, which ChainOffset (15) names; data SGEs carry a
+ * system address (address type 0), the last of them END_OF_LIST (0x40).
+ * That is what megaraid_sas builds for Invader and later
+ * (megasas_make_sgl_fusion) and what OpenBSD mfii uses for 3108s (its
+ * mfii_iop_25); an mfii change records 3108s locking up with the
+ * Thunderbolt (2208) flags: chain 0x83 (CHAIN | IOCPLBNTA address type) and
+ * no END_OF_LIST. A lock-up is modelled as a firmware FAULT (code
+ * LSI3108_FAULT_SGL) that the host's controller reset recovers from;
+ * sgl-check=off turns the check off.
  */
-static bool lsi3108_map_sgl(Lsi3108State *s, const struct lsi_io_frame *f,
-                            QEMUSGList *qsg, uint32_t data_len)
+static bool lsi3108_chain_ok(Lsi3108State *s, const struct lsi_io_frame *f,
+                             const struct lsi_sge *sge)
+{
+    if (!s->sgl_check) {
+        return true;
+    }
+    if (sge->flags != LSI_SGE_FLAGS_CHAIN ||
+        sge != &f->sgl[LSI_FRAME_SGE_SLOTS - 1] ||
+        f->chain_offset != LSI_CHAIN_OFFSET_IO) {
+        trace_lsi3108_bad_sge("chain element", sge->flags,
+                              (int)(sge - f->sgl), f->chain_offset);
+        return false;
+    }
+    return true;
+}
+
+static bool lsi3108_data_sge_ok(Lsi3108State *s, const struct lsi_sge *sge,
+                                bool last, unsigned int n)
+{
+    if (!s->sgl_check) {
+        return true;
+    }
+    if ((sge->flags & LSI_SGE_FLAGS_ADDR_MASK) ||
+        (last && !(sge->flags & LSI_SGE_FLAGS_END_OF_LIST))) {
+        trace_lsi3108_bad_sge(last ? "last data SGE" : "data SGE",
+                              sge->flags, n, 0);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Walk the SGL of a request frame into @qsg, up to @data_len bytes: the
+ * SGEs at 0x80, an optional chain element (Flags bit 7, in slot ChainOffset
+ * = 15) leading to one chain buffer, stopping after num_sge data SGEs or at
+ * END_OF_LIST. The list must cover DataLength. Returns 0, -EINVAL for a
+ * list that does not hold up (the command fails), -EPROTO for flags the
+ * 3108 locks up on (the firmware faults).
+ */
+static int lsi3108_map_sgl(Lsi3108State *s, const struct lsi_io_frame *f,
+                           QEMUSGList *qsg, uint32_t data_len)
 {
     unsigned int want = f->raid_context.num_sge |
                         (f->raid_context.num_sge_ext << 8);
@@ -136,19 +182,25 @@ static bool lsi3108_map_sgl(Lsi3108State *s, const struct lsi_io_frame *f,
         if (sge->flags & LSI_SGE_FLAGS_CHAIN) {
             if (chain) {
                 lsi3108_guest_error("nested SGL chain", addr, len);
-                return false;
+                return -EINVAL;
+            }
+            if (!lsi3108_chain_ok(s, f, sge)) {
+                return -EPROTO;
             }
             if (!len || len % LSI_SGE_SIZE || len > s->chain_size) {
                 lsi3108_guest_error("bad SGL chain length", addr, len);
-                return false;
+                return -EINVAL;
             }
             chain = g_malloc(len);
             if (!lsi3108_dma_read(s, addr, chain, len)) {
-                return false;
+                return -EINVAL;
             }
             sge = chain;
             avail = len / LSI_SGE_SIZE;
             continue;
+        }
+        if (!lsi3108_data_sge_ok(s, sge, found + 1 == want, found)) {
+            return -EPROTO;
         }
         if (len && total < data_len) {
             qemu_sglist_add(qsg, addr, MIN(len, data_len - total));
@@ -163,9 +215,9 @@ static bool lsi3108_map_sgl(Lsi3108State *s, const struct lsi_io_frame *f,
     }
     if (total < data_len) {
         lsi3108_guest_error("SGL shorter than DataLength", total, data_len);
-        return false;
+        return -EINVAL;
     }
-    return true;
+    return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -251,20 +303,22 @@ static bool lsi3108_io_frame_ok(const struct lsi_io_frame *f, Lsi3108Dir *dir)
 
 /*
  * The command frame @f (SMID @smid, reply ring @qi, at @addr) asks of @ld,
- * with its SGL mapped; NULL if the SGL does not hold up.
+ * with its SGL mapped; NULL if the SGL does not hold up (*err says how, as
+ * lsi3108_map_sgl()).
  */
 static Lsi3108Cmd *lsi3108_cmd_new(Lsi3108State *s, Lsi3108LD *ld,
                                    uint16_t smid, uint8_t qi, dma_addr_t addr,
                                    const struct lsi_io_frame *f,
-                                   Lsi3108Dir dir)
+                                   Lsi3108Dir dir, int *err)
 {
     uint32_t data_len = le32_to_cpu(f->data_length);
     Lsi3108Cmd *cmd = g_new0(Lsi3108Cmd, 1);
 
     qemu_sglist_init(&cmd->req.qsg, DEVICE(s), 4,
                      pci_get_address_space(PCI_DEVICE(s)));
-    if (dir != LSI3108_DIR_NONE &&
-        !lsi3108_map_sgl(s, f, &cmd->req.qsg, data_len)) {
+    *err = dir != LSI3108_DIR_NONE ?
+           lsi3108_map_sgl(s, f, &cmd->req.qsg, data_len) : 0;
+    if (*err) {
         lsi3108_cmd_free(cmd);
         return NULL;
     }
@@ -288,6 +342,46 @@ static Lsi3108Cmd *lsi3108_cmd_new(Lsi3108State *s, Lsi3108LD *ld,
     return cmd;
 }
 
+/* READ / WRITE 6, 10, 12, 16: what a host sends as LD I/O with a RAID context */
+static bool lsi3108_cdb_is_rw(uint8_t opcode)
+{
+    switch (opcode) {
+    case READ_6: case READ_10: case READ_12: case READ_16:
+    case WRITE_6: case WRITE_10: case WRITE_12: case WRITE_16:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/*
+ * The configuration sequence check (region-lock flags bit 3, SEQ_NUM_ENABLE):
+ * a host that built the I/O from the RAID map names the LD's sequence number
+ * it saw; if the LD has changed since, the firmware refuses the command with
+ * CONFIG_SEQ_MISMATCH (0x67), and the host re-reads the map and retries.
+ * Without the flag nothing is checked (OpenBSD mfii never sets it).
+ */
+static bool lsi3108_seq_stale(Lsi3108State *s, Lsi3108LD *ld,
+                              const struct lsi_io_frame *f)
+{
+    uint16_t seq = le16_to_cpu(f->raid_context.config_seq_num);
+
+    if (lsi3108_cdb_is_rw(f->cdb[0]) && lsi3108_inject_seq_mismatch(s)) {
+        s->stats.seq_mismatch++;
+        return true;
+    }
+    if (!(f->raid_context.reg_lock_flags & LSI_REG_LOCK_SEQ_NUM_ENABLE)) {
+        return false;
+    }
+    s->stats.seq_checked++;
+    if (!s->config_seq_check || seq == ld->seq_num) {
+        return false;
+    }
+    s->stats.seq_mismatch++;
+    trace_lsi3108_seq_mismatch(ld->target, seq, ld->seq_num);
+    return true;
+}
+
 /*
  * A SCSI command for an LD: checked, handed to the LD and tracked until the
  * LD is done with it (lsi3108_request_done()).
@@ -298,6 +392,7 @@ void lsi3108_scsi_io(Lsi3108State *s, uint16_t smid, uint8_t qi,
     Lsi3108LD *ld = lsi3108_frame_ld(s, f);
     Lsi3108Cmd *cmd = NULL;
     Lsi3108Dir dir;
+    int err = -EINVAL;
 
     trace_lsi3108_scsi_cmd(smid, le16_to_cpu(f->dev_handle), f->cdb[0],
                            le32_to_cpu(f->data_length), qi);
@@ -306,8 +401,18 @@ void lsi3108_scsi_io(Lsi3108State *s, uint16_t smid, uint8_t qi,
                              LSI_MFI_STAT_DEVICE_NOT_FOUND, 0);
         return;
     }
+    if (lsi3108_seq_stale(s, ld, f)) {
+        lsi3108_finish_frame(s, smid, qi, addr,
+                             LSI_MFI_STAT_CONFIG_SEQ_MISMATCH, 0);
+        return;
+    }
     if (lsi3108_io_frame_ok(f, &dir)) {
-        cmd = lsi3108_cmd_new(s, ld, smid, qi, addr, f, dir);
+        cmd = lsi3108_cmd_new(s, ld, smid, qi, addr, f, dir, &err);
+    }
+    if (err == -EPROTO) {
+        s->stats.sgl_faults++;
+        lsi3108_fault(s, LSI3108_FAULT_SGL);
+        return;
     }
     if (!cmd) {
         lsi3108_finish_frame(s, smid, qi, addr,
@@ -409,7 +514,10 @@ void lsi3108_request_done(Lsi3108Request *req, uint8_t mfi_status,
  * then the TM's reply (frame + 0x80) and descriptor follow, with
  * ResponseCode TM_COMPLETE and TerminationCount = commands terminated
  * (0 when ABORT TASK finds nothing). Other task types: NOT_SUPPORTED. An
- * LD that does not exist, a non-zero LUN or a PD TM: INVALID_LUN.
+ * LD that does not exist, a non-zero LUN or a PD TM: INVALID_LUN. An LD the
+ * RAID map does not mark TM-capable: NOT_SUPPORTED, nothing terminated (the
+ * code MPI2 has for a TM the target does not take; what real firmware
+ * answers is not known, as no upstream driver sends one).
  */
 static void lsi3108_tm_reply(Lsi3108State *s, uint16_t smid, uint8_t qi,
                              dma_addr_t addr, uint16_t dev_handle,
@@ -476,6 +584,7 @@ static uint8_t lsi3108_tm_check(Lsi3108State *s,
                                 const struct lsi_tm_request *tm)
 {
     uint32_t flags = le32_to_cpu(tm->tm_flags);
+    Lsi3108LD *ld;
 
     switch (tm->task_type) {
     case LSI_TM_ABORT_TASK:
@@ -488,9 +597,14 @@ static uint8_t lsi3108_tm_check(Lsi3108State *s,
     if ((flags & LSI_TM_FLAG_PD) && !(flags & LSI_TM_FLAG_LD)) {
         return LSI_TM_RSP_INVALID_LUN;      /* no system PDs here */
     }
-    if (!lsi3108_find_ld(s, le16_to_cpu(tm->dev_handle)) ||
-        !lsi3108_lun_is_zero(tm->lun)) {
+    ld = lsi3108_find_ld(s, le16_to_cpu(tm->dev_handle));
+    if (!ld || !lsi3108_lun_is_zero(tm->lun)) {
         return LSI_TM_RSP_INVALID_LUN;
+    }
+    if (!lsi3108_ld_tm_capable(s, ld)) {
+        /* the map told the host not to: nothing is terminated */
+        s->stats.tm_refused++;
+        return LSI_TM_RSP_NOT_SUPPORTED;
     }
     return LSI_TM_RSP_COMPLETE;
 }
@@ -506,6 +620,7 @@ void lsi3108_task_mgmt(Lsi3108State *s, uint16_t smid, uint8_t qi,
     Lsi3108Tm *t;
 
     s->stats.tm_received++;
+    qi = lsi3108_mgmt_queue(s, qi);
     trace_lsi3108_task_mgmt(smid, le16_to_cpu(tm->dev_handle), tm->task_type,
                             task_mid, le32_to_cpu(tm->tm_flags));
     response = lsi3108_tm_check(s, tm);

@@ -1255,7 +1255,7 @@ static bool lsi3108_check_props(Lsi3108State *s, Error **errp)
         error_setg(errp, "serial is longer than 31 characters");
         return false;
     }
-    return true;
+    return lsi3108_mgmt_queue_prop(s, errp);
 }
 
 /* Defaults that depend on the instance: serial, NAA base, FW revision. */
@@ -1463,6 +1463,10 @@ static Property lsi3108_properties[] = {
     DEFINE_PROP_BOOL("tm-capable", Lsi3108State, tm_capable, false),
     DEFINE_PROP_UINT32("reset-time-ms", Lsi3108State, reset.time_ms,
                        LSI3108_DEFAULT_RESET_MS),
+    DEFINE_PROP_BOOL("config-seq-check", Lsi3108State, config_seq_check,
+                     true),
+    DEFINE_PROP_STRING("mfi-reply-queue", Lsi3108State, mfi_reply_queue),
+    DEFINE_PROP_BOOL("sgl-check", Lsi3108State, sgl_check, true),
     DEFINE_PROP_END_OF_LIST(),
 };
 

@@ -16,6 +16,7 @@
 
 #include "hw/pci/pci.h"
 #include "hw/qdev-core.h"
+#include "qapi/qapi-types-common.h"
 #include "sysemu/dma.h"
 #include "sysemu/block-backend.h"
 #include "lsi3108_hw.h"
@@ -72,10 +73,16 @@ typedef struct Lsi3108Stats {
     uint64_t        sync_cache;     /* SYNCHRONIZE CACHE 10/16 received */
     uint64_t        flush_dcmd;     /* MR_DCMD_CTRL_CACHE_FLUSH received */
     uint64_t        shutdown_dcmd;  /* CTRL_SHUTDOWN / HIBERNATE_SHUTDOWN */
+    uint64_t        hibernate_dcmd; /* ... of which HIBERNATE_SHUTDOWN */
+    uint64_t        shutdown_held;  /* ... sent while DCMDs were held */
     uint64_t        fua_writes;     /* writes with FUA set */
     uint64_t        writebacks;     /* cache pages written to a backend */
     uint64_t        tm_received;    /* task management requests */
     uint64_t        tm_terminated;  /* SCSI commands they terminated */
+    uint64_t        tm_refused;     /* TMs for LDs that are not TM-capable */
+    uint64_t        sgl_faults;     /* FAULTs for SGE flags (sgl-check) */
+    uint64_t        seq_checked;    /* LD I/O with the sequence flag set */
+    uint64_t        seq_mismatch;   /* ... answered CONFIG_SEQ_MISMATCH */
 } Lsi3108Stats;
 
 typedef struct Lsi3108CacheBlock Lsi3108CacheBlock;
@@ -96,8 +103,10 @@ struct Lsi3108LD {
     uint32_t        target;         /* property "target": LD target id */
     bool            write_back;     /* property "write-back" (default on) */
     char            *serial;        /* property "serial": VPD 0x80 */
+    OnOffAuto       tm_capable;     /* property "tm-capable": RAID map bit;
+                                       auto: the controller's tm-capable */
     uint64_t        sectors;        /* 512-byte blocks, from the backend */
-    uint16_t        seq_num;        /* bumped on every change (RAID map) */
+    uint16_t        seq_num;        /* config sequence (RAID map seqNum) */
     /* write-back cache, owned by lsi3108-cache.c */
     GHashTable      *cache;         /* block index -> Lsi3108CacheBlock */
     QTAILQ_HEAD(, Lsi3108CacheBlock) lru;

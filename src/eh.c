@@ -13,6 +13,11 @@
  * LUN and then a target reset (TMs too) and finally to a host reset, which is
  * the online controller reset of reset.c.
  *
+ * Task management only goes to LDs the RAID map marks TM-capable, as
+ * megaraid_sas does: what firmware does with a TM for another LD is not
+ * known. For those every TM handler fails at once, so the error handler
+ * goes straight to the controller reset.
+ *
  * A TM only succeeds when the firmware has also returned the command(s) it
  * ended: an SMID the firmware may still write to is never given back.
  */
@@ -103,9 +108,12 @@ lsi_timeout_ret lsi_eh_timed_out(struct scsi_cmnd *scmd)
  * many commands it ended), -EIO when it refused, -ETIMEDOUT, -ENODEV, -EBUSY
  * as for DCMDs.
  */
-static int lsi_tm_exec(struct lsi_ctrl *ctrl, u8 type, u16 target_id, u8 lun,
+static int lsi_tm_exec(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd, u8 type,
 		       u16 task_mid, u32 *terminated)
 {
+	struct lsi_cmd *cmd = scsi_cmd_priv(scmd);
+	u16 target_id = scmd->device->id;
+	u8 lun = scmd->device->lun;
 	unsigned long timeout = LSI_TM_TIMEOUT_S * HZ;
 	struct lsi_icmd *ic;
 	int ret;
@@ -116,6 +124,12 @@ static int lsi_tm_exec(struct lsi_ctrl *ctrl, u8 type, u16 target_id, u8 lun,
 	if (!ic)
 		return -EBUSY;
 	lsi_icmd_prepare(ic, NULL, true);
+	/*
+	 * The reply queue of the command the TM is about, as its completion
+	 * (MPI2 lets a high-priority descriptor name one; megaraid_sas names
+	 * 0): firmware that answers on queue 0 regardless is fine too.
+	 */
+	ic->queue = READ_ONCE(cmd->queue);
 	lsi_build_tm((void *)lsi_frame(ctrl, ic->smid), type, target_id, lun,
 		     task_mid);
 	ret = lsi_icmd_issue(ctrl, ic, LSI_REQ_DESC_HIGH_PRIORITY, timeout);
@@ -132,6 +146,17 @@ static int lsi_tm_exec(struct lsi_ctrl *ctrl, u8 type, u16 target_id, u8 lun,
 	*terminated = ic->tm_terminated;
 	lsi_icmd_put(ctrl, ic);
 	return ret;
+}
+
+/* May this LD get task management? If not, say why the TM is skipped. */
+static bool lsi_tm_allowed(struct lsi_ctrl *ctrl, struct scsi_device *sdev,
+			   const char *what)
+{
+	if (lsi_ld_tm_capable(ctrl, sdev->id))
+		return true;
+	sdev_printk(KERN_WARNING, sdev, "%s skipped: the RAID map does not mark this LD TM-capable; escalating\n",
+		    what);
+	return false;
 }
 
 /* After a TM: wait briefly for the ended commands' replies to be handled. */
@@ -190,11 +215,11 @@ int lsi_eh_abort(struct scsi_cmnd *scmd)
 
 	if (!lsi_scmd_inflight(scmd))
 		return SUCCESS;
-	if (READ_ONCE(ctrl->state) != LSI_CTRL_LIVE)
+	if (READ_ONCE(ctrl->state) != LSI_CTRL_LIVE ||
+	    !lsi_tm_allowed(ctrl, scmd->device, "abort"))
 		return FAILED;
 	atomic_long_inc(&ctrl->abort_count);
-	ret = lsi_tm_exec(ctrl, LSI_TM_ABORT_TASK, scmd->device->id,
-			  scmd->device->lun, smid, &terminated);
+	ret = lsi_tm_exec(ctrl, scmd, LSI_TM_ABORT_TASK, smid, &terminated);
 	if (!ret && lsi_wait_returned(ctrl, lsi_scmd_busy, scmd)) {
 		scmd_printk(KERN_WARNING, scmd, "aborted (SMID %u, firmware ended %u)\n",
 			    smid, terminated);
@@ -216,12 +241,13 @@ static int lsi_eh_tm_reset(struct scsi_cmnd *scmd, u8 type, bool whole_target)
 	u32 terminated = 0;
 	int ret;
 
-	if (READ_ONCE(ctrl->state) != LSI_CTRL_LIVE)
+	if (READ_ONCE(ctrl->state) != LSI_CTRL_LIVE ||
+	    !lsi_tm_allowed(ctrl, scmd->device,
+			    whole_target ? "target reset" : "LUN reset"))
 		return FAILED;
 	atomic_long_inc(whole_target ? &ctrl->target_reset_count :
 				       &ctrl->lun_reset_count);
-	ret = lsi_tm_exec(ctrl, type, scmd->device->id, scmd->device->lun, 0,
-			  &terminated);
+	ret = lsi_tm_exec(ctrl, scmd, type, 0, &terminated);
 	if (!ret && lsi_wait_returned(ctrl, lsi_target_busy, &t)) {
 		sdev_printk(KERN_WARNING, scmd->device, "%s reset: firmware ended %u command(s)\n",
 			    whole_target ? "target" : "LUN", terminated);

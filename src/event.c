@@ -88,6 +88,21 @@ static void lsi_aen_arm(struct lsi_ctrl *ctrl)
 	}
 }
 
+/* Do the event's arguments open with an LD reference {target id, index}? */
+static bool lsi_evt_names_ld(u8 arg_type)
+{
+	switch (arg_type) {
+	case LSI_EVT_ARG_LD:
+	case LSI_EVT_ARG_LD_COUNT:
+	case LSI_EVT_ARG_LD_OWNER:
+	case LSI_EVT_ARG_LD_PROG:
+	case LSI_EVT_ARG_LD_STATE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Check the event the wait returned and decide what it asks for. */
 static void lsi_event_consume(struct lsi_ctrl *ctrl)
 {
@@ -96,6 +111,8 @@ static void lsi_event_consume(struct lsi_ctrl *ctrl)
 	u32 code = le32_to_cpu(e->code);
 	char desc[sizeof(e->description) + 1];
 
+	if (!ctrl->evt_result && ctrl->evt_status == LSI_MFI_STAT_NOT_FOUND)
+		return;		/* aborted before a shutdown: wait again later */
 	if (ctrl->evt_result || ctrl->evt_status != LSI_MFI_STAT_OK) {
 		/* Cancelled by a reset or teardown (-ENODEV), or refused. */
 		if (ctrl->evt_result != -ENODEV)
@@ -115,7 +132,7 @@ static void lsi_event_consume(struct lsi_ctrl *ctrl)
 		return;
 	}
 	ctrl->evt_seq = seq + 1;
-	if (e->arg_type == LSI_EVT_ARG_LD &&
+	if (lsi_evt_names_ld(e->arg_type) &&
 	    le16_to_cpu(e->args.ld.target_id) >= LSI_MAX_LDS) {
 		atomic_long_inc(&ctrl->bad_event_count);
 		dev_warn_ratelimited(ctrl->dev, "event %u (code %#06x) names LD %u, beyond %u\n",

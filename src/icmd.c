@@ -11,8 +11,11 @@
  *     cmd_status and always posts a reply descriptor for the pass-through
  *     SMID;
  *   a task management request (eh.c): the request frame of the slot's SMID
- *     is the TM, posted with a high-priority descriptor; the firmware writes
- *     its reply over the second half of that frame.
+ *     is the TM, posted with a high-priority descriptor that names the reply
+ *     queue of the command it is about; the firmware writes its reply over
+ *     the second half of that frame.
+ * Firmware may answer either on another queue (queue 0, say): a reply is
+ * taken wherever it arrives.
  * Either way the command ends when its reply descriptor is consumed, by the
  * interrupt handler or by a teardown taking the replies posted before it
  * (lsi_disable): then its waiter is woken, or its done_fn runs (an
@@ -96,6 +99,7 @@ void lsi_icmd_prepare(struct lsi_icmd *ic, lsi_icmd_done_t done_fn, bool is_tm)
 	reinit_completion(&ic->done);
 	ic->done_fn = done_fn;
 	ic->is_tm = is_tm;
+	ic->queue = 0;
 	ic->abandoned = false;
 	ic->result = 0;
 	ic->mfi_status = LSI_MFI_STAT_INVALID_STATUS;
@@ -121,7 +125,7 @@ int lsi_icmd_post(struct lsi_ctrl *ctrl, struct lsi_icmd *ic, u8 type)
 	spin_lock_irqsave(&ctrl->state_lock, flags);
 	if (lsi_state_fw_up(ctrl->state)) {
 		set_bit(LSI_CMD_INFLIGHT, &ic->flags);
-		lsi_post(ctrl, lsi_req_desc(type, 0, ic->smid));
+		lsi_post(ctrl, lsi_req_desc(type, ic->queue, ic->smid));
 		ret = 0;
 	}
 	spin_unlock_irqrestore(&ctrl->state_lock, flags);
@@ -165,10 +169,8 @@ void lsi_complete_internal(struct lsi_ctrl *ctrl, u32 smid, u32 queue)
 {
 	struct lsi_icmd *ic = &ctrl->icmd[smid - ctrl->can_queue - 1];
 
-	if (queue != 0) {
-		lsi_bad_reply(ctrl, smid, queue, "internal command on a reply queue other than 0");
-		return;
-	}
+	/* Accepted on any queue, only counted (lsi_note_reply_queue). */
+	lsi_note_reply_queue(ctrl, ic->queue, queue);
 	if (!test_and_clear_bit(LSI_CMD_INFLIGHT, &ic->flags)) {
 		lsi_bad_reply(ctrl, smid, queue, "internal command not outstanding");
 		return;

@@ -15,8 +15,13 @@
  * a header, the CDB, a RAID context (the firmware writes the completion
  * status into it) and room for eight 16-byte IEEE SGEs. Logical drives are
  * reached through the firmware path (Function 0xF1) with DevHandle = target
- * id; no RAID map and no fast path are used, so reads and writes carry the
- * fixed "no region lock" context and descriptor.
+ * id; no RAID map and no fast path are used, so reads and writes go out
+ * with the NO_LOCK descriptor and a RAID context that asks for no region
+ * lock and no configuration sequence check (reg_lock_flags 0, sequence 0),
+ * as OpenBSD mfii sends them to 3108s. The sequence number enable flag
+ * (0x08) makes the firmware compare config_seq_num with the LD's current
+ * sequence from the RAID map and answer 0x67 on a mismatch: only a driver
+ * that holds the map may set it, with the map's value.
  *
  * Scatter-gather. Up to eight SGEs fit in the frame. With more, the eighth
  * slot becomes a chain element pointing at the command's chain frame, which
@@ -85,8 +90,8 @@ bool lsi_scmd_inflight(struct scsi_cmnd *scmd)
 /*
  * Fill a frame for a command to a logical drive and return the request
  * descriptor type. Reads and writes: RAID context type CUDA with one segment,
- * sequence-number region lock, NO_LOCK descriptor. Everything else: plain
- * context with the command's timeout, SCSI IO descriptor.
+ * no region lock and no sequence check, NO_LOCK descriptor. Everything else:
+ * plain context with the command's timeout, SCSI IO descriptor.
  */
 u8 lsi_build_ld_io(struct lsi_io_frame *frame, const struct lsi_io_req *req)
 {
@@ -113,7 +118,6 @@ u8 lsi_build_ld_io(struct lsi_io_frame *frame, const struct lsi_io_req *req)
 
 	if (lsi_cdb_is_rw(req->cdb[0])) {
 		ctx->type_nseg = LSI_RAID_CTX_TYPE_NSEG_RW;
-		ctx->reg_lock_flags = LSI_REG_LOCK_SEQ_NUM_ENABLE;
 		return LSI_REQ_DESC_NO_LOCK;
 	}
 	frame->lun[1] = req->lun;
@@ -316,7 +320,13 @@ void lsi_map_scsi_status(const struct lsi_scsi_status *st,
 		res->result = DID_BAD_TARGET << 16;
 		break;
 	case LSI_MFI_STAT_CONFIG_SEQ_MISMATCH:
-		res->result = DID_IMM_RETRY << 16;
+		/*
+		 * The firmware's configuration moved under the command. We
+		 * send no sequence number, so this should not happen; if it
+		 * does, a retry is right, but a bounded one: DID_SOFT_ERROR
+		 * uses up the command's retries (sd: 5), then fails it.
+		 */
+		res->result = DID_SOFT_ERROR << 16;
 		break;
 	default:
 		res->result = DID_ERROR << 16;
@@ -384,10 +394,7 @@ static void lsi_complete_scsi(struct lsi_ctrl *ctrl, u32 smid, u32 queue)
 		lsi_bad_reply(ctrl, smid, queue, "command not outstanding");
 		return;
 	}
-	if (READ_ONCE(cmd->queue) != queue) {
-		lsi_bad_reply(ctrl, smid, queue, "command was sent for another reply queue");
-		return;
-	}
+	lsi_note_reply_queue(ctrl, READ_ONCE(cmd->queue), queue);
 	if (!test_and_clear_bit(LSI_CMD_INFLIGHT, &cmd->flags)) {
 		lsi_bad_reply(ctrl, smid, queue, "command not outstanding");
 		return;
@@ -400,6 +407,19 @@ static void lsi_complete_scsi(struct lsi_ctrl *ctrl, u32 smid, u32 queue)
 }
 
 /* ---- the reply queue walk ---- */
+
+/*
+ * The reply queue a command was asked to complete on is a request, not a
+ * promise: firmware may post management and task management completions on
+ * queue 0, and no upstream driver checks the queue. A reply whose SMID is
+ * outstanding is taken wherever it arrives (the INFLIGHT bit decides who
+ * completes it if two queues race); it is only counted.
+ */
+void lsi_note_reply_queue(struct lsi_ctrl *ctrl, u32 asked, u32 queue)
+{
+	if (asked != queue)
+		atomic_long_inc(&ctrl->other_queue_reply_count);
+}
 
 /*
  * The firmware and the driver disagree about what is outstanding: the

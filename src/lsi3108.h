@@ -252,6 +252,7 @@ struct lsi_icmd {
 	struct completion	done;
 	lsi_icmd_done_t		done_fn;	/* asynchronous: called instead */
 	bool			is_tm;
+	u16			queue;		/* reply queue it names (0 for DCMDs) */
 	u8			mfi_status;
 	u8			tm_response;
 	u32			tm_terminated;
@@ -266,6 +267,12 @@ struct lsi_dcmd {
 	enum lsi_data_dir	dir;
 	void			*data;		/* kernel buffer, copied */
 	u32			len;		/* at most LSI_DCMD_DATA_SIZE */
+	/*
+	 * Or a caller's DMA buffer of any size (len bytes at ext_dma, data
+	 * unused): the firmware writes there directly. It must outlive a
+	 * timed-out DCMD, which the firmware may still answer.
+	 */
+	dma_addr_t		ext_dma;
 	unsigned int		timeout_s;	/* 0: LSI_DCMD_TIMEOUT_S */
 	u8			mfi_status;	/* out: the firmware's answer */
 };
@@ -303,6 +310,7 @@ struct lsi_ctrl {
 	atomic_long_t		lun_reset_count;
 	atomic_long_t		target_reset_count;
 	atomic_long_t		bad_reply_count;
+	atomic_long_t		other_queue_reply_count;
 	atomic_long_t		bad_event_count;
 	atomic_long_t		event_count;
 
@@ -342,6 +350,9 @@ struct lsi_ctrl {
 	/* Logical drives the firmware exposes */
 	spinlock_t		ld_lock;
 	DECLARE_BITMAP(ld_present, LSI_MAX_LDS);
+	/* LDs the RAID map marks TM-capable: only these get task management */
+	DECLARE_BITMAP(ld_tm_capable, LSI_MAX_LDS);
+	struct lsi_dma		raid_map;	/* LD_MAP_GET_INFO buffer, devres */
 	bool			ext_lds;	/* up to 256 LDs */
 
 	/* Identity and limits from CTRL_GET_INFO */
@@ -592,6 +603,7 @@ int lsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd);
 irqreturn_t lsi_isr(int irq, void *data);
 int lsi_irqpoll(struct irq_poll *iop, int budget);
 int lsi_process_replies(struct lsi_reply_queue *rq, int budget);
+void lsi_note_reply_queue(struct lsi_ctrl *ctrl, u32 asked, u32 queue);
 void lsi_bad_reply(struct lsi_ctrl *ctrl, u32 smid, u32 queue,
 		   const char *why);
 void lsi_cancel_scsi(struct lsi_ctrl *ctrl, int host_byte);
@@ -632,7 +644,9 @@ int lsi_dcmd_start(struct lsi_ctrl *ctrl, const struct lsi_dcmd *dcmd,
 int lsi_get_ctrl_info(struct lsi_ctrl *ctrl);
 int lsi_read_ld_list(struct lsi_ctrl *ctrl);
 bool lsi_ld_present(struct lsi_ctrl *ctrl, unsigned int target_id);
+bool lsi_ld_tm_capable(struct lsi_ctrl *ctrl, unsigned int target_id);
 void lsi_fw_flush_shutdown(struct lsi_ctrl *ctrl);
+void lsi_fw_flush_hibernate(struct lsi_ctrl *ctrl);
 
 /* sysfs.c */
 extern const struct attribute_group *lsi_host_groups[];
@@ -692,6 +706,8 @@ void lsi_build_mfi_passthru(struct lsi_io_frame *frame, dma_addr_t mfi,
 			    u32 mfi_len);
 void lsi_build_dcmd(struct lsi_mfi_dcmd_frame *mfi, const struct lsi_dcmd *dcmd,
 		    dma_addr_t data, u16 smid);
+void lsi_build_mfi_abort(struct lsi_mfi_abort_frame *af, u16 smid,
+			 u32 victim_ctx, dma_addr_t victim);
 void lsi_build_ioc_init(struct lsi_mfi_init_frame *init,
 			struct lsi_ioc_init_request *req,
 			const struct lsi_ioc_init_params *p);
@@ -700,6 +716,8 @@ int lsi_parse_ld_targets(const struct lsi_ld_targetid_list *list, u32 max,
 			 unsigned long *present);
 int lsi_parse_ld_list(const struct lsi_ld_list *list, u32 max,
 		      unsigned long *present);
+int lsi_parse_raid_map(const struct lsi_raid_map *map, size_t len,
+		       unsigned long *tm_capable);
 bool lsi_evt_changes_lds(u32 code);
 void lsi_build_tm(struct lsi_tm_request *tm, u8 type, u16 target_id, u8 lun,
 		  u16 task_mid);

@@ -11,9 +11,10 @@
  * in which contexts).
  *
  * The DCMDs: CTRL_GET_INFO (identity and limits), LD_LIST_QUERY and
- * LD_GET_LIST (which LDs exist, validated whole), CTRL_CACHE_FLUSH and
- * CTRL_SHUTDOWN (before the host goes away or sleeps). The event path's own
- * are in event.c.
+ * LD_GET_LIST (which LDs exist, validated whole), LD_MAP_GET_INFO (which of
+ * them take task management), CTRL_CACHE_FLUSH, the ABORT of the held event
+ * wait and CTRL_SHUTDOWN / HIBERNATE_SHUTDOWN (before the host goes away or
+ * sleeps). The event path's own are in event.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,7 +28,7 @@ static void lsi_dcmd_build(struct lsi_ctrl *ctrl, struct lsi_icmd *ic,
 			   const struct lsi_dcmd *dcmd, lsi_icmd_done_t done_fn)
 {
 	lsi_icmd_prepare(ic, done_fn, false);
-	lsi_build_dcmd(ic->mfi, dcmd, ic->data_dma, ic->smid);
+	lsi_build_dcmd(ic->mfi, dcmd, dcmd->ext_dma ?: ic->data_dma, ic->smid);
 	lsi_build_mfi_passthru(lsi_frame(ctrl, ic->smid), ic->mfi_dma,
 			       LSI_MFI_FRAME_SIZE);
 }
@@ -44,7 +45,7 @@ int lsi_dcmd_exec(struct lsi_ctrl *ctrl, struct lsi_dcmd *dcmd)
 	int ret;
 
 	dcmd->mfi_status = LSI_MFI_STAT_INVALID_STATUS;
-	if (dcmd->len > LSI_DCMD_DATA_SIZE)
+	if (dcmd->len > LSI_DCMD_DATA_SIZE && !dcmd->ext_dma)
 		return -EINVAL;
 	if (!lsi_fw_up(ctrl))
 		return -ENODEV;
@@ -52,7 +53,7 @@ int lsi_dcmd_exec(struct lsi_ctrl *ctrl, struct lsi_dcmd *dcmd)
 	if (!ic)
 		return -EBUSY;
 
-	if (dcmd->dir == LSI_DIR_WRITE)
+	if (dcmd->dir == LSI_DIR_WRITE && !dcmd->ext_dma)
 		memcpy(ic->data, dcmd->data, dcmd->len);
 	lsi_dcmd_build(ctrl, ic, dcmd, NULL);
 	ret = lsi_icmd_issue(ctrl, ic, LSI_REQ_DESC_SCSI_IO, timeout);
@@ -66,7 +67,7 @@ int lsi_dcmd_exec(struct lsi_ctrl *ctrl, struct lsi_dcmd *dcmd)
 	dcmd->mfi_status = ic->mfi_status;
 	if (!ret && dcmd->mfi_status != LSI_MFI_STAT_OK)
 		ret = -EIO;
-	if (!ret && dcmd->dir == LSI_DIR_READ)
+	if (!ret && dcmd->dir == LSI_DIR_READ && !dcmd->ext_dma)
 		memcpy(dcmd->data, ic->data, dcmd->len);
 	lsi_icmd_put(ctrl, ic);
 	return ret;
@@ -232,6 +233,72 @@ static int lsi_ld_get_list(struct lsi_ctrl *ctrl, u32 max,
 	return ret;
 }
 
+/*
+ * The RAID map's buffer: a legacy map for 64 LDs (172200 bytes), allocated
+ * once and kept until the driver unbinds (devres), so that a map DCMD that
+ * timed out can still land in it.
+ */
+static struct lsi_dma *lsi_raid_map_buf(struct lsi_ctrl *ctrl)
+{
+	struct lsi_dma *buf = &ctrl->raid_map;
+
+	if (!buf->va) {
+		buf->size = LSI_RAID_MAP_SIZE(LSI_MAX_LDS_LEGACY);
+		buf->va = dmam_alloc_coherent(ctrl->dev, buf->size, &buf->dma,
+					      GFP_KERNEL);
+	}
+	return buf->va ? buf : NULL;
+}
+
+/*
+ * Which LDs take task management: those the RAID map marks TM-capable
+ * (megaraid_sas reads the same bit before it sends any TM). The map is only
+ * read for what the driver asks no more of: it sends no sequence numbers and
+ * no fast path. Firmware with more than 64 LDs keeps the extended map, which
+ * is not read: none of its LDs gets a TM, a timeout goes to a controller
+ * reset. Any failure leaves the set empty, the same safe answer.
+ */
+static void lsi_read_tm_capable(struct lsi_ctrl *ctrl)
+{
+	DECLARE_BITMAP(tm, LSI_MAX_LDS);
+	struct lsi_dma *buf = ctrl->ext_lds ? NULL : lsi_raid_map_buf(ctrl);
+	struct lsi_dcmd dcmd = {
+		.opcode	= LSI_DCMD_LD_MAP_GET_INFO,
+		.dir	= LSI_DIR_READ,
+	};
+	int ret = -EOPNOTSUPP;
+
+	bitmap_zero(tm, LSI_MAX_LDS);
+	if (buf) {
+		dcmd.ext_dma = buf->dma;
+		dcmd.len = buf->size;
+		memset(buf->va, 0, buf->size);
+		ret = lsi_dcmd_exec(ctrl, &dcmd);
+		if (!ret)
+			ret = lsi_parse_raid_map(buf->va, buf->size, tm);
+		if (ret == -EPROTO)
+			atomic_long_inc(&ctrl->bad_event_count);
+		if (ret < 0)
+			dev_warn_ratelimited(ctrl->dev, "RAID map not read (%d, MFI status %#04x): no task management\n",
+					     ret, dcmd.mfi_status);
+	}
+	spin_lock(&ctrl->ld_lock);
+	bitmap_copy(ctrl->ld_tm_capable, tm, LSI_MAX_LDS);
+	spin_unlock(&ctrl->ld_lock);
+}
+
+bool lsi_ld_tm_capable(struct lsi_ctrl *ctrl, unsigned int target_id)
+{
+	bool capable;
+
+	if (target_id >= LSI_MAX_LDS)
+		return false;
+	spin_lock(&ctrl->ld_lock);
+	capable = test_bit(target_id, ctrl->ld_tm_capable);
+	spin_unlock(&ctrl->ld_lock);
+	return capable;
+}
+
 /* Learn which LDs exist; SCSI scanning only accepts those. */
 int lsi_read_ld_list(struct lsi_ctrl *ctrl)
 {
@@ -245,6 +312,7 @@ int lsi_read_ld_list(struct lsi_ctrl *ctrl)
 		n = lsi_ld_get_list(ctrl, max, present);
 	if (n < 0)
 		return n;
+	lsi_read_tm_capable(ctrl);
 
 	spin_lock(&ctrl->ld_lock);
 	changed = !bitmap_equal(ctrl->ld_present, present, LSI_MAX_LDS);
@@ -269,16 +337,72 @@ bool lsi_ld_present(struct lsi_ctrl *ctrl, unsigned int target_id)
 }
 
 /*
- * Write the controller cache back, then tell the firmware the host is going
- * away (remove, reboot, power-off, sleep). Failures are reported, not fatal.
+ * Take back a DCMD the firmware holds (the event wait) with an MFI ABORT in
+ * another slot. The held command then ends through its own done_fn.
  */
-void lsi_fw_flush_shutdown(struct lsi_ctrl *ctrl)
+static void lsi_abort_dcmd(struct lsi_ctrl *ctrl, struct lsi_icmd *victim)
+{
+	unsigned long timeout = LSI_EVT_DCMD_TIMEOUT_S * HZ;
+	u32 opcode = le32_to_cpu(READ_ONCE(victim->mfi->opcode));
+	struct lsi_icmd *ic = lsi_icmd_get(ctrl, timeout, "DCMD abort");
+	int ret;
+
+	if (!ic)
+		return;
+	lsi_icmd_prepare(ic, NULL, false);
+	lsi_build_mfi_abort((void *)ic->mfi, ic->smid, victim->smid,
+			    victim->mfi_dma);
+	lsi_build_mfi_passthru(lsi_frame(ctrl, ic->smid), ic->mfi_dma,
+			       LSI_MFI_FRAME_SIZE);
+	ret = lsi_icmd_issue(ctrl, ic, LSI_REQ_DESC_SCSI_IO, timeout);
+	if (ret) {
+		dev_warn(ctrl->dev, "abort of held DCMD %#010x (SMID %u) failed: %d\n",
+			 opcode, victim->smid, ret);
+		return;
+	}
+	/* ABORT_NOT_POSSIBLE: it ended on its own meanwhile. */
+	if (ic->result || (ic->mfi_status != LSI_MFI_STAT_OK &&
+			   ic->mfi_status != LSI_MFI_STAT_ABORT_NOT_POSSIBLE))
+		dev_warn(ctrl->dev, "abort of held DCMD %#010x (SMID %u): %d, MFI status %#04x\n",
+			 opcode, victim->smid, ic->result, ic->mfi_status);
+	lsi_icmd_put(ctrl, ic);
+}
+
+/*
+ * Before the firmware is shut down, the DCMDs it holds for the driver are
+ * taken back, as megaraid_sas does (megasas_shutdown_controller aborts the
+ * AEN and the map syncs first): the only one here is the event wait, an
+ * asynchronous slot.
+ */
+static void lsi_abort_held_dcmds(struct lsi_ctrl *ctrl)
+{
+	unsigned int i;
+
+	for (i = 0; i < LSI_NR_INTERNAL; i++) {
+		struct lsi_icmd *ic = &ctrl->icmd[i];
+
+		if (test_bit(LSI_CMD_INFLIGHT, &ic->flags) && ic->done_fn &&
+		    !ic->is_tm)
+			lsi_abort_dcmd(ctrl, ic);
+	}
+	/* A sleep keeps the state: let the ended wait's work run out. */
+	flush_work(&ctrl->event_work);
+}
+
+/*
+ * Write the controller cache back, take back the held DCMDs, then tell the
+ * firmware the host is going away: CTRL_SHUTDOWN (remove, reboot,
+ * power-off) or HIBERNATE_SHUTDOWN (system sleep), the order and opcodes of
+ * megaraid_sas (megasas_shutdown / megasas_suspend). Failures are reported,
+ * not fatal.
+ */
+static void lsi_fw_flush_stop(struct lsi_ctrl *ctrl, u32 opcode)
 {
 	struct lsi_dcmd flush = {
 		.opcode	= LSI_DCMD_CTRL_CACHE_FLUSH,
 		.mbox	= { LSI_FLUSH_CTRL_CACHE | LSI_FLUSH_DISK_CACHE },
 	};
-	struct lsi_dcmd shutdown = { .opcode = LSI_DCMD_CTRL_SHUTDOWN };
+	struct lsi_dcmd shutdown = { .opcode = opcode };
 	u32 pad0 = lsi_read_pad0(ctrl);
 	int ret;
 
@@ -291,8 +415,19 @@ void lsi_fw_flush_shutdown(struct lsi_ctrl *ctrl)
 	if (ret)
 		dev_err(ctrl->dev, "controller cache flush failed: %d (MFI status %#04x)\n",
 			ret, flush.mfi_status);
+	lsi_abort_held_dcmds(ctrl);
 	ret = lsi_dcmd_exec(ctrl, &shutdown);
 	if (ret)
-		dev_err(ctrl->dev, "controller shutdown failed: %d (MFI status %#04x)\n",
-			ret, shutdown.mfi_status);
+		dev_err(ctrl->dev, "controller shutdown (%#010x) failed: %d (MFI status %#04x)\n",
+			opcode, ret, shutdown.mfi_status);
+}
+
+void lsi_fw_flush_shutdown(struct lsi_ctrl *ctrl)
+{
+	lsi_fw_flush_stop(ctrl, LSI_DCMD_CTRL_SHUTDOWN);
+}
+
+void lsi_fw_flush_hibernate(struct lsi_ctrl *ctrl)
+{
+	lsi_fw_flush_stop(ctrl, LSI_DCMD_HIBERNATE_SHUTDOWN);
 }

@@ -167,6 +167,25 @@ void lsi_build_dcmd(struct lsi_mfi_dcmd_frame *mfi, const struct lsi_dcmd *dcmd,
 EXPORT_SYMBOL_IF_LSI_TEST(lsi_build_dcmd);
 
 /*
+ * An MFI ABORT of the DCMD the firmware holds in the MFI frame at @victim
+ * (context @victim_ctx, as lsi_build_dcmd() set it). The firmware answers
+ * the held command first (megaraid_sas: NOT_FOUND for an aborted map sync),
+ * then the abort itself.
+ */
+void lsi_build_mfi_abort(struct lsi_mfi_abort_frame *af, u16 smid,
+			 u32 victim_ctx, dma_addr_t victim)
+{
+	memset(af, 0, LSI_MFI_FRAME_SIZE);
+	af->hdr.cmd = LSI_MFI_CMD_ABORT;
+	af->hdr.cmd_status = LSI_MFI_STAT_INVALID_STATUS;
+	af->hdr.context = cpu_to_le32(smid);
+	af->abort_context = cpu_to_le32(victim_ctx);
+	af->abort_mfi_addr_lo = cpu_to_le32(lower_32_bits(victim));
+	af->abort_mfi_addr_hi = cpu_to_le32(upper_32_bits(victim));
+}
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_build_mfi_abort);
+
+/*
  * IOC INIT: an MFI INIT frame whose queue_info_new points at the MPI2 IOC
  * INIT request that describes the host memory.
  */
@@ -254,6 +273,40 @@ int lsi_parse_ld_list(const struct lsi_ld_list *list, u32 max,
 	return bitmap_weight(present, LSI_MAX_LDS);
 }
 EXPORT_SYMBOL_IF_LSI_TEST(lsi_parse_ld_list);
+
+/*
+ * The legacy RAID map (LD_MAP_GET_INFO, up to 64 LDs) of @len bytes: which
+ * LDs it marks TM-capable (MR_LD_RAID capability bit 25), the only ones the
+ * firmware takes task management for. The map must hold together: its
+ * size is exactly the header plus ld_count LD entries and fits the buffer,
+ * and each entry's target maps back to it. Returns the number of
+ * TM-capable LDs, or -EPROTO (and @tm_capable empty).
+ */
+int lsi_parse_raid_map(const struct lsi_raid_map *map, size_t len,
+		       unsigned long *tm_capable)
+{
+	u32 count = le32_to_cpu(map->ld_count);
+	u32 i;
+
+	bitmap_zero(tm_capable, LSI_MAX_LDS);
+	if (len < sizeof(*map) || count > LSI_MAX_LDS_LEGACY ||
+	    le32_to_cpu(map->total_size) != LSI_RAID_MAP_SIZE(count) ||
+	    LSI_RAID_MAP_SIZE(count) > len)
+		return -EPROTO;
+	for (i = 0; i < count; i++) {
+		const struct lsi_map_ld_raid *raid = &map->ld_span_map[i].ld_raid;
+		u32 id = le16_to_cpu(raid->target_id);
+
+		if (id >= LSI_MAX_LDS_LEGACY || map->ld_tgt_id_to_ld[id] != i) {
+			bitmap_zero(tm_capable, LSI_MAX_LDS);
+			return -EPROTO;
+		}
+		if (le32_to_cpu(raid->capability) & LSI_LD_CAP_TM_CAPABLE)
+			__set_bit(id, tm_capable);
+	}
+	return bitmap_weight(tm_capable, LSI_MAX_LDS);
+}
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_parse_raid_map);
 
 /* Events after which the set of logical drives may have changed. */
 bool lsi_evt_changes_lds(u32 code)

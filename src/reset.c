@@ -326,7 +326,7 @@ static int lsi_suspend(struct device *dev)
 	lsi_stop_workers(ctrl);
 	if (!lsi_change_state(ctrl, LSI_CTRL_SUSPENDING))
 		return 0;	/* dead: nothing to save */
-	lsi_fw_flush_shutdown(ctrl);
+	lsi_fw_flush_hibernate(ctrl);
 	lsi_change_state(ctrl, LSI_CTRL_SUSPENDED);
 	lsi_disable(ctrl, LSI_DISABLE_PAUSE);
 	dev_info(ctrl->dev, "suspended\n");

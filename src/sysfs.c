@@ -3,7 +3,8 @@
  * Scsi_Host attributes: /sys/class/scsi_host/hostN/{product, serial,
  * fw_version, fw_package, fw_state, ctrl_state, sync_cache_mode} and the
  * recovery counters {reset_count, abort_count, lun_reset_count,
- * target_reset_count, bad_reply_count, bad_event_count, event_count}; writing
+ * target_reset_count, bad_reply_count, other_queue_reply_count,
+ * bad_event_count, event_count}; writing
  * 1 to rescan re-reads the LD list. Identity strings come from CTRL_GET_INFO;
  * fw_state reads the firmware's status register now.
  */
@@ -107,7 +108,9 @@ static ssize_t lsi_counter_show(struct device *dev,
  * reset_count: completed controller resets (OCR, host reset, PCI function
  * reset); abort_count: ABORT TASK requests sent; lun_reset_count: LUN RESET
  * requests sent; target_reset_count: TARGET RESET requests sent;
- * bad_reply_count: reply descriptors rejected; bad_event_count: events and
+ * bad_reply_count: reply descriptors rejected; other_queue_reply_count:
+ * replies taken on a queue other than the one the command named;
+ * bad_event_count: events and
  * LD lists rejected; event_count: firmware events received.
  */
 static struct lsi_counter_attr lsi_counters[] = {
@@ -121,6 +124,8 @@ static struct lsi_counter_attr lsi_counters[] = {
 	  offsetof(struct lsi_ctrl, target_reset_count) },
 	{ __ATTR(bad_reply_count, 0444, lsi_counter_show, NULL),
 	  offsetof(struct lsi_ctrl, bad_reply_count) },
+	{ __ATTR(other_queue_reply_count, 0444, lsi_counter_show, NULL),
+	  offsetof(struct lsi_ctrl, other_queue_reply_count) },
 	{ __ATTR(bad_event_count, 0444, lsi_counter_show, NULL),
 	  offsetof(struct lsi_ctrl, bad_event_count) },
 	{ __ATTR(event_count, 0444, lsi_counter_show, NULL),
@@ -143,6 +148,7 @@ static struct attribute *lsi_host_attrs[] = {
 	&lsi_counters[4].attr.attr,
 	&lsi_counters[5].attr.attr,
 	&lsi_counters[6].attr.attr,
+	&lsi_counters[7].attr.attr,
 	NULL,
 };
 

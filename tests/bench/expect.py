@@ -51,9 +51,12 @@ def reliability_expectations(controller, driver, ctrl_opts=""):
     if controller != "lsi3108":
         return {"inject": "none"}
     if driver == "lsi3108":
-        # 89-abort: the model honours ABORT TASK (tm-capable only sets the
-        # RAID map bit upstream checks before it sends any TM).
-        return {"expect_abort_by": "abort", "ocr_rounds": "20", "suspend_rounds": "10",
+        # 89-abort: task management goes only to LDs the RAID map marks
+        # TM-capable (the model's tm-capable, off by default): ABORT TASK
+        # with it, a controller reset at once without it.
+        tm = "tm-capable=on" in ctrl_opts.split(",")
+        return {"expect_abort_by": "abort" if tm else "reset",
+                "ocr_rounds": "20", "suspend_rounds": "10",
                 "hotplug_rounds": "3", "flr_rounds": "3",
                 "fuzz_replies": "10000", "fuzz_events": "10000", "expect_abort": "run"}
     # A dropped completion costs upstream 180 s before it resets: not run.

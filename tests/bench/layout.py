@@ -102,6 +102,11 @@ CHECK_MATRIX = [
     ("swiotlb=force", "", "swiotlb", "10-bind,20-identity,40-fio", ""),
     # The legacy interrupt set up again by every reset.
     ("INTx only (pci=nomsi)", "", "intx", "10-bind,30-dd,40-fio", "86-ocr"),
+    # The other value of two firmware properties (docs/model.md, "LD I/O
+    # rules"): LDs the RAID map marks TM-capable (89-abort: ABORT TASK instead
+    # of a controller reset) and management replies always on queue 0.
+    ("TM-capable LDs, MFI/TM replies on queue 0", "tm-capable=on,mfi-reply-queue=zero", "none",
+     "10-bind,32-ldio", "89-abort,94-suspend"),
 ]
 
 # The core suite: binding, identity, block I/O, fio, a file system, flushes,

@@ -5,9 +5,10 @@
 # fio writes and verifies the fs LD. With sd's timeout at 10 s and lsi3108's
 # cmd_limit at 15 s, the driver stops extending the command's timer, and SCSI
 # error handling must end it: an ABORT TASK the firmware honours, and no
-# controller reset (LSI_EXPECT_ABORT_BY=abort, the model's behaviour), or,
-# from firmware that refuses task management, escalation to a controller
-# reset (LSI_EXPECT_ABORT_BY=reset).
+# controller reset, when the RAID map marks the LD TM-capable
+# (LSI_EXPECT_ABORT_BY=abort: the model's tm-capable=on), or else no task
+# management at all and straight to a controller reset
+# (LSI_EXPECT_ABORT_BY=reset: tm-capable off, the model's default).
 # The write then completes (retried) or fails cleanly, within 150 s, and the
 # data is verified: what the write put there if it succeeded; if it failed,
 # the old or the new data and nothing else, and a rewrite works.
@@ -33,7 +34,8 @@ counts() {
     echo "reset_count=$(lsi_counter reset_count) abort_count=$(lsi_counter abort_count)" \
         "lun_reset_count=$(lsi_counter lun_reset_count)" \
         "target_reset_count=$(lsi_counter target_reset_count)" \
-        "x-tm-count=$(qom_get x-tm-count) x-tm-aborted=$(qom_get x-tm-aborted)"
+        "x-tm-count=$(qom_get x-tm-count) x-tm-aborted=$(qom_get x-tm-aborted)" \
+        "other_queue_reply_count=$(lsi_counter other_queue_reply_count)"
 }
 count_of() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 before=$(counts)
@@ -79,10 +81,10 @@ if [ "$by" = abort ]; then
         tap_fail "want an ABORT TASK the firmware honoured and no controller reset; got abort_count +$(d abort_count), x-tm-aborted +$(d x-tm-aborted), reset_count +$(d reset_count), LUN resets +$(d lun_reset_count), target resets +$(d target_reset_count)"
     fi
 else
-    if [ "$(d reset_count)" -ge 1 ]; then
-        tap_ok "firmware without task management: escalated to a controller reset (+$(d reset_count)) after $(d abort_count) abort, $(d lun_reset_count) LUN reset and $(d target_reset_count) target reset attempt(s)"
+    if [ "$(d reset_count)" -ge 1 ] && [ "$(d x-tm-count)" -eq 0 ] && [ "$(d abort_count)" -eq 0 ]; then
+        tap_ok "LD not TM-capable: no task management sent, escalated to a controller reset (+$(d reset_count))"
     else
-        tap_fail "firmware without task management: want a controller reset; got reset_count +$(d reset_count), abort_count +$(d abort_count), x-tm-count +$(d x-tm-count)"
+        tap_fail "LD not TM-capable: want no TM and a controller reset; got reset_count +$(d reset_count), abort_count +$(d abort_count), x-tm-count +$(d x-tm-count), LUN resets +$(d lun_reset_count), target resets +$(d target_reset_count)"
     fi
 fi
 io_stop abort 180 || wedged "fio on the fs LD still running 180 s after the stop request"

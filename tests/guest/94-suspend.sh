@@ -12,16 +12,18 @@
 # successful suspend (/sys/power/suspend_stats/success), the firmware is
 # OPERATIONAL again (lsi3108: ctrl_state live) and a 4 KiB read works.
 # Afterwards every fio pass verified, and 4 MiB written before the first
-# suspend without a flush read back unchanged.
+# suspend without a flush read back unchanged. Each suspend shut the firmware
+# down with HIBERNATE_SHUTDOWN (as megaraid_sas's suspend does), after taking
+# back the DCMDs the firmware held (x-shutdown-held-count unchanged).
 # Figures: per round, time in rtcwake and until I/O worked again.
 . /tests/lib.sh
 ROUNDS=${LSI_SUSPEND_ROUNDS:-10}
 skip_unless_inject "s2idle suspend/resume under I/O" "not on this bench"
-start_on_scratch $((ROUNDS + 4)) $((120 + ROUNDS * 120))    # $dev: the scratch LD
+start_on_scratch $((ROUNDS + 5)) $((120 + ROUNDS * 120))    # $dev: the scratch LD
 [ -x /usr/sbin/rtcwake ] || bail "no rtcwake in the initramfs"
 grep -qw freeze /sys/power/state || bail "the kernel offers no freeze in /sys/power/state ($(cat /sys/power/state))"
 [ -e /dev/rtc0 ] || bail "no /dev/rtc0"
-need_qom x-fw-state x-shutdown-count x-completion-delay-us
+need_qom x-fw-state x-shutdown-count x-hibernate-count x-shutdown-held-count x-completion-delay-us
 
 wakeup=/sys/class/tty/ttyS1/power/wakeup
 [ -w "$wakeup" ] || bail "ttyS1 cannot be a wakeup source (no $wakeup)"
@@ -34,6 +36,8 @@ resumed() {
 }
 ref_write suspend "$dev" 480 4 || bail "O_DIRECT write of 4 MiB to $dev failed"
 shutdowns=$(qom_get x-shutdown-count)
+hibernates=$(qom_get x-hibernate-count)
+held=$(qom_get x-shutdown-held-count)
 inject x-completion-delay-us 2000 || bail "cannot set x-completion-delay-us"
 io_start suspend "$dev" 0 16
 k=1
@@ -67,6 +71,12 @@ else
     tap_fail "4 MiB written before the suspends changed"
 fi
 tap_diag "firmware shutdowns (suspend's shutdown DCMD): $shutdowns -> $(qom_get x-shutdown-count)"
+hib=$(($(qom_get x-hibernate-count) - hibernates))
+if [ "$hib" -ge "$ROUNDS" ] && [ "$(qom_get x-shutdown-held-count)" -eq "$held" ]; then
+    tap_ok "each suspend sent HIBERNATE_SHUTDOWN ($hib for $ROUNDS rounds), none with a DCMD still held"
+else
+    tap_fail "want >= $ROUNDS HIBERNATE_SHUTDOWNs and none with a held DCMD: got $hib, x-shutdown-held-count $held -> $(qom_get x-shutdown-held-count)"
+fi
 state=$(ctrl_states)
 if ctrl_up; then
     tap_ok "after $ROUNDS suspends: $state"

@@ -2,8 +2,8 @@
 # 96-fuzz: the driver survives a seeded, reproducible storm of invalid input
 # from the firmware while fio writes and verifies the scratch LD:
 # LSI_FUZZ_REPLIES (10000) fuzzed reply descriptors (the model's x-fuzz-replies:
-# SMID 0, SMIDs beyond the firmware's maximum, a busy command's SMID on a
-# foreign queue; random types and upper halves) and LSI_FUZZ_EVENTS fuzzed
+# SMID 0, SMIDs beyond the firmware's maximum, random types and upper
+# halves, and real completions on a foreign queue) and LSI_FUZZ_EVENTS fuzzed
 # firmware events (x-fuzz-events: random codes, sequence numbers and details in
 # EVENT_WAIT answers, LD lists spoiled meanwhile), from x-fuzz-seed
 # LSI_FUZZ_SEED (3108: the same seed replays the same sequence).

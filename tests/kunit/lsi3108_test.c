@@ -77,7 +77,9 @@ static void lsi_test_build_read10(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.dev_handle), 5);
 	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.raid_context.ld_target_id), 5);
 	KUNIT_EXPECT_EQ(test, f.raid_context.type_nseg, 0x12);
-	KUNIT_EXPECT_EQ(test, f.raid_context.reg_lock_flags, 0x08);
+	/* No RAID map: no region lock, no sequence check (as mfii). */
+	KUNIT_EXPECT_EQ(test, f.raid_context.reg_lock_flags, 0);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.raid_context.config_seq_num), 0);
 	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.raid_context.timeout), 0);
 	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.io_flags), 10);
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(f.control), LSI_CONTROL_READ);
@@ -182,11 +184,12 @@ static void lsi_test_sgl_chain(struct kunit *test)
 		lsi_test_expect_sge(test, &f.sgl[i], i, 0);
 	/* Slot 8 chains to the other two. */
 	KUNIT_EXPECT_EQ(test, f.chain_offset, LSI_CHAIN_OFFSET_IO);
-	KUNIT_EXPECT_EQ(test, f.sgl[7].flags, LSI_SGE_FLAGS_CHAIN);
+	/* Invader / 3108 flags: CHAIN_ELEMENT alone (not 0x83 as 2208). */
+	KUNIT_EXPECT_EQ(test, f.sgl[7].flags, 0x80);
 	KUNIT_EXPECT_EQ(test, le64_to_cpu(f.sgl[7].addr), 0xabc000);
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(f.sgl[7].length), 2 * LSI_SGE_SIZE);
 	lsi_test_expect_sge(test, &chain[0], 7, 0);
-	lsi_test_expect_sge(test, &chain[1], 8, LSI_SGE_FLAGS_END_OF_LIST);
+	lsi_test_expect_sge(test, &chain[1], 8, 0x40);	/* END_OF_LIST */
 	KUNIT_EXPECT_EQ(test, f.raid_context.num_sge, 9);
 	KUNIT_EXPECT_EQ(test, f.raid_context.num_sge_ext, 0);
 }
@@ -216,7 +219,8 @@ static void lsi_test_sgl_limits(struct kunit *test)
 	memset(&f, 0xa5, sizeof(f));
 	KUNIT_EXPECT_EQ(test, lsi_build_sgl(&f, chain, 0, slots, sgl, 20), 20);
 	KUNIT_EXPECT_EQ(test, f.sgl[6].flags, 0);
-	KUNIT_EXPECT_EQ(test, f.sgl[7].flags, LSI_SGE_FLAGS_CHAIN);
+	/* Invader / 3108 flags: CHAIN_ELEMENT alone (not 0x83 as 2208). */
+	KUNIT_EXPECT_EQ(test, f.sgl[7].flags, 0x80);
 	KUNIT_EXPECT_EQ(test, f.sgl[7].next_chain_offset, 0);
 	KUNIT_EXPECT_EQ(test, chain[0].flags, 0);
 	KUNIT_EXPECT_EQ(test, le16_to_cpu(chain[0].reserved), 0);
@@ -384,7 +388,7 @@ static void lsi_test_status_map(struct kunit *test)
 		{ 0x18, 0x00, DID_ERROR << 16, 0, false },
 		{ 0x0c, 0x00, DID_BAD_TARGET << 16, 0, false },
 		{ 0x33, 0x00, DID_BAD_TARGET << 16, 0, false },
-		{ 0x67, 0x00, DID_IMM_RETRY << 16, 0, false },
+		{ 0x67, 0x00, DID_SOFT_ERROR << 16, 0, false },
 		{ 0x01, 0x00, DID_ERROR << 16, 0, false },
 		{ 0xff, 0x00, DID_ERROR << 16, 0, false },
 	};
@@ -475,6 +479,24 @@ static void lsi_test_dcmd(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(mfi->sgl.sge64[0].addr_lo), 0x56789000);
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(mfi->sgl.sge64[0].addr_hi), 0x1234);
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(mfi->sgl.sge64[0].length), 0x950);
+}
+
+static void lsi_test_mfi_abort(struct kunit *test)
+{
+	u8 *slot = kunit_kmalloc(test, LSI_MFI_FRAME_SIZE, GFP_KERNEL);
+	struct lsi_mfi_abort_frame *af = (void *)slot;
+
+	KUNIT_ASSERT_NOT_NULL(test, slot);
+	memset(slot, 0xa5, LSI_MFI_FRAME_SIZE);
+	lsi_build_mfi_abort(af, 902, 905, 0x1234abcd0040ULL);
+	KUNIT_EXPECT_EQ(test, af->hdr.cmd, LSI_MFI_CMD_ABORT);
+	KUNIT_EXPECT_EQ(test, af->hdr.cmd_status, 0xff);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(af->hdr.context), 902);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(af->abort_context), 905);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(af->abort_mfi_addr_lo), 0xabcd0040);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(af->abort_mfi_addr_hi), 0x1234);
+	KUNIT_EXPECT_EQ(test, af->hdr.sge_count, 0);
+	KUNIT_EXPECT_EQ(test, slot[LSI_MFI_FRAME_SIZE - 1], 0);
 }
 
 static void lsi_test_ioc_init(struct kunit *test)
@@ -616,6 +638,83 @@ static void lsi_test_tm(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lsi_map_tm_response(LSI_TM_RSP_INVALID_LUN), -EIO);
 }
 
+/* A legacy RAID map with LDs at @ids, TM-capable where @tm says so. */
+static struct lsi_raid_map *lsi_test_map(struct kunit *test, const u8 *ids,
+					 const bool *tm, u32 n)
+{
+	struct lsi_raid_map *map = kunit_kzalloc(test, LSI_RAID_MAP_SIZE(64),
+						 GFP_KERNEL);
+	u32 i;
+
+	KUNIT_ASSERT_NOT_NULL(test, map);
+	map->total_size = cpu_to_le32(LSI_RAID_MAP_SIZE(n));
+	map->ld_count = cpu_to_le32(n);
+	memset(map->ld_tgt_id_to_ld, LSI_MAP_INVALID_LD,
+	       sizeof(map->ld_tgt_id_to_ld));
+	for (i = 0; i < n; i++) {
+		struct lsi_map_ld_raid *raid = &map->ld_span_map[i].ld_raid;
+
+		map->ld_tgt_id_to_ld[ids[i]] = i;
+		raid->target_id = cpu_to_le16(ids[i]);
+		raid->capability = cpu_to_le32(tm[i] ? LSI_LD_CAP_TM_CAPABLE |
+					       LSI_LD_CAP_FP_CAPABLE :
+					       LSI_LD_CAP_FP_CAPABLE);
+	}
+	return map;
+}
+
+static void lsi_test_raid_map(struct kunit *test)
+{
+	static const u8 ids[] = { 0, 5, 63 };
+	static const bool tm[] = { true, false, true };
+	struct lsi_raid_map *map = lsi_test_map(test, ids, tm, 3);
+	size_t len = LSI_RAID_MAP_SIZE(64);
+	DECLARE_BITMAP(cap, LSI_MAX_LDS);
+
+	KUNIT_EXPECT_EQ(test, lsi_parse_raid_map(map, len, cap), 2);
+	KUNIT_EXPECT_TRUE(test, test_bit(0, cap));
+	KUNIT_EXPECT_FALSE(test, test_bit(5, cap));
+	KUNIT_EXPECT_TRUE(test, test_bit(63, cap));
+	KUNIT_EXPECT_FALSE(test, test_bit(1, cap));
+
+	/* No LDs: a valid, empty map. */
+	map = lsi_test_map(test, ids, tm, 0);
+	KUNIT_EXPECT_EQ(test, lsi_parse_raid_map(map, len, cap), 0);
+}
+
+static void lsi_test_raid_map_bad(struct kunit *test)
+{
+	static const u8 ids[] = { 2, 3 };
+	static const bool tm[] = { true, true };
+	size_t len = LSI_RAID_MAP_SIZE(64);
+	DECLARE_BITMAP(cap, LSI_MAX_LDS);
+	struct lsi_raid_map *map;
+
+	/* Size that does not match the count. */
+	map = lsi_test_map(test, ids, tm, 2);
+	map->total_size = cpu_to_le32(LSI_RAID_MAP_SIZE(1));
+	KUNIT_EXPECT_EQ(test, lsi_parse_raid_map(map, len, cap), -EPROTO);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(cap, LSI_MAX_LDS));
+	/* More LDs than a legacy map holds. */
+	map = lsi_test_map(test, ids, tm, 2);
+	map->ld_count = cpu_to_le32(65);
+	map->total_size = cpu_to_le32(LSI_RAID_MAP_SIZE(65));
+	KUNIT_EXPECT_EQ(test, lsi_parse_raid_map(map, len, cap), -EPROTO);
+	/* A map larger than the buffer it came in. */
+	map = lsi_test_map(test, ids, tm, 2);
+	KUNIT_EXPECT_EQ(test, lsi_parse_raid_map(map, LSI_RAID_MAP_SIZE(1), cap),
+			-EPROTO);
+	/* An entry whose target does not map back to it. */
+	map = lsi_test_map(test, ids, tm, 2);
+	map->ld_tgt_id_to_ld[3] = 0;
+	KUNIT_EXPECT_EQ(test, lsi_parse_raid_map(map, len, cap), -EPROTO);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(cap, LSI_MAX_LDS));
+	/* A target beyond the legacy range. */
+	map = lsi_test_map(test, ids, tm, 2);
+	map->ld_span_map[1].ld_raid.target_id = cpu_to_le16(200);
+	KUNIT_EXPECT_EQ(test, lsi_parse_raid_map(map, len, cap), -EPROTO);
+}
+
 static void lsi_test_fw_string(struct kunit *test)
 {
 	static const char raw[8] = { 'A', 'B', '\n', 'C', ' ', ' ', ' ', ' ' };
@@ -650,11 +749,14 @@ static struct kunit_case lsi_test_cases[] = {
 	KUNIT_CASE(lsi_test_status_resid_bounds),
 	KUNIT_CASE(lsi_test_mfi_passthru),
 	KUNIT_CASE(lsi_test_dcmd),
+	KUNIT_CASE(lsi_test_mfi_abort),
 	KUNIT_CASE(lsi_test_ioc_init),
 	KUNIT_CASE(lsi_test_ld_lists),
 	KUNIT_CASE(lsi_test_ld_lists_bad),
 	KUNIT_CASE(lsi_test_events),
 	KUNIT_CASE(lsi_test_tm),
+	KUNIT_CASE(lsi_test_raid_map),
+	KUNIT_CASE(lsi_test_raid_map_bad),
 	KUNIT_CASE(lsi_test_fw_string),
 	{}
 };
