@@ -87,7 +87,7 @@ expect_root_on() {
 check_driver_logs() {
     local b bad
     for b in 0 -1; do
-        bad=$(journalctl -q -k -b "$b" -p warning --no-pager 2>&1 | grep -iE 'lsi3108|megaraid|megasas' | head -n 3 | tr '\n' '|')
+        bad=$(journalctl -q -o cat -k -b "$b" -p warning --no-pager 2>&1 | grep -iE 'lsi3108|megaraid|megasas' | head -n 3 | tr '\n' '|')
         expect_eq "journal (boot $b): no driver errors or warnings" "" "$bad"
     done
 }
