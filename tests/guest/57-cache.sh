@@ -68,7 +68,7 @@ setup() {
     local bbu=$1 wb=$2 dc=$3 want_ct=$4 want_mode=$5 seen
     qom_set bbu "$bbu" >/dev/null || bail "the model refused bbu=$bbu"
     ld_set write-back "$wb" || bail "the model refused write-back=$wb"
-    ld_set disk-cache "$dc" || bail "the model refused disk-cache=$dc"
+    ld_set disk-cache "$([ "$dc" = on ] && echo true || echo false)" || bail "the model refused disk-cache=$dc"
     if is_lsi3108; then
         wait_until 30 host_sees "$want_mode" "$want_ct"
     else
