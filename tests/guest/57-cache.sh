@@ -13,7 +13,8 @@
 #     (WCE follows), and both regions survive without any flush;
 #   3 "always write back" with a bad BBU: the flush must reach the controller
 #     (lsi3108: the cache-flush DCMD); the unflushed MiB is lost;
-#   4 disk caches on (bbu good): the same, the disks' caches being volatile.
+#   4 disk caches on (bbu good): the same, the disks' caches being volatile;
+#   5 (no cut) the module absent, then learning, then good again.
 # Upstream megaraid_sas forwards SYNCHRONIZE CACHE (the model's firmware sets
 # the capability bit), which writes nothing back: in 3 and 4 its flushed data
 # is lost, and it never re-reads WCE when the BBU changes. Those results are
@@ -24,7 +25,7 @@ case "$k" in
     1) plan 4 ;;
     2) plan 9 ;;
     3 | 4) plan 6 ;;
-    5) plan 2 ;;
+    5) plan 5 ;;
     *) plan 1; bail "unknown phase '$k'" ;;
 esac
 time_limit 600
@@ -43,8 +44,19 @@ ld_set() { host_req qom-set "ld$idx" "$1" "$2" >/dev/null; }
 ld_dirty() { qom_get x-dirty-bytes "/machine/peripheral/ld$idx"; }
 fw_sync() { [ "$(qom_get sync-cache)" = true ]; }
 safe_mode() { fw_sync && echo firmware || echo complete; }
-# Usage: host_sees <flush mode> <cache_type> (lsi3108)
-host_sees() { [ "$(flush_mode)" = "$1" ] && [ "$(cache_type)" = "$2" ]; }
+# lsi3108's host attribute bbu for a model bbu state
+bbu_attr() {
+    case "$1" in
+        good) echo protecting ;;
+        absent) echo absent ;;
+        *) echo not-protecting ;;
+    esac
+}
+# Usage: host_sees <flush mode> <cache_type> <bbu> (lsi3108)
+host_sees() {
+    [ "$(flush_mode)" = "$1" ] && [ "$(cache_type)" = "$2" ] &&
+        [ "$(lsi_counter bbu)" = "$(bbu_attr "$3")" ]
+}
 write_through() { [ "$(cache_type)" = "write through" ]; }
 
 # " # TODO upstream: <why>" for megaraid_sas results that show a finding.
@@ -70,15 +82,16 @@ setup() {
     ld_set write-back "$wb" || bail "the model refused write-back=$wb"
     ld_set disk-cache "$([ "$dc" = on ] && echo true || echo false)" || bail "the model refused disk-cache=$dc"
     if is_lsi3108; then
-        wait_until 30 host_sees "$want_mode" "$want_ct"
+        wait_until 30 host_sees "$want_mode" "$want_ct" "$bbu"
     else
         sleep 3
     fi
     seen="cache_type '$(cache_type)', flush mode $(flush_mode), bbu $(lsi_counter bbu)"
-    if [ "$(cache_type)" = "$want_ct" ] && { ! is_lsi3108 || [ "$(flush_mode)" = "$want_mode" ]; }; then
+    if [ "$(cache_type)" = "$want_ct" ] &&
+        { ! is_lsi3108 || host_sees "$want_mode" "$want_ct" "$bbu"; }; then
         tap_ok "bbu=$bbu write-back=$wb disk-cache=$dc: $seen"
     else
-        tap_fail "bbu=$bbu write-back=$wb disk-cache=$dc: want cache_type '$want_ct', mode $want_mode; got $seen$(upstream_todo "WCE is not re-read when the firmware changes the policy")"
+        tap_fail "bbu=$bbu write-back=$wb disk-cache=$dc: want cache_type '$want_ct', mode $want_mode, bbu $(bbu_attr "$bbu"); got $seen$(upstream_todo "WCE is not re-read when the firmware changes the policy")"
     fi
 }
 
@@ -173,6 +186,11 @@ case "$k" in
     ;;
 5)
     check_previous kept lost "forwarded SYNCHRONIZE CACHE, which does not flush the disks' caches: flushed data lost with the disk cache on"
+    # The other BBU states, no power cut: a plain write-back LD runs
+    # write-through without a module and during a learn cycle.
+    setup absent on off "write through" "$(safe_mode)"
+    setup learning on off "write through" "$(safe_mode)"
+    setup good on off "write back" "$(safe_mode)"
     ;;
 esac
 finish
