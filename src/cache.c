@@ -78,9 +78,14 @@ static enum lsi_bbu lsi_read_bbu(struct lsi_ctrl *ctrl)
 	return bbu;
 }
 
-/* The LD's flush mode from its properties; LSI_FLUSH_DCMD if unreadable. */
+/*
+ * The LD's flush mode from its properties (LSI_FLUSH_DCMD if unreadable),
+ * and in *policy its current and disk cache policies (LSI_LD_POLICY_UNKNOWN
+ * if unreadable): what sd's WCE follows.
+ */
 static enum lsi_flush_mode lsi_read_ld_mode(struct lsi_ctrl *ctrl,
-					    unsigned int id, enum lsi_bbu bbu)
+					    unsigned int id, enum lsi_bbu bbu,
+					    u16 *policy)
 {
 	struct lsi_ld_properties *p = kzalloc(sizeof(*p), GFP_KERNEL);
 	struct lsi_dcmd dcmd = {
@@ -92,14 +97,17 @@ static enum lsi_flush_mode lsi_read_ld_mode(struct lsi_ctrl *ctrl,
 	};
 	enum lsi_flush_mode mode = LSI_FLUSH_DCMD;
 
+	*policy = LSI_LD_POLICY_UNKNOWN;
 	if (!p)
 		return mode;
-	if (!lsi_dcmd_exec(ctrl, &dcmd) && p->target_id == id)
+	if (!lsi_dcmd_exec(ctrl, &dcmd) && p->target_id == id) {
 		mode = lsi_ld_flush_mode(p, bbu == LSI_BBU_PROTECTS,
 					 ctrl->fw_sync_cache);
-	else
+		*policy = p->current_cache_policy | p->disk_cache_policy << 8;
+	} else {
 		dev_warn_ratelimited(ctrl->dev, "LD %u: no cache policy (MFI status %#04x): its flushes go to the controller\n",
 				     id, dcmd.mfi_status);
+	}
 	kfree(p);
 	return mode;
 }
@@ -115,7 +123,10 @@ static void lsi_revalidate_ld(struct lsi_ctrl *ctrl, unsigned int id)
 	scsi_device_put(sdev);
 }
 
-/* Read the BBU and each present LD's policy; set and report the modes. */
+/*
+ * Read the BBU and each present LD's policy; set the flush modes. An LD
+ * whose mode or cache policy changed is revalidated: its WCE may differ.
+ */
 void lsi_cache_refresh(struct lsi_ctrl *ctrl)
 {
 	enum lsi_bbu bbu = lsi_read_bbu(ctrl);
@@ -126,17 +137,21 @@ void lsi_cache_refresh(struct lsi_ctrl *ctrl)
 	WRITE_ONCE(ctrl->bbu, bbu);
 	for (id = 0; id < LSI_MAX_LDS; id++) {
 		enum lsi_flush_mode mode = LSI_FLUSH_DCMD;
+		u16 policy = LSI_LD_POLICY_UNKNOWN;
+		bool present = lsi_ld_present(ctrl, id);
 
-		if (lsi_ld_present(ctrl, id))
-			mode = lsi_read_ld_mode(ctrl, id, bbu);
-		if (mode == READ_ONCE(ctrl->ld_flush[id]))
+		if (present)
+			mode = lsi_read_ld_mode(ctrl, id, bbu, &policy);
+		if (mode == READ_ONCE(ctrl->ld_flush[id]) &&
+		    policy == ctrl->ld_policy[id])
 			continue;
+		if (present && mode != READ_ONCE(ctrl->ld_flush[id]))
+			dev_info(ctrl->dev, "LD %u: SYNCHRONIZE CACHE -> %s\n",
+				 id, lsi_flush_mode_name(mode));
 		WRITE_ONCE(ctrl->ld_flush[id], mode);
-		if (!lsi_ld_present(ctrl, id))
-			continue;
-		dev_info(ctrl->dev, "LD %u: SYNCHRONIZE CACHE -> %s\n", id,
-			 lsi_flush_mode_name(mode));
-		lsi_revalidate_ld(ctrl, id);
+		ctrl->ld_policy[id] = policy;
+		if (present)
+			lsi_revalidate_ld(ctrl, id);
 	}
 }
 

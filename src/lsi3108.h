@@ -155,6 +155,9 @@ enum lsi_flush_mode {
 	LSI_FLUSH_COMPLETE,	/* safe: completed by the driver at once */
 };
 
+/* ld_policy of an LD whose properties were not read (fits no real value) */
+#define LSI_LD_POLICY_UNKNOWN	0xffff
+
 /* The BBU / CacheVault as BBU_GET_STATUS reports it. */
 enum lsi_bbu {
 	LSI_BBU_UNKNOWN,	/* not read, or the DCMD failed */
@@ -321,6 +324,7 @@ struct lsi_ctrl {
 	/* Cache protection and flush policy per LD (cache.c) */
 	enum lsi_bbu		bbu;
 	u8			ld_flush[LSI_MAX_LDS];	/* enum lsi_flush_mode */
+	u16			ld_policy[LSI_MAX_LDS];	/* current | disk << 8 */
 
 	/* Interrupts and reply queues (queue.c) */
 	enum lsi_irq_mode	irq_mode;
