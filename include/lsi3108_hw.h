@@ -1057,4 +1057,88 @@ LSI_OFFSET_CHECK(struct lsi_raid_map, ld_span_map, 0x28a8);
 #define LSI_RAID_MAP_SIZE(nld) \
 	(sizeof(struct lsi_raid_map) + (nld) * sizeof(struct lsi_map_ld_span_map))
 
+/* ------------------------------------------------------------------ */
+/* Cache protection: BBU / CacheVault, LD cache policy                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * MR_DCMD_BBU_GET_STATUS (mfireg.h in OpenBSD and FreeBSD). Firmware without
+ * a battery or CacheVault module answers it with MFI status NO_HW_PRESENT.
+ */
+#define LSI_DCMD_BBU_GET_STATUS		0x05010000
+#define LSI_MFI_STAT_NO_HW_PRESENT	0x22
+
+/* battery_type */
+#define LSI_BBU_TYPE_NONE		0
+#define LSI_BBU_TYPE_IBBU		1
+#define LSI_BBU_TYPE_BBU		2
+
+/* fw_status bits */
+#define LSI_BBU_STATE_PACK_MISSING	0x0001
+#define LSI_BBU_STATE_VOLTAGE_LOW	0x0002
+#define LSI_BBU_STATE_TEMPERATURE_HIGH	0x0004
+#define LSI_BBU_STATE_CHARGE_ACTIVE	0x0008
+#define LSI_BBU_STATE_DISCHARGE_ACTIVE	0x0010
+#define LSI_BBU_STATE_LEARN_CYC_REQ	0x0020
+#define LSI_BBU_STATE_LEARN_CYC_ACTIVE	0x0040
+#define LSI_BBU_STATE_LEARN_CYC_FAIL	0x0080
+#define LSI_BBU_STATE_LEARN_CYC_TIMEOUT	0x0100
+#define LSI_BBU_STATE_I2C_ERR_DETECT	0x0200
+#define LSI_BBU_STATE_REPLACE_PACK	0x0400
+#define LSI_BBU_STATE_CAPACITY_LOW	0x0800
+#define LSI_BBU_STATE_LEARN_REQUIRED	0x1000
+/*
+ * The states in which the module cannot be relied on to keep the cache
+ * through a power loss: the wider (iBBU / CacheVault) set OpenBSD mfii and
+ * mfi treat as "bad", which includes a learn cycle (the module is being
+ * discharged on purpose).
+ */
+#define LSI_BBU_STATE_NOT_PROTECTING	(LSI_BBU_STATE_PACK_MISSING | \
+					 LSI_BBU_STATE_VOLTAGE_LOW | \
+					 LSI_BBU_STATE_DISCHARGE_ACTIVE | \
+					 LSI_BBU_STATE_LEARN_CYC_REQ | \
+					 LSI_BBU_STATE_LEARN_CYC_ACTIVE | \
+					 LSI_BBU_STATE_REPLACE_PACK | \
+					 LSI_BBU_STATE_CAPACITY_LOW)
+
+struct lsi_bbu_status {
+	__u8	battery_type;		/* LSI_BBU_TYPE_* */
+	__u8	reserved;
+	__le16	voltage;		/* mV */
+	__le16	current_ma;		/* signed, mA */
+	__le16	temperature;		/* degrees C */
+	__le32	fw_status;		/* LSI_BBU_STATE_* */
+	__u8	pad[20];
+	__u8	detail[32];		/* per battery type; unused here */
+};
+
+LSI_SIZE_CHECK(struct lsi_bbu_status, 64);
+LSI_OFFSET_CHECK(struct lsi_bbu_status, fw_status, 8);
+
+/* ctrl_info hw_present and adapter_operations bits (mfireg.h) */
+#define LSI_HW_PRESENT_BBU		0x01
+#define LSI_HW_PRESENT_NVRAM		0x04
+#define LSI_ADAPTER_OPS_BBU		0x0080
+
+/*
+ * More cache policy bits (default/current_cache_policy of LD properties):
+ * WRITE_CACHE_BAD_BBU is "always write back": keep write-back when the BBU
+ * cannot protect the cache.
+ */
+#define LSI_LD_CACHE_WRITE_CACHE_BAD_BBU	0x10
+/* disk_cache_policy */
+#define LSI_LD_DISK_CACHE_UNCHANGED	0
+#define LSI_LD_DISK_CACHE_ENABLE	1
+#define LSI_LD_DISK_CACHE_DISABLE	2
+
+/* Event locale and codes for cache protection (LSI's MR_EVT enum) */
+#define LSI_EVT_LOCALE_BBU		0x0008
+#define LSI_EVT_LD_CACHE_POLICY_CHANGE	0x0036
+#define LSI_EVT_BBU_PRESENT		0x008d
+#define LSI_EVT_BBU_NOT_PRESENT		0x008e
+#define LSI_EVT_BBU_RELEARN_STARTED	0x0097
+#define LSI_EVT_BBU_RELEARN_COMPLETE	0x0099
+#define LSI_EVT_BBU_GOOD		0x00c2
+#define LSI_EVT_BBU_BAD			0x00c3
+
 #endif /* LSI3108_HW_H */

@@ -29,6 +29,9 @@
 #include "qemu/bitmap.h"
 #include "qemu/host-utils.h"
 #include "qemu/memalign.h"
+#include "qemu/error-report.h"
+#include "qapi/error.h"
+#include "hw/qdev-core.h"
 #include "sysemu/block-backend.h"
 #include "trace.h"
 #include "lsi3108-ld.h"
@@ -540,16 +543,126 @@ void lsi3108_ld_cache_flush_background(Lsi3108LD *ld)
     lsi3108_ld_flush(ld, ld_background_flush_done, ld);
 }
 
-void lsi3108_ld_set_write_back(Lsi3108LD *ld, bool on)
+/* ------------------------------------------------------------------ */
+/* Cache protection: the BBU and the LD's current write policy          */
+/* ------------------------------------------------------------------ */
+
+bool lsi3108_bbu_protects(Lsi3108State *s)
 {
-    if (ld->write_back == on) {
-        return;
+    return lsi3108_cache(s)->bbu == LSI3108_BBU_GOOD;
+}
+
+/*
+ * Firmware policy: a write-back LD stays write-back only while the BBU
+ * protects the cache, unless it is "always write back". When it falls back
+ * to write-through, the dirty data goes to the disks in the background.
+ */
+bool lsi3108_ld_apply_policy(Lsi3108LD *ld)
+{
+    bool wb = ld->wb_policy == LSI3108_WB_ALWAYS ||
+              (ld->wb_policy == LSI3108_WB_ON &&
+               lsi3108_bbu_protects(ld->ctrl));
+
+    if (ld->write_back == wb) {
+        return false;
     }
-    trace_lsi3108_ld_write_back(ld->target, on);
-    ld->write_back = on;
-    if (!on && ld->dirty_bytes) {
+    trace_lsi3108_ld_write_back(ld->target, wb);
+    ld->write_back = wb;
+    if (!wb && ld->dirty_bytes) {
         lsi3108_ld_cache_flush_background(ld);
     }
+    return true;
+}
+
+void lsi3108_ld_set_policy(Lsi3108LD *ld, Lsi3108WbPolicy policy)
+{
+    ld->wb_policy = policy;
+    lsi3108_ld_apply_policy(ld);
+}
+
+void lsi3108_ld_set_write_back(Lsi3108LD *ld, bool on)
+{
+    if (!on) {
+        lsi3108_ld_set_policy(ld, LSI3108_WB_OFF);
+    } else if (ld->wb_policy == LSI3108_WB_OFF) {
+        lsi3108_ld_set_policy(ld, LSI3108_WB_ON);
+    }
+}
+
+/*
+ * Volatile: acknowledged data can be lost at a power cut. Either the
+ * controller caches it without a good BBU ("always write back"), or the
+ * disks' own write caches are on: the model keeps that data in the same
+ * dirty pages and treats all of them as volatile then (it does not track
+ * which blocks already left the controller for a disk's cache), so such an
+ * LD may lose more at a cut than the hardware would, never less.
+ */
+bool lsi3108_ld_volatile(Lsi3108LD *ld)
+{
+    return ld->disk_cache ||
+           (ld->write_back && !lsi3108_bbu_protects(ld->ctrl));
+}
+
+/* Write a page's runs of dirty blocks to the backend, synchronously. */
+static int ld_page_destage(Lsi3108LD *ld, Lsi3108CacheBlock *p)
+{
+    unsigned int i = 0, n;
+    int ret;
+
+    while (i < LD_PAGE_BLOCKS) {
+        if (!(p->dirty & BIT(i))) {
+            i++;
+            continue;
+        }
+        for (n = 1; i + n < LD_PAGE_BLOCKS && (p->dirty & BIT(i + n)); n++) {
+        }
+        ret = blk_pwrite(ld->blk,
+                         (int64_t)(p->index * LD_PAGE_BLOCKS + i) <<
+                         LD_BLOCK_SHIFT, n * LD_BLOCK_SIZE,
+                         p->data + i * LD_BLOCK_SIZE, 0);
+        if (ret < 0) {
+            return ret;
+        }
+        i += n;
+    }
+    return 0;
+}
+
+/*
+ * A protected cache survives the cut and is written back when the
+ * controller boots again. The model cannot keep memory across the QEMU
+ * process a test kills after the cut, so it writes the data back now: no
+ * one can read the LD in between, so the outcome is the same. Writes still
+ * in flight land first (blk_drain), so none of them overtakes newer data.
+ */
+static void ld_destage(Lsi3108LD *ld)
+{
+    Lsi3108CacheBlock *p;
+    int ret = 0;
+
+    blk_drain(ld->blk);
+    QTAILQ_FOREACH(p, &ld->lru, lru) {
+        ret = ld_page_destage(ld, p);
+        if (ret < 0) {
+            break;
+        }
+    }
+    if (!ret) {
+        ret = blk_flush(ld->blk);
+    }
+    trace_lsi3108_ld_destage(ld->target, ld->dirty_bytes, ret);
+    if (ret < 0) {
+        warn_report("lsi3108-ld target %u: keeping the protected cache "
+                    "failed (%s)", ld->target, strerror(-ret));
+    }
+}
+
+void lsi3108_ld_power_cut(Lsi3108LD *ld)
+{
+    if (ld->dirty_bytes && !lsi3108_ld_volatile(ld)) {
+        ld_destage(ld);
+    }
+    lsi3108_ld_drop_cache(ld);
 }
 
 /* ------------------------------------------------------------------ */
@@ -644,4 +757,119 @@ void lsi3108_ld_cache_fini(Lsi3108LD *ld)
     lsi3108_ld_drop_cache(ld);
     g_hash_table_destroy(ld->cache);
     ld->cache = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* The controller's BBU / CacheVault                                   */
+/* ------------------------------------------------------------------ */
+
+static const char *const bbu_names[] = {
+    [LSI3108_BBU_GOOD] = "good",
+    [LSI3108_BBU_BAD] = "bad",
+    [LSI3108_BBU_ABSENT] = "absent",
+    [LSI3108_BBU_LEARNING] = "learning",
+};
+
+static const QEnumLookup bbu_lookup = {
+    .array = bbu_names,
+    .size = ARRAY_SIZE(bbu_names),
+};
+
+static Lsi3108State *cache_ctrl(Object *obj)
+{
+    return OBJECT_CHECK(Lsi3108State, obj, TYPE_LSI3108);
+}
+
+/*
+ * The events firmware logs when the module changes: it (dis)appears, a
+ * learn cycle starts or ends, it turns good or bad.
+ */
+static void bbu_log_events(Lsi3108State *s, Lsi3108Bbu from, Lsi3108Bbu to)
+{
+    if (from == LSI3108_BBU_ABSENT) {
+        lsi3108_log_bbu_event(s, LSI_EVT_BBU_PRESENT, LSI_EVT_CLASS_INFO,
+                              "Battery Present");
+    }
+    if (from == LSI3108_BBU_LEARNING && to != LSI3108_BBU_ABSENT) {
+        lsi3108_log_bbu_event(s, LSI_EVT_BBU_RELEARN_COMPLETE,
+                              LSI_EVT_CLASS_INFO, "Battery relearn completed");
+    }
+    switch (to) {
+    case LSI3108_BBU_GOOD:
+        lsi3108_log_bbu_event(s, LSI_EVT_BBU_GOOD, LSI_EVT_CLASS_INFO,
+                              "BBU enabled; changing WT virtual disks to WB");
+        break;
+    case LSI3108_BBU_BAD:
+        lsi3108_log_bbu_event(s, LSI_EVT_BBU_BAD, LSI_EVT_CLASS_WARNING,
+                              "BBU disabled; changing WB virtual disks to WT");
+        break;
+    case LSI3108_BBU_ABSENT:
+        lsi3108_log_bbu_event(s, LSI_EVT_BBU_NOT_PRESENT,
+                              LSI_EVT_CLASS_WARNING, "Battery Not Present");
+        break;
+    case LSI3108_BBU_LEARNING:
+        lsi3108_log_bbu_event(s, LSI_EVT_BBU_RELEARN_STARTED,
+                              LSI_EVT_CLASS_INFO, "Battery relearn started");
+        break;
+    }
+}
+
+/* Every LD whose current policy changed reports it (event, RAID map). */
+static void bbu_apply_to_lds(Lsi3108State *s)
+{
+    uint32_t t;
+
+    for (t = 0; t < LSI3108_MAX_LD_TARGETS; t++) {
+        Lsi3108LD *ld = lsi3108_find_ld(s, t);
+
+        if (ld && lsi3108_ld_apply_policy(ld)) {
+            lsi3108_log_ld_policy_event(s, ld);
+            lsi3108_ld_changed(s, ld);
+        }
+    }
+}
+
+static int bbu_get(Object *obj, Error **errp)
+{
+    return lsi3108_cache(cache_ctrl(obj))->bbu;
+}
+
+/* Before realize only the state is set; afterwards firmware reacts. */
+static void bbu_set(Object *obj, int value, Error **errp)
+{
+    Lsi3108State *s = cache_ctrl(obj);
+    Lsi3108Cache *cache = lsi3108_cache(s);
+    Lsi3108Bbu from = cache->bbu;
+
+    if (value == from) {
+        return;
+    }
+    cache->bbu = value;
+    trace_lsi3108_bbu(bbu_names[from], bbu_names[value]);
+    if (DEVICE(obj)->realized) {
+        bbu_log_events(s, from, value);
+        bbu_apply_to_lds(s);
+    }
+}
+
+static bool sync_writeback_get(Object *obj, Error **errp)
+{
+    return lsi3108_cache(cache_ctrl(obj))->sync_writeback;
+}
+
+static void sync_writeback_set(Object *obj, bool value, Error **errp)
+{
+    lsi3108_cache(cache_ctrl(obj))->sync_writeback = value;
+}
+
+void lsi3108_cache_add_properties(Object *obj)
+{
+    object_property_add_enum(obj, "bbu", "Lsi3108Bbu", &bbu_lookup,
+                             bbu_get, bbu_set);
+    object_property_set_description(obj, "bbu",
+        "BBU/CacheVault: good (protects the cache), bad, absent, learning");
+    object_property_add_bool(obj, "sync-cache-writeback", sync_writeback_get,
+                             sync_writeback_set);
+    object_property_set_description(obj, "sync-cache-writeback",
+        "SYNCHRONIZE CACHE writes volatile LD data back (default off)");
 }

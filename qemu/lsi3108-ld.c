@@ -21,6 +21,7 @@
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
+#include "qapi/util.h"
 #include "qapi/visitor.h"
 #include "qemu/bitmap.h"
 #include "qemu/bswap.h"
@@ -325,8 +326,9 @@ static void ld_write_direct_issue(Lsi3108LDWrite *w)
 {
     LDCmd *cmd = container_of(w, LDCmd, w);
     Lsi3108LD *ld = cmd->ld;
-    /* write-through LD (WCE=0): the guest never flushes, so write durably */
-    BdrvRequestFlags flags = cmd->fua || !ld->write_back ? BDRV_REQ_FUA : 0;
+    /* no write cache on the way (WCE=0): the guest never flushes */
+    BdrvRequestFlags flags = cmd->fua || !ld_caches_writes(ld) ?
+                             BDRV_REQ_FUA : 0;
 
     blk_aio_pwritev(ld->blk, w->lba << LD_BLOCK_SHIFT, &cmd->qiov, flags,
                     ld_write_direct_done, cmd);
@@ -357,7 +359,7 @@ static void ld_write(Lsi3108LD *ld, LDCmd *cmd)
     if (cmd->fua) {
         lsi3108_stats(ld->ctrl)->fua_writes++;
     }
-    if (ld->write_back && !cmd->fua && lsi3108_ld_cache_store(ld, cmd)) {
+    if (ld_caches_writes(ld) && !cmd->fua && lsi3108_ld_cache_store(ld, cmd)) {
         ld_cmd_good(cmd, bytes);
         return;
     }
@@ -505,7 +507,17 @@ static void ld_flush_then_complete(Lsi3108LD *ld, Lsi3108Request *req,
     lsi3108_ld_flush(ld, ld_sync_done, ld_cmd_new(ld, req));
 }
 
-/* The LBA range is checked, but the whole LD is always flushed. */
+/*
+ * SYNCHRONIZE CACHE to a volume. The evidence (Linux commit "megaraid_sas:
+ * Send SYNCHRONIZE_CACHE for VD to firmware", docs/model.md) says firmware
+ * that handles it does not send it to the drives and returns GOOD; it says
+ * nothing of the controller's own cache. The model reads that strictly: a
+ * protected or write-through cache needs nothing, and volatile data (no good
+ * BBU with "always write back", or the disks' caches on) stays volatile;
+ * only the host's CTRL_CACHE_FLUSH DCMD writes it out. With the controller
+ * property sync-cache-writeback the LD is written back instead (the lenient
+ * reading). The LBA range is checked; a flush is always of the whole LD.
+ */
 static void ld_cmd_sync_cache(Lsi3108LD *ld, Lsi3108Request *req)
 {
     const uint8_t *cdb = req->cdb;
@@ -516,6 +528,10 @@ static void ld_cmd_sync_cache(Lsi3108LD *ld, Lsi3108Request *req)
     lsi3108_stats(ld->ctrl)->sync_cache++;
     if (!ld_range_ok(ld, lba, count)) {
         ld_check(ld, req, &sense_lba_range);
+        return;
+    }
+    if (!lsi3108_cache(ld->ctrl)->sync_writeback) {
+        ld_good(ld, req, 0);
         return;
     }
     ld_flush_then_complete(ld, req, cdb[1] & LD_CDB_SYNC_IMMED);
@@ -767,7 +783,7 @@ static size_t ld_mode_page(Lsi3108LD *ld, uint8_t page, int pc, uint8_t *p)
         if (pc == LD_PC_CHANGEABLE || pc == LD_PC_DEFAULT) {
             p[2] = LD_MODE_WCE;
         } else {
-            p[2] = ld->write_back ? LD_MODE_WCE : 0;
+            p[2] = ld_caches_writes(ld) ? LD_MODE_WCE : 0;
         }
         return 20;
     case LD_MODE_PAGE_CONTROL:
@@ -965,8 +981,13 @@ static void ld_cmd_mode_select(Lsi3108LD *ld, Lsi3108Request *req)
     if (!ld_parse_mode_select(ld, req, list, len, &wce)) {
         return;
     }
-    if (wce >= 0 && wce != ld->write_back) {
+    if (wce >= 0 && wce != ld_caches_writes(ld)) {
+        bool was = ld->write_back;
+
         lsi3108_ld_set_write_back(ld, wce);
+        if (ld->write_back != was) {
+            lsi3108_log_ld_policy_event(ld->ctrl, ld);
+        }
         lsi3108_ld_changed(ld->ctrl, ld);
     }
     ld_good(ld, req, len);
@@ -1162,6 +1183,8 @@ static void lsi3108_ld_realize(DeviceState *dev, Error **errp)
         return;
     }
     lsi3108_ld_cache_init(ld);
+    ld->write_back = false;
+    lsi3108_ld_apply_policy(ld);
     ld->removing = false;
     lsi3108_ld_attached(ld->ctrl, ld);
 }
@@ -1204,10 +1227,127 @@ static void ld_get_dirty_bytes(Object *obj, Visitor *v, const char *name,
     visit_type_uint64(v, name, &LSI3108_LD(obj)->dirty_bytes, errp);
 }
 
+/*
+ * "write-back": off (write-through), on (write-back while the BBU is
+ * good; the default) or always ("always write back": also without it).
+ */
+static const char *const ld_wb_names[] = {
+    [LSI3108_WB_OFF] = "off",
+    [LSI3108_WB_ON] = "on",
+    [LSI3108_WB_ALWAYS] = "always",
+};
+
+static const QEnumLookup ld_wb_lookup = {
+    .array = ld_wb_names,
+    .size = ARRAY_SIZE(ld_wb_names),
+};
+
+static void ld_get_wb_policy(Object *obj, Visitor *v, const char *name,
+                             void *opaque, Error **errp)
+{
+    Lsi3108LD *ld = LSI3108_LD(obj);
+    int value = ld->wb_policy;
+
+    visit_type_enum(v, name, &value, &ld_wb_lookup, errp);
+}
+
+/* Set before realize, or live (the current policy follows at once). */
+static void ld_set_wb_policy(Object *obj, Visitor *v, const char *name,
+                             void *opaque, Error **errp)
+{
+    Lsi3108LD *ld = LSI3108_LD(obj);
+    int value;
+
+    if (!visit_type_enum(v, name, &value, &ld_wb_lookup, errp)) {
+        return;
+    }
+    if (!DEVICE(obj)->realized) {
+        ld->wb_policy = value;
+        return;
+    }
+    if (value != ld->wb_policy) {
+        bool was = ld->write_back;
+
+        lsi3108_ld_set_policy(ld, value);
+        if (ld->write_back != was) {
+            lsi3108_log_ld_policy_event(ld->ctrl, ld);
+        }
+        lsi3108_ld_changed(ld->ctrl, ld);
+    }
+}
+
+static void ld_wb_set_default(ObjectProperty *op, const Property *prop)
+{
+    object_property_set_default_str(op, qapi_enum_lookup(&ld_wb_lookup,
+                                                         prop->defval.i));
+}
+
+static const PropertyInfo ld_prop_wb_policy = {
+    .name = "Lsi3108WbPolicy",
+    .description = "off, on (write-back while the BBU is good), always",
+    .enum_table = &ld_wb_lookup,
+    .get = ld_get_wb_policy,
+    .set = ld_set_wb_policy,
+    .set_default_value = ld_wb_set_default,
+    .realized_set_allowed = true,
+};
+
+static void ld_get_disk_cache(Object *obj, Visitor *v, const char *name,
+                              void *opaque, Error **errp)
+{
+    bool value = LSI3108_LD(obj)->disk_cache;
+
+    visit_type_bool(v, name, &value, errp);
+}
+
+/*
+ * "disk-cache": the LD's disk cache policy (the member disks' own volatile
+ * write caches on or off), settable live as storcli can. Turning it off
+ * writes what the caches hold to the disks first.
+ */
+static void ld_set_disk_cache(Object *obj, Visitor *v, const char *name,
+                              void *opaque, Error **errp)
+{
+    Lsi3108LD *ld = LSI3108_LD(obj);
+    bool value;
+
+    if (!visit_type_bool(v, name, &value, errp)) {
+        return;
+    }
+    if (!DEVICE(obj)->realized || value == ld->disk_cache) {
+        ld->disk_cache = value;
+        return;
+    }
+    ld->disk_cache = value;
+    if (!value && !ld->write_back && ld->dirty_bytes) {
+        lsi3108_ld_cache_flush_background(ld);
+    }
+    lsi3108_log_ld_policy_event(ld->ctrl, ld);
+    lsi3108_ld_changed(ld->ctrl, ld);
+}
+
+static void ld_bool_set_default(ObjectProperty *op, const Property *prop)
+{
+    object_property_set_default_bool(op, prop->defval.u);
+}
+
+static const PropertyInfo ld_prop_disk_cache = {
+    .name = "bool",
+    .description = "on: the disks' own write caches are on (volatile)",
+    .get = ld_get_disk_cache,
+    .set = ld_set_disk_cache,
+    .set_default_value = ld_bool_set_default,
+    .realized_set_allowed = true,
+};
+
 static Property lsi3108_ld_props[] = {
     DEFINE_PROP_UINT32("target", Lsi3108LD, target, UINT32_MAX),
     DEFINE_PROP_DRIVE("drive", Lsi3108LD, blk),
-    DEFINE_PROP_BOOL("write-back", Lsi3108LD, write_back, true),
+    DEFINE_PROP("write-back", Lsi3108LD, wb_policy, ld_prop_wb_policy,
+                uint8_t, .set_default = true,
+                .defval.i = LSI3108_WB_ON),
+    DEFINE_PROP("disk-cache", Lsi3108LD, disk_cache, ld_prop_disk_cache,
+                bool, .set_default = true, .defval.u = false),
     DEFINE_PROP_STRING("serial", Lsi3108LD, serial),
     DEFINE_PROP_ON_OFF_AUTO("tm-capable", Lsi3108LD, tm_capable,
                             ON_OFF_AUTO_AUTO),

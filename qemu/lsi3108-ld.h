@@ -50,6 +50,16 @@ typedef struct LDCmd {
     Lsi3108LDWrite w;
 } LDCmd;
 
+/*
+ * Do the LD's writes stop in a volatile or protected cache on their way
+ * (controller write-back, or the disks' own write caches)? That is the
+ * caching mode page's WCE.
+ */
+static inline bool ld_caches_writes(Lsi3108LD *ld)
+{
+    return ld->write_back || ld->disk_cache;
+}
+
 /* ---- the write-back cache: lsi3108-cache.c ---- */
 
 /* Set up and tear down an LD's cache (realize, unrealize). */

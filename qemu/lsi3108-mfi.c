@@ -319,6 +319,25 @@ static void lsi3108_log_event(Lsi3108State *s, uint32_t code, int8_t cls,
     }
 }
 
+void lsi3108_log_bbu_event(Lsi3108State *s, uint32_t code, int8_t cls,
+                           const char *description)
+{
+    lsi3108_log_event(s, code, cls, LSI_EVT_LOCALE_BBU, LSI_EVT_ARG_NONE, 0,
+                      description);
+}
+
+/* The LD's current write or disk cache policy changed. */
+void lsi3108_log_ld_policy_event(Lsi3108State *s, Lsi3108LD *ld)
+{
+    g_autofree char *desc = g_strdup_printf(
+        "Policy change on VD %02u/%u: current %s, disk cache %s", ld->target,
+        ld->target, ld->write_back ? "WB" : "WT",
+        ld->disk_cache ? "on" : "off");
+
+    lsi3108_log_event(s, LSI_EVT_LD_CACHE_POLICY_CHANGE, LSI_EVT_CLASS_INFO,
+                      LSI_EVT_LOCALE_LD, LSI_EVT_ARG_LD, ld->target, desc);
+}
+
 static void lsi3108_log_ld_event(Lsi3108State *s, uint32_t code,
                                  uint16_t target, const char *verb)
 {
@@ -491,6 +510,10 @@ static int lsi3108_dcmd_ctrl_get_info(Lsi3108State *s, Lsi3108Mfi *m)
     ci->max_request_size = cpu_to_le32(LSI3108_MAX_REQUEST_SECTORS);
     ci->ld_present_count = cpu_to_le16(lsi3108_ld_count(s));
     ci->memory_size = cpu_to_le16(LSI3108_CACHE_MEMORY_MB);
+    /* a BBU or CacheVault module is fitted unless bbu=absent */
+    ci->hw_present = LSI_HW_PRESENT_NVRAM |
+        (lsi3108_cache(s)->bbu != LSI3108_BBU_ABSENT ? LSI_HW_PRESENT_BBU : 0);
+    ci->adapter_operations = cpu_to_le32(LSI_ADAPTER_OPS_BBU);
     ci->max_strips_per_io = cpu_to_le16(42);
     ci->stripe_size_min = 7;
     ci->stripe_size_max = 11;
@@ -673,14 +696,24 @@ static Lsi3108LD *lsi3108_mbox_ld(Lsi3108State *s, Lsi3108Mfi *m)
     return lsi3108_find_ld(s, lsi3108_mbox(m)[0]);
 }
 
+/*
+ * Cache policies: the default one is what the LD is configured with (WB,
+ * plus WRITE_CACHE_BAD_BBU for "always write back"), the current one what
+ * firmware runs now (WT while the BBU does not protect a plain WB LD).
+ */
 static void lsi3108_fill_ld_props(struct lsi_ld_properties *p, Lsi3108LD *ld)
 {
-    uint8_t policy = ld->write_back ? LSI_LD_CACHE_WRITE_BACK : 0;
+    uint8_t always = ld->wb_policy == LSI3108_WB_ALWAYS ?
+                     LSI_LD_CACHE_WRITE_CACHE_BAD_BBU : 0;
 
     p->target_id = ld->target;
     p->seq_num = cpu_to_le16(ld->seq_num);
-    p->default_cache_policy = policy;
-    p->current_cache_policy = policy;
+    p->default_cache_policy = always |
+        (ld->wb_policy != LSI3108_WB_OFF ? LSI_LD_CACHE_WRITE_BACK : 0);
+    p->current_cache_policy = always |
+        (ld->write_back ? LSI_LD_CACHE_WRITE_BACK : 0);
+    p->disk_cache_policy = ld->disk_cache ? LSI_LD_DISK_CACHE_ENABLE :
+                                            LSI_LD_DISK_CACHE_DISABLE;
 }
 
 static int lsi3108_dcmd_ld_get_properties(Lsi3108State *s, Lsi3108Mfi *m)
@@ -693,6 +726,22 @@ static int lsi3108_dcmd_ld_get_properties(Lsi3108State *s, Lsi3108Mfi *m)
     }
     lsi3108_fill_ld_props(&p, ld);
     return lsi3108_mfi_data_in(m, &p, sizeof(p));
+}
+
+/* A new configured policy; the LD reports a change of the current one. */
+static void lsi3108_set_ld_policy(Lsi3108State *s, Lsi3108LD *ld,
+                                  Lsi3108WbPolicy policy)
+{
+    bool was = ld->write_back;
+
+    if (policy == ld->wb_policy) {
+        return;
+    }
+    lsi3108_ld_set_policy(ld, policy);
+    if (ld->write_back != was) {
+        lsi3108_log_ld_policy_event(s, ld);
+    }
+    lsi3108_ld_changed(s, ld);
 }
 
 /*
@@ -713,10 +762,10 @@ static int lsi3108_dcmd_ld_set_properties(Lsi3108State *s, Lsi3108Mfi *m)
         return LSI_MFI_STAT_DEVICE_NOT_FOUND;
     }
     wb = p.default_cache_policy & LSI_LD_CACHE_WRITE_BACK;
-    if (wb != ld->write_back) {
-        lsi3108_ld_set_write_back(ld, wb);
-        lsi3108_ld_changed(s, ld);
-    }
+    lsi3108_set_ld_policy(s, ld, !wb ? LSI3108_WB_OFF :
+                          (p.default_cache_policy &
+                           LSI_LD_CACHE_WRITE_CACHE_BAD_BBU) ?
+                          LSI3108_WB_ALWAYS : LSI3108_WB_ON);
     return LSI_MFI_STAT_OK;
 }
 
@@ -756,6 +805,38 @@ static int lsi3108_dcmd_ld_map_get_info(Lsi3108State *s, Lsi3108Mfi *m)
     }
     lsi3108_hold(s, m);
     return LSI3108_DCMD_DEFERRED;
+}
+
+/*
+ * BBU_GET_STATUS: a CacheVault-style module (iBBU type). Bad and learning
+ * set the fw_status bits OpenBSD mfii reads as "bad" for that type; with
+ * no module, firmware answers NO_HW_PRESENT (FreeBSD mfiutil "No battery
+ * present").
+ */
+static int lsi3108_dcmd_bbu_get_status(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    struct lsi_bbu_status st = {
+        .battery_type = LSI_BBU_TYPE_IBBU,
+        .voltage = cpu_to_le16(9400),
+        .temperature = cpu_to_le16(28),
+    };
+    uint32_t status = 0;
+
+    switch (lsi3108_cache(s)->bbu) {
+    case LSI3108_BBU_ABSENT:
+        return LSI_MFI_STAT_NO_HW_PRESENT;
+    case LSI3108_BBU_GOOD:
+        break;
+    case LSI3108_BBU_BAD:
+        status = LSI_BBU_STATE_REPLACE_PACK | LSI_BBU_STATE_VOLTAGE_LOW;
+        break;
+    case LSI3108_BBU_LEARNING:
+        status = LSI_BBU_STATE_LEARN_CYC_ACTIVE |
+                 LSI_BBU_STATE_DISCHARGE_ACTIVE;
+        break;
+    }
+    st.fw_status = cpu_to_le32(status);
+    return lsi3108_mfi_data_in(m, &st, sizeof(st));
 }
 
 /* No JBODs are exposed: an empty PD list. */
@@ -812,6 +893,7 @@ static const Lsi3108Dcmd lsi3108_dcmds[] = {
     { LSI_DCMD_LD_MAP_GET_INFO, "LD_MAP_GET_INFO",
       lsi3108_dcmd_ld_map_get_info },
     { LSI_DCMD_PD_LIST_QUERY, "PD_LIST_QUERY", lsi3108_dcmd_pd_list_query },
+    { LSI_DCMD_BBU_GET_STATUS, "BBU_GET_STATUS", lsi3108_dcmd_bbu_get_status },
     { LSI_DCMD_PD_GET_INFO, "PD_GET_INFO", lsi3108_dcmd_pd_get_info },
     { LSI_DCMD_SYSTEM_PD_MAP_GET_INFO, "SYSTEM_PD_MAP_GET_INFO",
       lsi3108_dcmd_pd_map_get_info },

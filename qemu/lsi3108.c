@@ -1149,20 +1149,23 @@ static void lsi3108_pre_plug(HotplugHandler *hotplug_dev, DeviceState *dev,
  * test controls in lsi3108-inject.c make these happen).
  */
 
-/* Power cut: the volatile cache is lost and the controller stops. */
+/*
+ * Power cut: the controller stops; each LD's cache is lost, or kept where
+ * the BBU protects it (lsi3108_ld_power_cut).
+ */
 void lsi3108_power_cut(Lsi3108State *s)
 {
     unsigned int t;
 
     trace_lsi3108_power_cut(s->cache.dirty_bytes);
-    for (t = 0; t < LSI3108_MAX_LD_TARGETS; t++) {
-        if (s->lds[t]) {
-            lsi3108_ld_drop_cache(s->lds[t]);
-        }
-    }
     s->powered_off = true;
     lsi3108_boot_stop(s);
     lsi3108_drop_work(s);
+    for (t = 0; t < LSI3108_MAX_LD_TARGETS; t++) {
+        if (s->lds[t]) {
+            lsi3108_ld_power_cut(s->lds[t]);
+        }
+    }
 }
 
 /*
@@ -1224,6 +1227,7 @@ static void lsi3108_instance_init(Object *obj)
     QTAILQ_INIT(&s->outstanding);
     QTAILQ_INIT(&s->tms);
     lsi3108_inject_init(s);
+    lsi3108_cache_add_properties(obj);
 }
 
 static void lsi3108_instance_finalize(Object *obj)

@@ -62,10 +62,36 @@ struct Lsi3108Request {
     uint32_t        residual;
 };
 
-/* The controller-wide volatile cache budget, shared by all LDs. */
+/*
+ * The BBU / CacheVault module (controller property "bbu"). Only GOOD
+ * protects the cache: with a bad, absent or learning module, firmware runs
+ * write-back LDs write-through unless they are "always write back".
+ */
+typedef enum {
+    LSI3108_BBU_GOOD,
+    LSI3108_BBU_BAD,
+    LSI3108_BBU_ABSENT,
+    LSI3108_BBU_LEARNING,
+} Lsi3108Bbu;
+
+/* An LD's configured write policy (LD property "write-back"). */
+typedef enum {
+    LSI3108_WB_OFF,         /* write-through */
+    LSI3108_WB_ON,          /* write-back while the BBU is good */
+    LSI3108_WB_ALWAYS,      /* write-back even without a good BBU */
+} Lsi3108WbPolicy;
+
+/* The controller-wide cache budget, shared by all LDs, and its protection. */
 typedef struct Lsi3108Cache {
     uint64_t        max_bytes;      /* property "cache-size" */
     uint64_t        dirty_bytes;    /* sum over LDs, not yet on a backend */
+    Lsi3108Bbu      bbu;            /* property "bbu" */
+    /*
+     * Property "sync-cache-writeback": SYNCHRONIZE CACHE to an LD whose
+     * data is volatile writes it back (off: firmware answers GOOD and does
+     * nothing, the strict reading of the evidence; docs/model.md).
+     */
+    bool            sync_writeback;
 } Lsi3108Cache;
 
 /* Counters the tests read with qom-get on the controller. */
@@ -95,13 +121,18 @@ typedef struct Lsi3108LDWrite Lsi3108LDWrite;   /* lsi3108-ld.h */
  */
 #define LSI3108_LD_MAX_XFER_BLOCKS      2048
 
-/* A logical drive. Properties: target, drive, write-back, serial, name. */
+/*
+ * A logical drive. Properties: target, drive, write-back, disk-cache,
+ * serial.
+ */
 struct Lsi3108LD {
     DeviceState     parent_obj;
     Lsi3108State    *ctrl;
     BlockBackend    *blk;           /* property "drive" */
     uint32_t        target;         /* property "target": LD target id */
-    bool            write_back;     /* property "write-back" (default on) */
+    uint8_t         wb_policy;      /* property "write-back": Lsi3108WbPolicy */
+    bool            disk_cache;     /* property "disk-cache" (default off) */
+    bool            write_back;     /* current policy (from wb_policy, BBU) */
     char            *serial;        /* property "serial": VPD 0x80 */
     OnOffAuto       tm_capable;     /* property "tm-capable": RAID map bit;
                                        auto: the controller's tm-capable */
@@ -137,11 +168,40 @@ void lsi3108_ld_flush(Lsi3108LD *ld, Lsi3108FlushCB *cb, void *opaque);
 void lsi3108_ld_drop_cache(Lsi3108LD *ld);
 
 /*
- * Added by lsi3108-ld.c: change the LD's write policy live (MODE SELECT
- * caching page, or an LD_SET_PROPERTIES DCMD). Switching write-back off
- * starts writing the dirty blocks back in the background.
+ * Change the LD's configured write policy live (MODE SELECT caching page,
+ * or an LD_SET_PROPERTIES DCMD): on keeps "always" if it was set. The
+ * current policy follows (lsi3108_ld_apply_policy()).
  */
 void lsi3108_ld_set_write_back(Lsi3108LD *ld, bool on);
+void lsi3108_ld_set_policy(Lsi3108LD *ld, Lsi3108WbPolicy policy);
+
+/*
+ * Cache protection (lsi3108-cache.c). The current policy is write-back for
+ * "always", and for "on" while the BBU is good; switching to write-through
+ * starts writing the dirty blocks back in the background. Returns true if
+ * the current policy changed.
+ */
+bool lsi3108_ld_apply_policy(Lsi3108LD *ld);
+/* Can data the LD acknowledged be lost at a power cut without a flush? */
+bool lsi3108_ld_volatile(Lsi3108LD *ld);
+/* Does the BBU protect the controller's cache now? */
+bool lsi3108_bbu_protects(Lsi3108State *s);
+/*
+ * Power cut: a protected LD cache keeps its dirty data (the model writes it
+ * to the backend at once, which is what the next boot would do), a volatile
+ * one loses it.
+ */
+void lsi3108_ld_power_cut(Lsi3108LD *ld);
+/* The controller's "bbu" and "sync-cache-writeback" properties. */
+void lsi3108_cache_add_properties(Object *obj);
+
+/*
+ * Added by lsi3108-mfi.c: log a BBU event (locale BBU, no argument), and an
+ * LD cache policy change (current policy now WB or WT) for LD @ld.
+ */
+void lsi3108_log_bbu_event(Lsi3108State *s, uint32_t code, int8_t cls,
+                           const char *description);
+void lsi3108_log_ld_policy_event(Lsi3108State *s, Lsi3108LD *ld);
 
 /*
  * Added by lsi3108-ld.c: the LD's VPD page 0x83 (device identification),

@@ -145,6 +145,8 @@ static void lsi_event_consume(struct lsi_ctrl *ctrl)
 			     seq, code, desc);
 	if (lsi_evt_changes_lds(code))
 		set_bit(LSI_EVT_RESCAN, &ctrl->flags);
+	if (lsi_evt_changes_cache(code, le32_to_cpu(e->class_locale)))
+		set_bit(LSI_EVT_CACHE, &ctrl->flags);
 }
 
 static void lsi_add_ld(struct lsi_ctrl *ctrl, unsigned int id)
@@ -217,17 +219,26 @@ static void lsi_event_work(struct work_struct *work)
 	/* Not LIVE: the reset that is under way calls lsi_events_start(). */
 	if (READ_ONCE(ctrl->state) != LSI_CTRL_LIVE)
 		return;
-	if (test_and_clear_bit(LSI_EVT_RESCAN, &ctrl->flags))
+	/* New LDs need a flush mode too. */
+	if (test_and_clear_bit(LSI_EVT_RESCAN, &ctrl->flags)) {
 		lsi_rescan_lds(ctrl);
+		set_bit(LSI_EVT_CACHE, &ctrl->flags);
+	}
+	if (test_and_clear_bit(LSI_EVT_CACHE, &ctrl->flags))
+		lsi_cache_refresh(ctrl);
 	if (!test_bit(LSI_AEN_ARMED, &ctrl->flags))
 		lsi_aen_arm(ctrl);
 }
 
-/* After probe (no rescan: the host scan does it) and after every reset. */
+/*
+ * After probe (no rescan: the host scan does it) and after every reset; the
+ * cache policies are read again either way.
+ */
 void lsi_events_start(struct lsi_ctrl *ctrl, bool rescan)
 {
 	if (rescan)
 		set_bit(LSI_EVT_RESCAN, &ctrl->flags);
+	set_bit(LSI_EVT_CACHE, &ctrl->flags);
 	if (!lsi_ctrl_ending(ctrl))
 		queue_work(system_long_wq, &ctrl->event_work);
 }

@@ -34,11 +34,12 @@
  *
  * Every CDB goes to the firmware, which answers for its logical drives
  * (INQUIRY, READ CAPACITY, MODE SENSE with the caching page, ...); FUA bits
- * pass through untouched. The one translation: on firmware that does not
- * advertise handling SYNCHRONIZE CACHE, the command becomes a controller
- * CACHE_FLUSH DCMD carried in the command's own frame and SMID (the MFI frame
- * sits in its otherwise unused chain frame), and it completes when the flush
- * does. Nothing is completed early and nothing waits in queuecommand.
+ * pass through untouched. The one exception is SYNCHRONIZE CACHE, by the LD's
+ * flush mode (cache.c): where volatile data can remain it becomes a
+ * controller CACHE_FLUSH DCMD carried in the command's own frame and SMID
+ * (the MFI frame sits in its otherwise unused chain frame) and completes when
+ * the flush does; where nothing is volatile it is forwarded (firmware that
+ * handles it) or completed at once. Nothing waits in queuecommand.
  *
  * Reply queues. Each MSI-X vector has its own queue of 64-bit descriptors in
  * host memory. A slot is empty when it holds all-ones; the host reads slots
@@ -249,7 +250,7 @@ static int lsi_submit_io(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd)
 	return 0;
 }
 
-/* SYNCHRONIZE CACHE for firmware that does not handle it: flush it all. */
+/* SYNCHRONIZE CACHE where volatile data can remain: flush it all. */
 static int lsi_submit_flush(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd)
 {
 	u32 smid = lsi_scmd_smid(scmd);
@@ -282,8 +283,16 @@ int lsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd)
 		return SCSI_MLQUEUE_HOST_BUSY;
 	if (state != LSI_CTRL_LIVE && state != LSI_CTRL_DELETING)
 		return lsi_finish_now(scmd, DID_NO_CONNECT);
-	if (lsi_cdb_is_sync_cache(scmd->cmnd[0]) && !ctrl->fw_sync_cache)
-		return lsi_submit_flush(ctrl, scmd);
+	if (lsi_cdb_is_sync_cache(scmd->cmnd[0])) {
+		switch (lsi_flush_mode_of(ctrl, scmd->device->id)) {
+		case LSI_FLUSH_DCMD:
+			return lsi_submit_flush(ctrl, scmd);
+		case LSI_FLUSH_COMPLETE:
+			return lsi_finish_now(scmd, DID_OK);
+		case LSI_FLUSH_FIRMWARE:
+			break;
+		}
+	}
 	return lsi_submit_io(ctrl, scmd);
 }
 

@@ -156,6 +156,25 @@ enum {
 	LSI_AEN_ARMED,		/* an EVENT_WAIT is with the firmware */
 	LSI_EVT_PENDING,	/* an EVENT_WAIT ended: event_work consumes it */
 	LSI_EVT_RESCAN,		/* event_work re-reads the LD list */
+	LSI_EVT_CACHE,		/* event_work re-reads the cache policies */
+};
+
+/* What the driver does with a SYNCHRONIZE CACHE for an LD (cache.c). */
+enum lsi_flush_mode {
+	LSI_FLUSH_DCMD,		/* volatile data: CTRL_CACHE_FLUSH DCMD */
+	LSI_FLUSH_FIRMWARE,	/* safe: forwarded (firmware handles it) */
+	LSI_FLUSH_COMPLETE,	/* safe: completed by the driver at once */
+};
+
+/* ld_policy of an LD whose properties were not read (fits no real value) */
+#define LSI_LD_POLICY_UNKNOWN	0xffff
+
+/* The BBU / CacheVault as BBU_GET_STATUS reports it. */
+enum lsi_bbu {
+	LSI_BBU_UNKNOWN,	/* not read, or the DCMD failed */
+	LSI_BBU_PROTECTS,
+	LSI_BBU_NOT_PROTECTING,	/* bad, learning, charging too little */
+	LSI_BBU_ABSENT,
 };
 
 /* How lsi_disable() stops DMA, and what becomes of the commands. */
@@ -324,6 +343,11 @@ struct lsi_ctrl {
 	bool			fw_msix;
 	bool			dma64;		/* coherent memory may be above 4 GiB */
 	bool			fw_sync_cache;	/* SYNCHRONIZE CACHE goes to firmware */
+
+	/* Cache protection and flush policy per LD (cache.c) */
+	enum lsi_bbu		bbu;
+	u8			ld_flush[LSI_MAX_LDS];	/* enum lsi_flush_mode */
+	u16			ld_policy[LSI_MAX_LDS];	/* current | disk << 8 */
 
 	/* Interrupts and reply queues (queue.c) */
 	enum lsi_irq_mode	irq_mode;
@@ -648,8 +672,15 @@ bool lsi_ld_tm_capable(struct lsi_ctrl *ctrl, unsigned int target_id);
 void lsi_fw_flush_shutdown(struct lsi_ctrl *ctrl);
 void lsi_fw_flush_hibernate(struct lsi_ctrl *ctrl);
 
+/* cache.c */
+void lsi_cache_refresh(struct lsi_ctrl *ctrl);
+enum lsi_flush_mode lsi_flush_mode_of(struct lsi_ctrl *ctrl, unsigned int id);
+const char *lsi_flush_mode_name(enum lsi_flush_mode mode);
+const char *lsi_bbu_name(enum lsi_bbu bbu);
+
 /* sysfs.c */
 extern const struct attribute_group *lsi_host_groups[];
+extern const struct attribute_group *lsi_sdev_groups[];
 
 /* io.c, the fast path's pure parts (no device access, unit-tested) */
 struct lsi_io_req {
@@ -719,6 +750,10 @@ int lsi_parse_ld_list(const struct lsi_ld_list *list, u32 max,
 int lsi_parse_raid_map(const struct lsi_raid_map *map, size_t len,
 		       unsigned long *tm_capable);
 bool lsi_evt_changes_lds(u32 code);
+bool lsi_evt_changes_cache(u32 code, u32 class_locale);
+enum lsi_bbu lsi_parse_bbu(const struct lsi_bbu_status *st, u8 mfi_status);
+enum lsi_flush_mode lsi_ld_flush_mode(const struct lsi_ld_properties *p,
+				      bool bbu_protects, bool fw_sync_cache);
 void lsi_build_tm(struct lsi_tm_request *tm, u8 type, u16 target_id, u8 lun,
 		  u16 task_mid);
 int lsi_map_tm_response(u8 response_code);

@@ -341,6 +341,7 @@ static struct scsi_host_template lsi_sht = {
 	.cmd_size		= sizeof(struct lsi_cmd),
 	.host_tagset		= 1,
 	.shost_groups		= lsi_host_groups,
+	.sdev_groups		= lsi_sdev_groups,
 };
 
 static struct lsi_ctrl *lsi_alloc_ctrl(struct pci_dev *pdev)

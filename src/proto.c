@@ -326,6 +326,50 @@ bool lsi_evt_changes_lds(u32 code)
 }
 EXPORT_SYMBOL_IF_LSI_TEST(lsi_evt_changes_lds);
 
+/* Events after which the BBU state or an LD's cache policy may differ. */
+bool lsi_evt_changes_cache(u32 code, u32 class_locale)
+{
+	return (class_locale & LSI_EVT_LOCALE_BBU) ||
+	       code == LSI_EVT_LD_CACHE_POLICY_CHANGE;
+}
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_evt_changes_cache);
+
+/*
+ * BBU_GET_STATUS: @st NULL if the DCMD failed. NO_HW_PRESENT, or battery
+ * type NONE, means no module. Any fw_status bit of
+ * LSI_BBU_STATE_NOT_PROTECTING means it cannot be relied on now.
+ */
+enum lsi_bbu lsi_parse_bbu(const struct lsi_bbu_status *st, u8 mfi_status)
+{
+	if (mfi_status == LSI_MFI_STAT_NO_HW_PRESENT)
+		return LSI_BBU_ABSENT;
+	if (!st)
+		return LSI_BBU_UNKNOWN;
+	if (st->battery_type == LSI_BBU_TYPE_NONE)
+		return LSI_BBU_ABSENT;
+	if (le32_to_cpu(st->fw_status) & LSI_BBU_STATE_NOT_PROTECTING)
+		return LSI_BBU_NOT_PROTECTING;
+	return LSI_BBU_PROTECTS;
+}
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_parse_bbu);
+
+/*
+ * The flush policy (cache.c explains it). Volatile: the disks' caches may
+ * hold data (enabled, or left as the disks have them), or the LD runs
+ * write-back without a protecting BBU.
+ */
+enum lsi_flush_mode lsi_ld_flush_mode(const struct lsi_ld_properties *p,
+				      bool bbu_protects, bool fw_sync_cache)
+{
+	bool disk_cache = p->disk_cache_policy != LSI_LD_DISK_CACHE_DISABLE;
+	bool write_back = p->current_cache_policy & LSI_LD_CACHE_WRITE_BACK;
+
+	if (disk_cache || (write_back && !bbu_protects))
+		return LSI_FLUSH_DCMD;
+	return fw_sync_cache ? LSI_FLUSH_FIRMWARE : LSI_FLUSH_COMPLETE;
+}
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_ld_flush_mode);
+
 /* A task management request for an LD (firmware path, interface doc 5.6 E). */
 void lsi_build_tm(struct lsi_tm_request *tm, u8 type, u16 target_id, u8 lun,
 		  u16 task_mid)

@@ -4,12 +4,17 @@
  * fw_version, fw_package, fw_state, ctrl_state, sync_cache_mode} and the
  * recovery counters {reset_count, abort_count, lun_reset_count,
  * target_reset_count, bad_reply_count, other_queue_reply_count,
- * bad_event_count, event_count}; writing
- * 1 to rescan re-reads the LD list. Identity strings come from CTRL_GET_INFO;
- * fw_state reads the firmware's status register now.
+ * bad_event_count, event_count, bbu}; writing 1 to rescan re-reads the LD
+ * list. Identity strings come from CTRL_GET_INFO; fw_state reads the
+ * firmware's status register now.
+ *
+ * Per LD, /sys/class/scsi_device/H:0:T:0/device/lsi3108_flush_mode: what a
+ * SYNCHRONIZE CACHE to it becomes (cache.c): flush-dcmd, firmware or
+ * complete.
  */
 #include <linux/device.h>
 #include <linux/sysfs.h>
+#include <scsi/scsi_device.h>
 #include <scsi/scsi_host.h>
 
 #include "lsi3108.h"
@@ -71,6 +76,15 @@ static ssize_t sync_cache_mode_show(struct device *dev,
 			  "firmware" : "flush-dcmd");
 }
 static DEVICE_ATTR_RO(sync_cache_mode);
+
+/* The BBU / CacheVault as last read: protecting, not-protecting, absent... */
+static ssize_t bbu_show(struct device *dev, struct device_attribute *attr,
+			char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  lsi_bbu_name(READ_ONCE(lsi_dev_ctrl(dev)->bbu)));
+}
+static DEVICE_ATTR_RO(bbu);
 
 /* Write 1: re-read the LD list and add/remove disks to match it. */
 static ssize_t rescan_store(struct device *dev, struct device_attribute *attr,
@@ -140,6 +154,7 @@ static struct attribute *lsi_host_attrs[] = {
 	&dev_attr_fw_state.attr,
 	&dev_attr_ctrl_state.attr,
 	&dev_attr_sync_cache_mode.attr,
+	&dev_attr_bbu.attr,
 	&dev_attr_rescan.attr,
 	&lsi_counters[0].attr.attr,
 	&lsi_counters[1].attr.attr,
@@ -158,5 +173,30 @@ static const struct attribute_group lsi_host_group = {
 
 const struct attribute_group *lsi_host_groups[] = {
 	&lsi_host_group,
+	NULL,
+};
+
+static ssize_t lsi3108_flush_mode_show(struct device *dev,
+				       struct device_attribute *attr, char *buf)
+{
+	struct scsi_device *sdev = to_scsi_device(dev);
+	struct lsi_ctrl *ctrl = shost_priv(sdev->host);
+
+	return sysfs_emit(buf, "%s\n",
+			  lsi_flush_mode_name(lsi_flush_mode_of(ctrl, sdev->id)));
+}
+static DEVICE_ATTR_RO(lsi3108_flush_mode);
+
+static struct attribute *lsi_sdev_attrs[] = {
+	&dev_attr_lsi3108_flush_mode.attr,
+	NULL,
+};
+
+static const struct attribute_group lsi_sdev_group = {
+	.attrs = lsi_sdev_attrs,
+};
+
+const struct attribute_group *lsi_sdev_groups[] = {
+	&lsi_sdev_group,
 	NULL,
 };

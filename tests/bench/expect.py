@@ -73,17 +73,20 @@ def flush_expectations(controller, driver, ctrl_opts=""):
         # guest wrote (it is in the host page cache).
         return {"expect_flush_path": "none", "expect_flushed": "kept",
                 "expect_unflushed": "kept"}
+    # The model's default: a good BBU protects the write-back LDs of the
+    # standard layout, so a power cut keeps even unflushed data (57-cache
+    # runs the volatile configurations), and no flush needs to write back.
     fw_sync_cache = "sync-cache=off" not in ctrl_opts.split(",")
     if fw_sync_cache:
+        # Both drivers forward it; the firmware answers it itself.
         return {"expect_flush_path": "cdb", "expect_flushed": "kept",
-                "expect_unflushed": "lost"}
+                "expect_unflushed": "kept"}
     if driver == "megaraid_sas":
         # Upstream completes SYNCHRONIZE CACHE(10) to a volume itself unless
-        # the firmware sets the capability bit: the flush never reaches the
-        # controller, and a power cut loses "flushed" data. It tests only
-        # opcode 0x35, so SYNCHRONIZE CACHE(16) does reach the firmware.
+        # the firmware sets the capability bit. It tests only opcode 0x35,
+        # so SYNCHRONIZE CACHE(16) does reach the firmware.
         return {"expect_flush_path": "none", "expect_flush16_path": "cdb",
-                "expect_flushed": "lost", "expect_unflushed": "lost"}
-    # lsi3108 turns it into the controller cache-flush DCMD.
-    return {"expect_flush_path": "dcmd", "expect_flushed": "kept",
-            "expect_unflushed": "lost"}
+                "expect_flushed": "kept", "expect_unflushed": "kept"}
+    # lsi3108 completes it at once: nothing is volatile.
+    return {"expect_flush_path": "none", "expect_flushed": "kept",
+            "expect_unflushed": "kept"}

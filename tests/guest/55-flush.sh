@@ -9,9 +9,13 @@
 # upstream megaraid_sas intercepts only the 10-byte opcode.
 # Three kinds of flush are tried on the scratch LD after a write that lands
 # in the write-back cache: SYNCHRONIZE CACHE(10) and (16) from sg_sync, and a
-# block-layer flush (fsync of the block device, sent by sd). When a flush
-# reaches the firmware, the LD's share of the cache (the LD device's own
-# x-dirty-bytes, /machine/peripheral/ld<N>) must be empty afterwards.
+# block-layer flush (fsync of the block device, sent by sd). After the
+# cache-flush DCMD the LD's share of the cache (the LD device's own
+# x-dirty-bytes, /machine/peripheral/ld<N>) must be empty; a SYNCHRONIZE
+# CACHE the firmware answers itself writes nothing back (the model's strict
+# reading; LSI_EXPECT_SYNC_WRITEBACK=yes where the bench sets the model's
+# sync-cache-writeback), and one the driver completes never reaches it: the
+# data stays in the (on the default bench protected) cache.
 . /tests/lib.sh
 need_driver
 idx=$(ld_index scratch)
@@ -41,11 +45,11 @@ check_flush() {
     dcmd=$(( ${after#* } - ${before#* } ))
     if [ "$cdb" -gt 0 ]; then seen=cdb; elif [ "$dcmd" -gt 0 ]; then seen=dcmd; else seen=none; fi
     expect_eq "$name reached the firmware as (cdb +$cdb, dcmd +$dcmd)" "$want" "$seen"
-    if [ "$want" = none ]; then
-        tap_diag "$name: LD x-dirty-bytes $dirty before, $(ld_dirty) after"
-        expect_ne "$name left data in the volatile cache (LD x-dirty-bytes before the flush)" 0 "$dirty"
-    else
+    if [ "$want" = dcmd ] || { [ "$want" = cdb ] && [ "${LSI_EXPECT_SYNC_WRITEBACK:-no}" = yes ]; }; then
         expect_eq "$name left no dirty bytes on the LD (before: $dirty)" 0 "$(ld_dirty)"
+    else
+        tap_diag "$name: LD x-dirty-bytes $dirty before, $(ld_dirty) after"
+        expect_ne "$name left the data in the cache (LD x-dirty-bytes after the flush)" 0 "$(ld_dirty)"
     fi
 }
 

@@ -1,8 +1,9 @@
 #!/bin/sh
 # 60-powercut: data written and flushed (sg_sync) survives a power cut; data
 # written without a flush is reported, and checked against the runner's
-# expectation LSI_EXPECT_UNFLUSHED (lost | kept | any): with the model's
-# write-back LD it must be lost, which proves this test can fail.
+# expectation LSI_EXPECT_UNFLUSHED (lost | kept | any): kept on the model's
+# default bench, whose good BBU protects the write-back cache (57-cache cuts
+# the power on volatile configurations, where it is lost).
 # LSI_EXPECT_FLUSHED (kept | lost) is "kept" except where the runner knows the
 # driver never forwards the flush (upstream megaraid_sas, capability bit clear).
 # Phase 1 writes and asks the host to cut power; phase 2 (next boot) verifies.

@@ -6,9 +6,8 @@
 # offset of the scratch LD), flushes it (sg_sync), writes 1 MiB more without
 # a flush, stores the checksums on the host and cuts the power. Phase R + 1
 # checks all R regions once more. The unflushed 1 MiB of each round is checked
-# against LSI_EXPECT_UNFLUSHED (lost on the model: the cut really dropped the
-# controller's volatile cache every round, so the flushes were what kept the
-# regions). Where LSI_EXPECT_FLUSHED is not "kept" (upstream megaraid_sas
+# against LSI_EXPECT_UNFLUSHED (kept on the model's default bench: its good
+# BBU protects the cache; 57-cache runs the volatile configurations). Where LSI_EXPECT_FLUSHED is not "kept" (upstream megaraid_sas
 # without the firmware's sync-cache bit never forwards a flush), the premise
 # does not hold: the test skips (60-powercut checks that case).
 . /tests/lib.sh

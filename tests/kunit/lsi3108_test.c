@@ -618,6 +618,69 @@ static void lsi_test_events(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, lsi_evt_changes_lds(0xdeadbeef));
 }
 
+/* BBU_GET_STATUS: absent, protecting, and each state that does not protect. */
+static void lsi_test_bbu(struct kunit *test)
+{
+	struct lsi_bbu_status st = { .battery_type = LSI_BBU_TYPE_IBBU };
+	u32 bbu_warn = LSI_EVT_CLASS_LOCALE(LSI_EVT_CLASS_WARNING,
+					    LSI_EVT_LOCALE_BBU);
+	u32 ld_info = LSI_EVT_CLASS_LOCALE(LSI_EVT_CLASS_INFO, LSI_EVT_LOCALE_LD);
+
+	KUNIT_EXPECT_EQ(test, lsi_parse_bbu(NULL, LSI_MFI_STAT_NO_HW_PRESENT),
+			LSI_BBU_ABSENT);
+	KUNIT_EXPECT_EQ(test, lsi_parse_bbu(NULL, LSI_MFI_STAT_INVALID_DCMD),
+			LSI_BBU_UNKNOWN);
+	KUNIT_EXPECT_EQ(test, lsi_parse_bbu(&st, LSI_MFI_STAT_OK),
+			LSI_BBU_PROTECTS);
+	st.fw_status = cpu_to_le32(LSI_BBU_STATE_LEARN_CYC_ACTIVE);
+	KUNIT_EXPECT_EQ(test, lsi_parse_bbu(&st, LSI_MFI_STAT_OK),
+			LSI_BBU_NOT_PROTECTING);
+	st.fw_status = cpu_to_le32(LSI_BBU_STATE_REPLACE_PACK);
+	KUNIT_EXPECT_EQ(test, lsi_parse_bbu(&st, LSI_MFI_STAT_OK),
+			LSI_BBU_NOT_PROTECTING);
+	st.fw_status = cpu_to_le32(LSI_BBU_STATE_CHARGE_ACTIVE);
+	KUNIT_EXPECT_EQ(test, lsi_parse_bbu(&st, LSI_MFI_STAT_OK),
+			LSI_BBU_PROTECTS);
+	st.battery_type = LSI_BBU_TYPE_NONE;
+	KUNIT_EXPECT_EQ(test, lsi_parse_bbu(&st, LSI_MFI_STAT_OK),
+			LSI_BBU_ABSENT);
+	KUNIT_EXPECT_TRUE(test, lsi_evt_changes_cache(LSI_EVT_BBU_BAD, bbu_warn));
+	KUNIT_EXPECT_TRUE(test,
+			  lsi_evt_changes_cache(LSI_EVT_LD_CACHE_POLICY_CHANGE,
+						ld_info));
+	KUNIT_EXPECT_FALSE(test, lsi_evt_changes_cache(LSI_EVT_LD_CREATED,
+						       ld_info));
+}
+
+/* The flush policy table of docs/driver.md, row by row. */
+static void lsi_test_flush_mode(struct kunit *test)
+{
+	struct lsi_ld_properties p = {
+		.current_cache_policy = LSI_LD_CACHE_WRITE_BACK,
+		.disk_cache_policy = LSI_LD_DISK_CACHE_DISABLE,
+	};
+
+	/* protected write-back, disk caches off: nothing volatile */
+	KUNIT_EXPECT_EQ(test, lsi_ld_flush_mode(&p, true, true),
+			LSI_FLUSH_FIRMWARE);
+	KUNIT_EXPECT_EQ(test, lsi_ld_flush_mode(&p, true, false),
+			LSI_FLUSH_COMPLETE);
+	/* unprotected write-back ("always write back", BBU not good) */
+	KUNIT_EXPECT_EQ(test, lsi_ld_flush_mode(&p, false, true),
+			LSI_FLUSH_DCMD);
+	/* write-through: the BBU does not matter */
+	p.current_cache_policy = LSI_LD_CACHE_WRITE_CACHE_BAD_BBU;
+	KUNIT_EXPECT_EQ(test, lsi_ld_flush_mode(&p, false, false),
+			LSI_FLUSH_COMPLETE);
+	/* disk caches on, or left as the disks have them */
+	p.disk_cache_policy = LSI_LD_DISK_CACHE_ENABLE;
+	KUNIT_EXPECT_EQ(test, lsi_ld_flush_mode(&p, true, true),
+			LSI_FLUSH_DCMD);
+	p.disk_cache_policy = LSI_LD_DISK_CACHE_UNCHANGED;
+	KUNIT_EXPECT_EQ(test, lsi_ld_flush_mode(&p, true, true),
+			LSI_FLUSH_DCMD);
+}
+
 static void lsi_test_tm(struct kunit *test)
 {
 	struct lsi_tm_request *tm = kunit_kzalloc(test, sizeof(*tm), GFP_KERNEL);
@@ -754,6 +817,8 @@ static struct kunit_case lsi_test_cases[] = {
 	KUNIT_CASE(lsi_test_ld_lists),
 	KUNIT_CASE(lsi_test_ld_lists_bad),
 	KUNIT_CASE(lsi_test_events),
+	KUNIT_CASE(lsi_test_bbu),
+	KUNIT_CASE(lsi_test_flush_mode),
 	KUNIT_CASE(lsi_test_tm),
 	KUNIT_CASE(lsi_test_raid_map),
 	KUNIT_CASE(lsi_test_raid_map_bad),
