@@ -151,6 +151,7 @@ typedef struct Lsi3108Limits {
     uint64_t    mfi_refused;        /* MFI-mode frames refused: one in flight */
     uint32_t    mfi_inflight;       /* MFI-mode frames the firmware holds */
     uint64_t    host_index_ignored; /* writes to the other mode's register */
+    uint64_t    d3hot_entries;      /* D0 -> D3hot transitions */
     QEMUBH      *bounce_bh;         /* starts the waiting commands */
 } Lsi3108Limits;
 

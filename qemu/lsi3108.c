@@ -1291,6 +1291,7 @@ static void lsi3108_limits_init(Lsi3108State *s)
         { "x-mfi-refused", offsetof(Lsi3108Limits, mfi_refused) },
         { "x-host-index-ignored",
           offsetof(Lsi3108Limits, host_index_ignored) },
+        { "x-d3hot-count", offsetof(Lsi3108Limits, d3hot_entries) },
     };
     Object *obj = OBJECT(s);
     unsigned int i;
@@ -1415,6 +1416,7 @@ static void lsi3108_pm_write(Lsi3108State *s, unsigned int old)
     trace_lsi3108_power_state(old, state);
     s->d3hot = state == LSI3108_PM_STATE_D3HOT;
     if (s->d3hot) {
+        s->limits.d3hot_entries++;
         pci_set_irq(d, 0);
     } else if (old == LSI3108_PM_STATE_D3HOT) {
         lsi3108_chip_reset(s, "D3hot to D0");

@@ -34,6 +34,7 @@ resumed() {
 }
 ref_write suspend "$dev" 480 4 || bail "O_DIRECT write of 4 MiB to $dev failed"
 shutdowns=$(qom_get x-shutdown-count)
+d3=$(qom_get x-d3hot-count 2>/dev/null) || d3="?"
 inject x-completion-delay-us 2000 || bail "cannot set x-completion-delay-us"
 io_start suspend "$dev" 0 16
 k=1
@@ -67,6 +68,7 @@ else
     tap_fail "4 MiB written before the suspends changed"
 fi
 tap_diag "firmware shutdowns (suspend's shutdown DCMD): $shutdowns -> $(qom_get x-shutdown-count)"
+tap_diag "the function entered D3hot (x-d3hot-count): $d3 -> $(qom_get x-d3hot-count 2>/dev/null)"
 state=$(ctrl_states)
 if ctrl_up; then
     tap_ok "after $ROUNDS suspends: $state"
