@@ -63,6 +63,7 @@ typedef struct Lsi3108Inject Lsi3108Inject;  /* lsi3108-inject.c */
  * concerned. Its SMID stays busy in every state.
  */
 typedef enum {
+    LSI3108_CMD_WAITING,            /* waits for bounce-buffer room */
     LSI3108_CMD_RUNNING,            /* in the LD: backend I/O may be running */
     LSI3108_CMD_DELAYED,            /* done; the completion waits for a timer */
     LSI3108_CMD_LOST,               /* done; never completed by itself */
@@ -96,6 +97,8 @@ typedef struct Lsi3108Cmd {
     uint32_t        target;         /* the LD's target id (the LD may go) */
     Lsi3108Tm       *tm;            /* terminated for this TM once LD is done */
     Lsi3108CmdInject inject;        /* lsi3108-inject.c */
+    uint32_t        bounce;         /* bytes of the bounce budget it holds */
+    QTAILQ_ENTRY(Lsi3108Cmd) wait_next; /* on s->bounce_waiting */
 } Lsi3108Cmd;
 
 /*
@@ -150,6 +153,24 @@ typedef struct Lsi3108ChipReset {
     QEMUBH      *dma_fault_bh;      /* ... or from the main loop, soon */
 } Lsi3108ChipReset;
 
+/*
+ * What the firmware refuses or postpones so that no host, however it
+ * behaves, makes it (and so QEMU) hold an unbounded amount of memory; the
+ * counters are read as x-... properties.
+ */
+typedef struct Lsi3108Limits {
+    uint64_t    bounce_max;         /* property bounce-max */
+    uint64_t    bounce_used;        /* data bytes of Fusion commands in LDs */
+    uint64_t    bounce_waits;       /* commands that waited for bounce room */
+    uint64_t    smid_reposts;       /* descriptors for a SMID still busy */
+    uint64_t    backlog_peak;       /* most reply descriptors in backlogs */
+    uint64_t    mfi_refused;        /* MFI-mode frames refused: one in flight */
+    uint32_t    mfi_inflight;       /* MFI-mode frames the firmware holds */
+    uint64_t    host_index_ignored; /* writes to the other mode's register */
+    uint64_t    d3hot_entries;      /* D0 -> D3hot transitions */
+    QEMUBH      *bounce_bh;         /* starts the waiting commands */
+} Lsi3108Limits;
+
 struct Lsi3108State {
     PCIDevice       parent_obj;
 
@@ -164,6 +185,7 @@ struct Lsi3108State {
     bool            sync_cache;
     bool            chain_1mb;
     bool            rdpq;
+    bool            dma64;          /* pad 1 bit 25: 64-bit control DMA */
     uint64_t        cache_size;
     char            *serial;
     char            *fw_version;
@@ -179,12 +201,13 @@ struct Lsi3108State {
     bool            fault_no_reset; /* FAULT without RESET_ADAPTER: dead */
     bool            powered_off;
     bool            removed;        /* surprise removal: off the bus */
+    bool            d3hot;          /* PCI power state D3hot */
     uint32_t        epoch;          /* bumped whenever work is dropped */
     bool            in_mmio;
     char            fw_rev[5];
     uint64_t        naa_base;
     int64_t         boot_ns;
-    uint32_t        chain_size;
+    uint32_t        chain_size;     /* in use: pad 1's, 1 KiB without EXT_IO */
 
     /* registers */
     uint32_t        intr_status;    /* latched bits (doorbell) */
@@ -199,6 +222,8 @@ struct Lsi3108State {
     uint32_t        sense_high;
     uint32_t        nqueues;
     uint32_t        reply_depth;
+    uint32_t        driver_caps;    /* MFI INIT driver_operations taken */
+    bool            combined;       /* combined reply-queue mode */
     Lsi3108ReplyQueue queues[LSI_MAX_MSIX_VECTORS];
     unsigned long   *smid_busy;
 
@@ -206,6 +231,9 @@ struct Lsi3108State {
     QTAILQ_HEAD(, Lsi3108Mfi) held;
     /* Fusion SCSI commands whose SMID is busy (Lsi3108Cmd.req) */
     QTAILQ_HEAD(, Lsi3108Request) outstanding;
+    /* those of them waiting for bounce-buffer room, in arrival order */
+    QTAILQ_HEAD(, Lsi3108Cmd) bounce_waiting;
+    Lsi3108Limits   limits;
     /* task management requests waiting for backend I/O */
     QTAILQ_HEAD(, Lsi3108Tm) tms;
     Lsi3108Boot     boot;
@@ -226,10 +254,10 @@ struct Lsi3108State {
     Lsi3108Stats    stats;
 };
 
-/* Powered, and reachable on the bus: may DMA and interrupt. */
+/* Powered, on the bus and not in D3hot: may DMA and interrupt. */
 static inline bool lsi3108_alive(Lsi3108State *s)
 {
-    return !s->powered_off && !s->removed;
+    return !s->powered_off && !s->removed && !s->d3hot;
 }
 
 static inline bool lsi3108_running(Lsi3108State *s)
@@ -292,6 +320,8 @@ void lsi3108_cmd_free(Lsi3108Cmd *cmd);
 void lsi3108_cmd_release(Lsi3108State *s, Lsi3108Cmd *cmd);
 /* A reset: forget the outstanding commands and the waiting TMs. */
 void lsi3108_scsi_drop_work(Lsi3108State *s);
+/* Bottom half: start the commands waiting for bounce-buffer room. */
+void lsi3108_bounce_run(void *opaque);
 
 /* ---- MFI commands, events, the RAID map: lsi3108-mfi.c ---- */
 

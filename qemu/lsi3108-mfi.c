@@ -69,6 +69,9 @@ static unsigned int lsi3108_ld_count(Lsi3108State *s)
 
 void lsi3108_mfi_free(Lsi3108Mfi *m)
 {
+    if (m->mfi_mode) {
+        m->s->limits.mfi_inflight--;
+    }
     if (m->timer) {
         timer_free(m->timer);
     }
@@ -1183,7 +1186,23 @@ void lsi3108_mfi_queue_port(Lsi3108State *s, uint32_t val)
     if (!m) {
         return;
     }
+    /*
+     * One frame at a time: while one is held (EVENT_WAIT, map sync), in an
+     * LD or flushing, the next is refused at once (only ABORT, which never
+     * waits, still runs), so no host can make the firmware hold an
+     * unbounded number of frames and buffers before IOC INIT.
+     */
+    if (s->limits.mfi_inflight &&
+        lsi3108_mfi_hdr(m)->cmd != LSI_MFI_CMD_ABORT) {
+        trace_lsi3108_mfi_refused(addr, lsi3108_mfi_hdr(m)->cmd);
+        s->limits.mfi_refused++;
+        m->mfi_mode = true;     /* complete it like an MFI-mode frame */
+        s->limits.mfi_inflight++;
+        lsi3108_mfi_complete(s, m, LSI_MFI_STAT_MEMORY_NOT_AVAILABLE);
+        return;
+    }
     m->mfi_mode = true;
+    s->limits.mfi_inflight++;
     lsi3108_mfi_run(s, m);
 }
 

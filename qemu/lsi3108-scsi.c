@@ -69,6 +69,10 @@ void lsi3108_cmd_free(Lsi3108Cmd *cmd)
 /* Take a command off the outstanding list; its SMID stays as it is. */
 static void lsi3108_cmd_untrack(Lsi3108State *s, Lsi3108Cmd *cmd)
 {
+    if (cmd->state == LSI3108_CMD_WAITING) {
+        QTAILQ_REMOVE(&s->bounce_waiting, cmd, wait_next);
+        cmd->state = LSI3108_CMD_RUNNING;
+    }
     if (cmd->tracked) {
         QTAILQ_REMOVE(&s->outstanding, &cmd->req, next);
         cmd->tracked = false;
@@ -105,6 +109,84 @@ void lsi3108_scsi_drop_work(Lsi3108State *s)
     QTAILQ_FOREACH_SAFE(t, &s->tms, next, tn) {
         QTAILQ_REMOVE(&s->tms, t, next);
         g_free(t);
+    }
+    QTAILQ_INIT(&s->bounce_waiting);    /* they were freed above */
+}
+
+/* ------------------------------------------------------------------ */
+/* Bounce-buffer budget                                                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The LDs copy a command's data through a host buffer of DataLength bytes
+ * (up to 1 MiB) while its backend I/O runs. A command enters its LD only
+ * while the data of the Fusion commands already there stays within
+ * bounce-max bytes (one command always may); the others wait, in arrival
+ * order, as commands wait for the firmware's own buffers. So a host
+ * posting every SMID with 1 MiB of data against a slow backend pins
+ * bounce-max bytes, not max-cmds MiB.
+ */
+static bool lsi3108_bounce_room(Lsi3108State *s, uint32_t bytes)
+{
+    Lsi3108Limits *l = &s->limits;
+
+    return !l->bounce_used || l->bounce_used + bytes <= l->bounce_max;
+}
+
+static void lsi3108_bounce_start(Lsi3108State *s, Lsi3108Cmd *cmd)
+{
+    cmd->bounce = cmd->req.data_len;
+    s->limits.bounce_used += cmd->bounce;
+    lsi3108_ld_submit(cmd->req.ld, &cmd->req);
+}
+
+/* The LD is done with @cmd's buffer: its share goes back to the budget. */
+static void lsi3108_bounce_release(Lsi3108State *s, Lsi3108Cmd *cmd)
+{
+    if (!cmd->bounce) {
+        return;
+    }
+    s->limits.bounce_used -= cmd->bounce;
+    cmd->bounce = 0;
+    if (!QTAILQ_EMPTY(&s->bounce_waiting)) {
+        qemu_bh_schedule(s->limits.bounce_bh);
+    }
+}
+
+static void lsi3108_bounce_submit(Lsi3108State *s, Lsi3108Cmd *cmd)
+{
+    if (QTAILQ_EMPTY(&s->bounce_waiting) &&
+        lsi3108_bounce_room(s, cmd->req.data_len)) {
+        lsi3108_bounce_start(s, cmd);
+        return;
+    }
+    trace_lsi3108_bounce_wait(cmd->req.smid, cmd->req.data_len,
+                              s->limits.bounce_used);
+    s->limits.bounce_waits++;
+    cmd->state = LSI3108_CMD_WAITING;
+    QTAILQ_INSERT_TAIL(&s->bounce_waiting, cmd, wait_next);
+}
+
+/* Start waiting commands while there is room (their LD may have gone). */
+void lsi3108_bounce_run(void *opaque)
+{
+    Lsi3108State *s = opaque;
+    Lsi3108Cmd *cmd;
+
+    while ((cmd = QTAILQ_FIRST(&s->bounce_waiting)) &&
+           lsi3108_bounce_room(s, cmd->req.data_len)) {
+        QTAILQ_REMOVE(&s->bounce_waiting, cmd, wait_next);
+        cmd->state = LSI3108_CMD_RUNNING;
+        cmd->req.ld = lsi3108_find_ld(s, cmd->target);
+        if (!cmd->req.ld) {
+            lsi3108_cmd_untrack(s, cmd);
+            lsi3108_finish_frame(s, cmd->req.smid, cmd->req.msix,
+                                 cmd->frame_addr,
+                                 LSI_MFI_STAT_DEVICE_NOT_FOUND, 0);
+            lsi3108_cmd_free(cmd);
+            continue;
+        }
+        lsi3108_bounce_start(s, cmd);
     }
 }
 
@@ -422,7 +504,7 @@ void lsi3108_scsi_io(Lsi3108State *s, uint16_t smid, uint8_t qi,
     lsi3108_inject_arrival(s, cmd);
     cmd->tracked = true;
     QTAILQ_INSERT_TAIL(&s->outstanding, &cmd->req, next);
-    lsi3108_ld_submit(ld, &cmd->req);
+    lsi3108_bounce_submit(s, cmd);
 }
 
 /* Sense, DataLength and status into the frame, then the reply. */
@@ -475,6 +557,7 @@ void lsi3108_request_done(Lsi3108Request *req, uint8_t mfi_status,
     Lsi3108State *s = req->ctrl;
 
     trace_lsi3108_scsi_done(req->smid, mfi_status, scsi_status, residual);
+    lsi3108_bounce_release(s, cmd);
     if (!lsi3108_request_live(req)) {
         trace_lsi3108_scsi_orphan(req->smid);
         lsi3108_cmd_release(s, cmd);

@@ -64,6 +64,7 @@
 #define LSI3108_MIN_MAX_CMDS        32
 #define LSI3108_MAX_MAX_CMDS        8192
 #define LSI3108_DEFAULT_CACHE_SIZE  (128 * MiB)
+#define LSI3108_DEFAULT_BOUNCE_MAX  (64 * MiB)
 #define LSI3108_DEFAULT_FW_VERSION  "4.680.00-8527"
 #define LSI3108_PRODUCT_ID          "MR9361-8i"
 #define LSI3108_LSI_OUI             0x00605bULL
@@ -71,9 +72,14 @@
 /* pad 1 chain size field: 8 units of 512 B (4 KiB) or of 128 B (1 KiB) */
 #define LSI3108_CHAIN_UNITS         8
 #define LSI3108_MAX_REPLY_DEPTH     0xfff0
+/* chain frame size for a driver without EXT_IO_SIZE (Linux's minimum) */
+#define LSI3108_CHAIN_SIZE_MIN      1024
 #define LSI3108_MSI_CAP_OFFSET      0x50
 #define LSI3108_MSIX_CAP_OFFSET     0x68
 #define LSI3108_PCIE_CAP_OFFSET     0xa0
+#define LSI3108_PM_CAP_OFFSET       0x80
+#define LSI3108_PM_CAP_VER_1_2      0x0003
+#define LSI3108_PM_STATE_D3HOT      3
 #define LSI3108_IO_BAR_SIZE         256
 
 /*
@@ -223,6 +229,7 @@ static uint32_t lsi3108_fw_status(Lsi3108State *s)
 /*
  * Pad 1: capabilities. RDPQ is advertised only with the "rdpq" property;
  * the RDPQ array is implemented (upstream Linux uses it when it is set).
+ * Bit 25 (control structures may be above 4 GiB) follows "dma64".
  */
 static uint32_t lsi3108_capabilities(Lsi3108State *s)
 {
@@ -241,7 +248,17 @@ static uint32_t lsi3108_capabilities(Lsi3108State *s)
     if (s->sync_cache) {
         v |= LSI_CAP_SYNC_CACHE;
     }
-    return v | LSI_CAP_64BIT_DMA;
+    if (s->dma64) {
+        v |= LSI_CAP_64BIT_DMA;
+    }
+    return v;
+}
+
+/* The chain frame size pad 1 reports (4 KiB, or 1 KiB without chain-1mb) */
+static uint32_t lsi3108_pad_chain_size(Lsi3108State *s)
+{
+    return LSI3108_CHAIN_UNITS * (s->chain_1mb ? LSI_CHAIN_UNIT_LARGE :
+                                                 LSI_CHAIN_UNIT_SMALL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -273,7 +290,7 @@ static void lsi3108_update_intx(Lsi3108State *s)
     PCIDevice *d = PCI_DEVICE(s);
     int level = 0;
 
-    if (!msix_enabled(d) && !msi_enabled(d) && !s->removed) {
+    if (!msix_enabled(d) && !msi_enabled(d) && !s->removed && !s->d3hot) {
         level = !!(lsi3108_intr_status(s) & ~s->intr_mask & LSI_INTR_ALL);
     }
     pci_set_irq(d, level);
@@ -525,24 +542,47 @@ static bool lsi3108_write_reply(Lsi3108State *s, unsigned int qi,
                                      ((uint64_t)smid << 16));
 }
 
+/* Entries waiting in every ring's backlog (x-reply-backlog). */
+static uint64_t lsi3108_backlog_len(Lsi3108State *s)
+{
+    uint64_t n = 0;
+    unsigned int i;
+
+    for (i = 0; i < ARRAY_SIZE(s->queues); i++) {
+        n += g_queue_get_length(&s->queues[i].backlog);
+    }
+    return n;
+}
+
 /*
  * Post the completion of @smid on ring @qi. When the ring is full (the
  * producer would catch up with the host index) the SMID waits in a backlog
  * that drains when the host index moves: completions are never dropped.
+ *
+ * The SMID is given back only once its descriptor is in the ring: until
+ * then the host cannot have seen the reply, and a descriptor naming the
+ * SMID again is refused as "already outstanding". So the backlogs together
+ * never hold more than max-cmds entries, whatever the host writes (a host
+ * that never moves the host index and re-posts one SMID would otherwise
+ * grow a backlog entry per register write).
  */
 static void lsi3108_post_reply(Lsi3108State *s, unsigned int qi,
                                uint16_t smid)
 {
     if (!lsi3108_running(s) || qi >= s->nqueues) {
         trace_lsi3108_reply_dropped(qi, smid);
+        clear_bit(smid, s->smid_busy);
         return;
     }
     if (!lsi3108_ring_has_room(s, qi)) {
         trace_lsi3108_reply_backlog(qi, smid);
         g_queue_push_tail(&s->queues[qi].backlog, GUINT_TO_POINTER(smid));
+        s->limits.backlog_peak = MAX(s->limits.backlog_peak,
+                                     lsi3108_backlog_len(s));
         return;
     }
     if (lsi3108_write_reply(s, qi, smid)) {
+        clear_bit(smid, s->smid_busy);
         lsi3108_notify(s, qi);
     }
 }
@@ -558,6 +598,7 @@ static void lsi3108_drain_backlog(Lsi3108State *s, unsigned int qi)
         if (!lsi3108_write_reply(s, qi, smid)) {
             return;
         }
+        clear_bit(smid, s->smid_busy);
         posted = true;
     }
     if (posted) {
@@ -581,10 +622,9 @@ static void lsi3108_host_index(Lsi3108State *s, unsigned int qi, uint32_t idx)
     lsi3108_update_intx(s);
 }
 
-/* Give @smid back and post its reply. */
+/* Post the reply of @smid; the SMID is free again once it is in the ring. */
 void lsi3108_complete_smid(Lsi3108State *s, uint16_t smid, unsigned int qi)
 {
-    clear_bit(smid, s->smid_busy);
     lsi3108_post_reply(s, qi, smid);
 }
 
@@ -647,8 +687,56 @@ static uint8_t lsi3108_ioc_init_queues(Lsi3108State *s,
     return LSI_MFI_STAT_OK;
 }
 
+/*
+ * Without 64-bit mode (driver capability bit 13, which needs pad 1 bit 25)
+ * the firmware takes the addresses of its control structures as 32-bit
+ * ones: every one the IOC INIT request names must be below 4 GiB.
+ */
+static uint8_t lsi3108_ioc_init_dma32(Lsi3108State *s,
+                                      const struct lsi_ioc_init_request *r,
+                                      unsigned int nq, const dma_addr_t *bases)
+{
+    dma_addr_t frames = le64_to_cpu(r->system_request_frame_base_address);
+    uint64_t pool = (uint64_t)LSI_FRAME_SIZE * s->max_cmds;
+    unsigned int i;
+
+    if (frames > UINT32_MAX || pool > (uint64_t)UINT32_MAX + 1 - frames ||
+        le32_to_cpu(r->sense_buffer_address_high) ||
+        le64_to_cpu(r->reply_descriptor_post_queue_address) > UINT32_MAX) {
+        return lsi3108_ioc_init_error("control structure above 4 GiB "
+                                      "without 64-bit mode", frames);
+    }
+    for (i = 0; i < nq; i++) {
+        if (bases[i] > UINT32_MAX) {
+            return lsi3108_ioc_init_error("reply ring above 4 GiB without "
+                                          "64-bit mode", bases[i]);
+        }
+    }
+    return LSI_MFI_STAT_OK;
+}
+
+/*
+ * The driver capabilities of the MFI INIT frame the firmware acts on: more
+ * than 8 reply queues only with ADDITIONAL_MSIX (which, when the firmware
+ * offers more than 8, also selects combined reply-queue mode); 64-bit mode
+ * only if pad 1 offered it.
+ */
+static uint8_t lsi3108_ioc_init_caps(Lsi3108State *s, uint32_t caps,
+                                     unsigned int nq)
+{
+    if (nq > 8 && !(caps & LSI_DRVCAP_ADDITIONAL_MSIX)) {
+        return lsi3108_ioc_init_error("more than 8 reply queues without "
+                                      "ADDITIONAL_MSIX", nq);
+    }
+    if ((caps & LSI_DRVCAP_64BIT_MODE) && !s->dma64) {
+        return lsi3108_ioc_init_error("64-bit mode not offered (pad 1 bit "
+                                      "25 clear)", caps);
+    }
+    return LSI_MFI_STAT_OK;
+}
+
 /* Check the MPI2 IOC INIT request and, if it is sane, adopt it. */
-static uint8_t lsi3108_ioc_init_apply(Lsi3108State *s,
+static uint8_t lsi3108_ioc_init_apply(Lsi3108State *s, uint32_t caps,
                                       const struct lsi_ioc_init_request *r)
 {
     uint32_t depth = le16_to_cpu(r->reply_descriptor_post_queue_depth);
@@ -673,7 +761,14 @@ static uint8_t lsi3108_ioc_init_apply(Lsi3108State *s,
     if (nq > s->msix_vectors) {
         return lsi3108_ioc_init_error("too many reply queues", nq);
     }
+    st = lsi3108_ioc_init_caps(s, caps, nq);
+    if (st != LSI_MFI_STAT_OK) {
+        return st;
+    }
     st = lsi3108_ioc_init_queues(s, r, nq, depth, bases);
+    if (st == LSI_MFI_STAT_OK && !(caps & LSI_DRVCAP_64BIT_MODE)) {
+        st = lsi3108_ioc_init_dma32(s, r, nq, bases);
+    }
     if (st != LSI_MFI_STAT_OK) {
         return st;
     }
@@ -685,6 +780,13 @@ static uint8_t lsi3108_ioc_init_apply(Lsi3108State *s,
     s->nqueues = nq;
     for (i = 0; i < nq; i++) {
         s->queues[i].base = bases[i];
+    }
+    s->driver_caps = caps;
+    s->combined = s->msix_vectors > 8 && (caps & LSI_DRVCAP_ADDITIONAL_MSIX);
+    /* chain frames beyond 1 KiB (1 MiB I/O) only for a driver that knows */
+    s->chain_size = lsi3108_pad_chain_size(s);
+    if (!(caps & LSI_DRVCAP_EXT_IO_SIZE)) {
+        s->chain_size = MIN(s->chain_size, LSI3108_CHAIN_SIZE_MIN);
     }
     trace_lsi3108_ioc_init(s->frame_base, bases[0], nq, depth,
                            !!(r->msg_flags & LSI_IOCINIT_MSGFLAG_RDPQ));
@@ -723,7 +825,8 @@ static void lsi3108_ioc_init(Lsi3108State *s, dma_addr_t mfa)
         lsi3108_take_dma_fault(s);
         return;
     } else {
-        status = lsi3108_ioc_init_apply(s, &req);
+        status = lsi3108_ioc_init_apply(s, le32_to_cpu(init.driver_operations),
+                                        &req);
     }
     if (status == LSI_MFI_STAT_OK) {
         lsi3108_set_state(s, LSI_FW_STATE_OPERATIONAL);
@@ -809,7 +912,9 @@ static void lsi3108_post_request(Lsi3108State *s, uint64_t desc)
         return;
     }
     if (test_bit(smid, s->smid_busy)) {
+        /* running, held, or its reply still waits for room in the ring */
         lsi3108_guest_error("SMID already outstanding", smid, 0);
+        s->limits.smid_reposts++;
         return;
     }
     if (qi >= s->nqueues) {
@@ -899,7 +1004,43 @@ static void lsi3108_desc_high(Lsi3108State *s, uint32_t val)
     lsi3108_post_request(s, s->desc_low | ((uint64_t)val << 32));
 }
 
-/* 0x30C + 0x10 n serves vectors 8n..8n+7 (combined reply queue mode) */
+/*
+ * A host index register the mode in use does not have: ignored (the ring
+ * does not move), counted in x-host-index-ignored.
+ */
+static void lsi3108_host_index_ignored(Lsi3108State *s, hwaddr addr,
+                                       uint32_t val)
+{
+    if (!lsi3108_running(s)) {
+        return;                 /* no ring to move in any mode */
+    }
+    trace_lsi3108_host_index_ignored(addr, val, s->combined);
+    lsi3108_guest_error("host index register of the other reply-queue mode",
+                        addr, val);
+    s->limits.host_index_ignored++;
+}
+
+/*
+ * 0x6C, ReplyPostHostIndex. Without combined mode it serves every ring
+ * (vector in bits 31:24). In combined mode it is register 0 of the group
+ * of eight: vectors 0..7 only (megaraid_sas writes them here, mpt3sas to
+ * 0x30C, which the model takes too); a vector beyond 7 is not there.
+ */
+static void lsi3108_reply_post_host_index(Lsi3108State *s, uint32_t val)
+{
+    unsigned int qi = val >> LSI_REPLY_HOST_INDEX_MSIX_SHIFT;
+
+    if (s->combined && qi >= 8) {
+        lsi3108_host_index_ignored(s, LSI_REG_REPLY_POST_HOST_INDEX, val);
+        return;
+    }
+    lsi3108_host_index(s, qi, val & LSI_REPLY_HOST_INDEX_MASK);
+}
+
+/*
+ * 0x30C + 0x10 n serves vectors 8n..8n+7, only in combined reply-queue
+ * mode (negotiated at IOC INIT); false if @addr is no such register.
+ */
 static bool lsi3108_sup_host_index(Lsi3108State *s, hwaddr addr, uint32_t val)
 {
     hwaddr base = LSI_REG_SUP_REPLY_POST_HOST_INDEX(0);
@@ -911,6 +1052,10 @@ static bool lsi3108_sup_host_index(Lsi3108State *s, hwaddr addr, uint32_t val)
     n = (addr - base) / 0x10;
     if (n >= LSI_SUP_REPLY_POST_REGS) {
         return false;
+    }
+    if (!s->combined) {
+        lsi3108_host_index_ignored(s, addr, val);
+        return true;
     }
     n = n * 8 + ((val >> LSI_REPLY_HOST_INDEX_MSIX_SHIFT) & 7);
     lsi3108_host_index(s, n, val & LSI_REPLY_HOST_INDEX_MASK);
@@ -957,8 +1102,7 @@ static void lsi3108_reg_write(Lsi3108State *s, hwaddr addr, uint32_t val)
         lsi3108_intr_mask_write(s, val);
         break;
     case LSI_REG_REPLY_POST_HOST_INDEX:
-        lsi3108_host_index(s, val >> LSI_REPLY_HOST_INDEX_MSIX_SHIFT,
-                           val & LSI_REPLY_HOST_INDEX_MASK);
+        lsi3108_reply_post_host_index(s, val);
         break;
     case LSI_REG_REQ_DESC_LOW:
         s->desc_low = val;
@@ -988,7 +1132,7 @@ static uint64_t lsi3108_mmio_read(void *opaque, hwaddr addr, unsigned size)
     Lsi3108State *s = opaque;
     uint64_t val;
 
-    if (s->removed || s->reset.active) {
+    if (s->removed || s->reset.active || s->d3hot) {
         return lsi3108_all_ones(size);
     }
     lsi3108_take_dma_fault(s);
@@ -1219,6 +1363,45 @@ void lsi3108_revive(Lsi3108State *s)
 /* Device life cycle                                                   */
 /* ------------------------------------------------------------------ */
 
+static void lsi3108_get_backlog(Object *obj, Visitor *v, const char *name,
+                                void *opaque, Error **errp)
+{
+    uint64_t n = lsi3108_backlog_len(LSI3108(obj));
+
+    visit_type_uint64(v, name, &n, errp);
+}
+
+/* The memory-bound and register-strictness counters (x-..., read only). */
+static void lsi3108_limits_init(Lsi3108State *s)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } counters[] = {
+        { "x-bounce-bytes", offsetof(Lsi3108Limits, bounce_used) },
+        { "x-bounce-waits", offsetof(Lsi3108Limits, bounce_waits) },
+        { "x-smid-reposts", offsetof(Lsi3108Limits, smid_reposts) },
+        { "x-reply-backlog-peak", offsetof(Lsi3108Limits, backlog_peak) },
+        { "x-mfi-refused", offsetof(Lsi3108Limits, mfi_refused) },
+        { "x-host-index-ignored",
+          offsetof(Lsi3108Limits, host_index_ignored) },
+        { "x-d3hot-count", offsetof(Lsi3108Limits, d3hot_entries) },
+    };
+    Object *obj = OBJECT(s);
+    unsigned int i;
+
+    for (i = 0; i < ARRAY_SIZE(counters); i++) {
+        object_property_add_uint64_ptr(obj, counters[i].name,
+                                       (uint64_t *)((char *)&s->limits +
+                                                    counters[i].off),
+                                       OBJ_PROP_FLAG_READ);
+    }
+    object_property_add(obj, "x-reply-backlog", "uint64",
+                        lsi3108_get_backlog, NULL, NULL, NULL);
+    object_property_add_uint32_ptr(obj, "x-driver-caps", &s->driver_caps,
+                                   OBJ_PROP_FLAG_READ);
+}
+
 static void lsi3108_instance_init(Object *obj)
 {
     Lsi3108State *s = LSI3108(obj);
@@ -1226,8 +1409,10 @@ static void lsi3108_instance_init(Object *obj)
     QTAILQ_INIT(&s->held);
     QTAILQ_INIT(&s->outstanding);
     QTAILQ_INIT(&s->tms);
+    QTAILQ_INIT(&s->bounce_waiting);
     lsi3108_inject_init(s);
     lsi3108_cache_add_properties(obj);
+    lsi3108_limits_init(s);
 }
 
 static void lsi3108_instance_finalize(Object *obj)
@@ -1249,6 +1434,11 @@ static bool lsi3108_check_props(Lsi3108State *s, Error **errp)
     }
     if (s->reset.time_ms > LSI3108_MAX_RESET_MS) {
         error_setg(errp, "reset-time-ms must be 0..%u", LSI3108_MAX_RESET_MS);
+        return false;
+    }
+    if (s->limits.bounce_max < LSI3108_MAX_XFER) {
+        error_setg(errp, "bounce-max must be at least %lu bytes (one command)",
+                   (unsigned long)LSI3108_MAX_XFER);
         return false;
     }
     if (s->fw_version && strlen(s->fw_version) >= 32) {
@@ -1280,6 +1470,56 @@ static void lsi3108_identity(Lsi3108State *s)
     memset(s->fw_rev, ' ', 4);
     memcpy(s->fw_rev, s->fw_version, MIN(strlen(s->fw_version), 4));
     s->fw_rev[4] = '\0';
+}
+
+/* ------------------------------------------------------------------ */
+/* Power management (D0 / D3hot)                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The PCI power-management capability (PCIe requires one): D0 and D3hot
+ * only, No_Soft_Reset clear. In D3hot the function answers only config
+ * cycles: register reads return all-ones, writes are dropped, and it does
+ * no DMA and raises no interrupt (lsi3108_alive()). D3hot -> D0 is a soft
+ * reset, as the spec has it when No_Soft_Reset is 0: the firmware restarts
+ * like after a chip reset (READY, work dropped, cache kept) and the host
+ * restores config space and brings it up again.
+ */
+static void lsi3108_init_pm(Lsi3108State *s, Error **errp)
+{
+    PCIDevice *d = PCI_DEVICE(s);
+    uint8_t pm = LSI3108_PM_CAP_OFFSET;
+
+    if (pci_add_capability(d, PCI_CAP_ID_PM, pm, PCI_PM_SIZEOF, errp) < 0) {
+        return;
+    }
+    pci_set_word(d->config + pm + PCI_PM_PMC, LSI3108_PM_CAP_VER_1_2);
+    pci_set_word(d->wmask + pm + PCI_PM_CTRL, PCI_PM_CTRL_STATE_MASK);
+}
+
+static unsigned int lsi3108_pm_state(PCIDevice *d)
+{
+    return pci_get_word(d->config + LSI3108_PM_CAP_OFFSET + PCI_PM_CTRL) &
+           PCI_PM_CTRL_STATE_MASK;
+}
+
+/* A write to the PM control register: enter D3hot, or leave it (reset). */
+static void lsi3108_pm_write(Lsi3108State *s, unsigned int old)
+{
+    PCIDevice *d = PCI_DEVICE(s);
+    unsigned int state = lsi3108_pm_state(d);
+
+    if (state == old) {
+        return;
+    }
+    trace_lsi3108_power_state(old, state);
+    s->d3hot = state == LSI3108_PM_STATE_D3HOT;
+    if (s->d3hot) {
+        s->limits.d3hot_entries++;
+        pci_set_irq(d, 0);
+    } else if (old == LSI3108_PM_STATE_D3HOT) {
+        lsi3108_chip_reset(s, "D3hot to D0");
+    }
 }
 
 static void lsi3108_init_interrupts(Lsi3108State *s, Error **errp)
@@ -1325,6 +1565,9 @@ static bool lsi3108_init_pci(Lsi3108State *s, Error **errp)
     memory_region_init_io(&s->gone, OBJECT(s), &lsi3108_gone_ops, s,
                           "lsi3108-removed", LSI_REG_BAR_SIZE);
     lsi3108_init_interrupts(s, &err);
+    if (!err) {
+        lsi3108_init_pm(s, &err);
+    }
     if (err) {
         error_propagate(errp, err);
         return false;
@@ -1358,11 +1601,10 @@ static void lsi3108_realize(PCIDevice *d, Error **errp)
         return;
     }
     lsi3108_identity(s);
-    s->chain_size = LSI3108_CHAIN_UNITS * (s->chain_1mb ?
-                                           LSI_CHAIN_UNIT_LARGE :
-                                           LSI_CHAIN_UNIT_SMALL);
+    s->chain_size = lsi3108_pad_chain_size(s);
     s->cache.max_bytes = s->cache_size;
     s->smid_busy = bitmap_new(s->max_cmds);
+    s->limits.bounce_bh = qemu_bh_new(lsi3108_bounce_run, s);
     s->boot_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
     lsi3108_inject_realize(s);
     s->boot.timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, lsi3108_boot_tick, s);
@@ -1386,6 +1628,8 @@ static void lsi3108_exit(PCIDevice *d)
     lsi3108_drop_work(s);
     g_free(s->smid_busy);
     s->smid_busy = NULL;
+    qemu_bh_delete(s->limits.bounce_bh);
+    s->limits.bounce_bh = NULL;
     lsi3108_inject_exit(s);
     timer_free(s->boot.timer);
     s->boot.timer = NULL;
@@ -1399,6 +1643,16 @@ static void lsi3108_exit(PCIDevice *d)
         msix_uninit(d, &s->mmio, &s->mmio);
     }
     msi_uninit(d);
+}
+
+/* Every reset (FLR, machine reset) leaves the function in D0. */
+static void lsi3108_pm_reset(Lsi3108State *s)
+{
+    PCIDevice *d = PCI_DEVICE(s);
+
+    pci_word_test_and_clear_mask(d->config + LSI3108_PM_CAP_OFFSET +
+                                 PCI_PM_CTRL, PCI_PM_CTRL_STATE_MASK);
+    s->d3hot = false;
 }
 
 /* An FLR is in progress while the bus-command bit is still set. */
@@ -1418,6 +1672,7 @@ static void lsi3108_reset(DeviceState *dev)
 {
     Lsi3108State *s = LSI3108(dev);
 
+    lsi3108_pm_reset(s);
     if (lsi3108_in_flr(PCI_DEVICE(dev))) {
         trace_lsi3108_flr(lsi3108_state_name(s->fw_state));
         lsi3108_chip_reset(s, "FLR", true);
@@ -1438,10 +1693,15 @@ static uint32_t lsi3108_config_read(PCIDevice *d, uint32_t addr, int len)
 static void lsi3108_config_write(PCIDevice *d, uint32_t addr, uint32_t val,
                                  int len)
 {
+    unsigned int pm_state = lsi3108_pm_state(d);
+
     if (LSI3108(d)->removed) {
         return;
     }
     pci_default_write_config(d, addr, val, len);
+    if (ranges_overlap(addr, len, LSI3108_PM_CAP_OFFSET + PCI_PM_CTRL, 2)) {
+        lsi3108_pm_write(LSI3108(d), pm_state);
+    }
     if (pci_is_express(d) && d->exp.exp_cap) {
         pcie_cap_flr_write_config(d, addr, val, len);
     }
@@ -1460,8 +1720,11 @@ static Property lsi3108_properties[] = {
     DEFINE_PROP_BOOL("sync-cache", Lsi3108State, sync_cache, true),
     DEFINE_PROP_BOOL("chain-1mb", Lsi3108State, chain_1mb, true),
     DEFINE_PROP_BOOL("rdpq", Lsi3108State, rdpq, true),
+    DEFINE_PROP_BOOL("dma64", Lsi3108State, dma64, true),
     DEFINE_PROP_SIZE("cache-size", Lsi3108State, cache_size,
                      LSI3108_DEFAULT_CACHE_SIZE),
+    DEFINE_PROP_SIZE("bounce-max", Lsi3108State, limits.bounce_max,
+                     LSI3108_DEFAULT_BOUNCE_MAX),
     DEFINE_PROP_STRING("serial", Lsi3108State, serial),
     DEFINE_PROP_STRING("fw-version", Lsi3108State, fw_version),
     DEFINE_PROP_BOOL("tm-capable", Lsi3108State, tm_capable, false),

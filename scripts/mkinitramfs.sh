@@ -29,7 +29,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${LSI3108_CACHE:-$HOME/.cache/lsi3108}
 modroot=${MODROOT:-$cache/kernel-$kver/root}
 base_modules="megaraid_sas sd_mod sg ext4 crc32c crc32c_generic"
-host_packages="busybox-static sg3-utils fio lsscsi udev e2fsprogs util-linux fdisk kmod cpio lz4"
+host_packages="busybox-static sg3-utils fio lsscsi udev e2fsprogs util-linux fdisk kmod cpio lz4 gcc libc6-dev"
 # Real binaries, copied with their libraries. The guest's busybox runs its own
 # applets before PATH, so tests call these by full path (lib.sh wraps them).
 binaries="/usr/bin/fio /usr/bin/lsscsi /usr/sbin/sfdisk /usr/sbin/wipefs /usr/sbin/blkid
@@ -62,7 +62,8 @@ inputs_hash() {
     {
         echo "$kver $modroot $base_modules $binaries"
         cat "$0" "$top/scripts/guest-init" "$top/scripts/lsi3108-ctl"
-        for f in $(find "$top/tests/guest" -type f | sort); do echo "$f"; cat "$f"; done
+        for f in $(find "$top/tests/guest" "$top/tests/tools" -type f | sort); do echo "$f"; cat "$f"; done
+        cat "$top/include/lsi3108_hw.h"
         for ko in "${extra_kos[@]}"; do echo "$ko"; cat "$ko"; done
         stat -c '%n %s %Y' "$modroot/lib/modules/$kver/modules.dep"
         dpkg-query -W $host_packages 2>/dev/null
@@ -124,6 +125,9 @@ install_layout() {
 install_tools() {
     local b
     for b in $binaries /usr/bin/sg_*; do copy_binary "$b"; done
+    # The hostile host of 81-bounds and 82-regs (tests/tools), static.
+    gcc -O2 -Wall -static -I"$top/include" -o "$stage/usr/bin/lsi3108-poke" \
+        "$top/tests/tools/lsi3108-poke.c" || die "cannot build tests/tools/lsi3108-poke.c"
     ln -sf mke2fs "$stage/usr/sbin/mkfs.ext4"
     ln -sf e2fsck "$stage/usr/sbin/fsck.ext4"
     # kmod, not busybox, wherever Debian has it: /sbin/modprobe too (modprobe.d

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Optional
 
 from .layout import cmdline_words, controller_args, machine_args
@@ -40,6 +41,19 @@ class BootOutcome:
     kind: str                       # done | powercut | shutdown | restart | died | timeout | stalled | interactive
     tests: str = ""                 # for the next boot
     phase: str = "1"
+
+
+def qemu_memory(pid):
+    """'rss_kb=N peak_kb=N' of the QEMU process (VmRSS, VmHWM of /proc/PID/status):
+    what the guest's memory-bound tests (81-bounds) check."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = value.split()[0]
+    if len(fields) != 2:
+        raise RequestError(f"no VmRSS/VmHWM in /proc/{pid}/status")
+    return f"rss_kb={fields['VmRSS']} peak_kb={fields['VmHWM']}"
 
 
 class Boot:
@@ -372,6 +386,12 @@ class Boot:
             self.qmp.cmd("qom-set", path=qom_path(args[0]), property=args[1],
                          value=parse_value(args[2]))
             return "done"
+        if name == "rss" and not args:
+            return qemu_memory(self.proc.pid)
+        if name == "rss-reset" and not args:
+            # "5" resets the peak (VmHWM) to the current RSS (proc(5), clear_refs)
+            Path(f"/proc/{self.proc.pid}/clear_refs").write_text("5")
+            return qemu_memory(self.proc.pid)
         if name == "hmp" and args:
             return self.qmp.cmd("human-monitor-command", **{"command-line": " ".join(args)})
         if name == "put" and len(args) >= 2:

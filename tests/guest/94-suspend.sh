@@ -38,6 +38,7 @@ ref_write suspend "$dev" 480 4 || bail "O_DIRECT write of 4 MiB to $dev failed"
 shutdowns=$(qom_get x-shutdown-count)
 hibernates=$(qom_get x-hibernate-count)
 held=$(qom_get x-shutdown-held-count)
+d3=$(qom_get x-d3hot-count 2>/dev/null) || d3="?"
 inject x-completion-delay-us 2000 || bail "cannot set x-completion-delay-us"
 io_start suspend "$dev" 0 16
 k=1
@@ -77,6 +78,7 @@ if [ "$hib" -ge "$ROUNDS" ] && [ "$(qom_get x-shutdown-held-count)" -eq "$held" 
 else
     tap_fail "want >= $ROUNDS HIBERNATE_SHUTDOWNs and none with a held DCMD: got $hib, x-shutdown-held-count $held -> $(qom_get x-shutdown-held-count)"
 fi
+tap_diag "the function entered D3hot (x-d3hot-count): $d3 -> $(qom_get x-d3hot-count 2>/dev/null)"
 state=$(ctrl_states)
 if ctrl_up; then
     tap_ok "after $ROUNDS suspends: $state"
