@@ -1518,7 +1518,7 @@ static void lsi3108_pm_write(Lsi3108State *s, unsigned int old)
         s->limits.d3hot_entries++;
         pci_set_irq(d, 0);
     } else if (old == LSI3108_PM_STATE_D3HOT) {
-        lsi3108_chip_reset(s, "D3hot to D0");
+        lsi3108_chip_reset(s, "D3hot to D0", false);
     }
 }
 
