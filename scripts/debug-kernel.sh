@@ -143,8 +143,12 @@ main() {
 	flock 9
 	if [ ! -f "$dir/.done" ]; then
 		log "linux-source-6.1 $ver into $dir"
-		echo "$ver" >"$dir/.source-version"
-		unpack_source "$ver" "$dir"
+		# An interrupted build goes on where it stopped (make is incremental).
+		if [ "$(cat "$dir/.source-version" 2>/dev/null)" != "$ver" ] || [ ! -f "$tree/Makefile" ]; then
+			rm -f "$dir/.source-version"
+			unpack_source "$ver" "$dir"
+			echo "$ver" >"$dir/.source-version"
+		fi
 		configure "$tree"
 		build "$tree" "$dir"
 		touch "$dir/.done"
