@@ -15,7 +15,7 @@ from pathlib import Path
 from . import TOP
 from .host import run_host_tests
 from .initrd import guest_inputs
-from .layout import CHECK_DEBUG_KERNELS, CHECK_KERNELS, CONTROLLERS, LAYOUTS, RECORD_ONLY
+from .layout import CHECK_DEBUG_KERNELS, CHECK_KERNELS, CONTROLLERS, LAYOUTS, RECORD_ONLY, ROW_DRIVERS
 from .results import Results
 from .suite import Suite
 
@@ -112,6 +112,7 @@ def bench_runs(args):
             run_args.machine_variant, run_args.tests = variant, tests
             run_args.lsi3108_tests = lsi_tests
             run_args.record_only = RECORD_ONLY.get(series, ())
+            run_args.row_drivers = ROW_DRIVERS.get(label)
             runs.append((series, label, run_args))
     return runs
 
@@ -138,6 +139,8 @@ def main(argv=None):
         for n, (series, label, run_args) in enumerate(runs):
             kver, vmlinux, initrd = guests[series]
             for driver in args.driver:
+                if driver not in (getattr(run_args, "row_drivers", None) or args.driver):
+                    continue
                 print(f"# --- {driver} on {label}, kernel {kver}", flush=True)
                 suite = Suite(run_args, driver, vmlinux, initrd, results,
                               workdir / f"{n}-{driver}")
