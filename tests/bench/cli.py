@@ -44,7 +44,8 @@ def parse_args(argv):
     p.add_argument("--kernel-series", default="6.1", choices=SERIES,
                    help="guest kernel (default 6.1; 6.1-debug: scripts/debug-kernel.sh's); "
                         "--kernel-dir, --kver, --initrd and --module describe it")
-    p.add_argument("--kernel-dir", help="dir with vmlinux and root/lib/modules (default: guest-kernel.sh)")
+    p.add_argument("--kernel-dir", help="dir with vmlinux (booted, or its bzImage where there is one) and "
+                   "root/lib/modules (default: guest-kernel.sh)")
     p.add_argument("--kver", help="kernel version (default: the one guest-kernel.sh resolves)")
     p.add_argument("--initrd", help="initramfs (default: build/initramfs-<kver>.cpio.lz4, rebuilt if stale)")
     p.add_argument("--module", action="append", default=[],
