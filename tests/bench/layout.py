@@ -139,7 +139,8 @@ RECORD_ONLY = {DEBUG_SERIES: ("megaraid_sas",)}
 # check-debug` (runner --matrix debug) runs DEBUG_ROWS, everything, both drivers.
 DEBUG_CHECK_LABEL = "debug kernel (make check's part: lsi3108)"
 DEBUG_CHECK_ROWS = [
-    (DEBUG_CHECK_LABEL, "", "none", CORE_TESTS, "90-unit,89-abort,93-flr,95-garbage"),
+    (DEBUG_CHECK_LABEL, "", "none", "10-bind,30-dd,40-fio,55-flush,86-ocr",
+     "90-unit,89-abort,93-flr,95-garbage"),
 ]
 ROW_DRIVERS = {DEBUG_CHECK_LABEL: ("lsi3108",)}
 CHECK_KERNELS.append((DEBUG_SERIES, DEBUG_CHECK_ROWS))
