@@ -4,6 +4,7 @@
 #
 #   make run      build everything, boot the model with the driver, show disks
 #   make check    build everything and run the whole test suite
+#   make check-debug  only the suite on the debug kernel (scripts/debug-kernel.sh), all of it
 #   make module   build lsi3108.ko (KDIR=/path/to/kernel/build to choose)
 #   make lint     sparse (C=2, endian), W=1 and checkpatch --strict
 #   make bench    side-by-side performance runs: lsi3108 vs megaraid_sas
@@ -19,7 +20,7 @@ export LSI3108_CACHE ?= $(HOME)/.cache/lsi3108
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 		    $(wildcard /lib/modules/6.1.*-amd64/build))
 
-.PHONY: all module modules clean run check lint bench qemu guest \
+.PHONY: all module modules clean run check check-debug lint bench qemu guest \
 	install dkms-install dkms-remove
 
 all: module
@@ -53,6 +54,9 @@ run:
 
 check:
 	bash scripts/check.sh
+
+check-debug:
+	bash scripts/check.sh debug
 
 lint:
 	bash scripts/lint.sh

@@ -16,12 +16,12 @@ from . import TOP
 from .host import run_host_tests
 from .initrd import guest_inputs
 from .system import SystemSuite
-from .layout import CHECK_KERNELS, CONTROLLERS, LAYOUTS
+from .layout import CHECK_DEBUG_KERNELS, CHECK_KERNELS, CONTROLLERS, LAYOUTS, RECORD_ONLY, ROW_DRIVERS
 from .results import Results
 from .suite import Suite
 
 BOOT_STALL_S = 120      # no /init by then: the guest kernel stalled before any test ran
-SERIES = [series for series, _ in CHECK_KERNELS]     # the guest kernels guest-kernel.sh fetches
+SERIES = [series for series, _ in CHECK_KERNELS]     # guest-kernel.sh's, and debug-kernel.sh's
 
 
 def default_qemu(controller):
@@ -43,9 +43,10 @@ def parse_args(argv):
     p.add_argument("--tests", default="all",
                    help="comma list: NN-name, NN or name (default all: every test but PENDING)")
     p.add_argument("--kernel-series", default="6.1", choices=SERIES,
-                   help="guest kernel (default 6.1); --kernel-dir, --kver, --initrd and "
-                        "--module describe it")
-    p.add_argument("--kernel-dir", help="dir with vmlinux and root/lib/modules (default: guest-kernel.sh)")
+                   help="guest kernel (default 6.1; 6.1-debug: scripts/debug-kernel.sh's); "
+                        "--kernel-dir, --kver, --initrd and --module describe it")
+    p.add_argument("--kernel-dir", help="dir with vmlinux (booted, or its bzImage where there is one) and "
+                   "root/lib/modules (default: guest-kernel.sh)")
     p.add_argument("--kver", help="kernel version (default: the one guest-kernel.sh resolves)")
     p.add_argument("--initrd", help="initramfs (default: build/initramfs-<kver>.cpio.lz4, rebuilt if stale)")
     p.add_argument("--module", action="append", default=[],
@@ -56,9 +57,11 @@ def parse_args(argv):
                         "(default build/SERIES/lsi3108.ko and lsi3108_test.ko if built)")
     p.add_argument("--host-tests", action="store_true",
                    help="first run every executable tests/host/*.sh on the host (TAP on stdout)")
-    p.add_argument("--matrix", nargs="?", const="all", choices=["all"] + SERIES, metavar="SERIES",
+    p.add_argument("--matrix", nargs="?", const="all", choices=["all", "debug"] + SERIES,
+                   metavar="SERIES",
                    help="run every bench variant of every kernel series in CHECK_KERNELS (what "
-                        "make check does), or only those of SERIES")
+                        "make check does), or only those of SERIES; debug: CHECK_DEBUG_KERNELS, "
+                        "the whole debug-kernel variant (make check-debug)")
     p.add_argument("--system", action="store_true",
                    help="also run the Debian system's journey (tests/system/: a debootstrapped "
                         "Debian booting from an LD; scripts/debian-image.sh); --tests none "
@@ -99,18 +102,23 @@ def series_path(text):
 
 def bench_runs(args):
     """(kernel series, label, args) per bench variant: one (on --kernel-series),
-    or with --matrix the rows of CHECK_KERNELS (of one series with --matrix SERIES)."""
+    or with --matrix the rows of CHECK_KERNELS (of one series with --matrix SERIES;
+    of CHECK_DEBUG_KERNELS with --matrix debug)."""
     if not args.matrix:
+        args.record_only = RECORD_ONLY.get(args.kernel_series, ())
         return [(args.kernel_series, "the bench as given", args)]
     runs = []
-    for series, rows in CHECK_KERNELS:
-        if args.matrix not in ("all", series):
+    kernels = CHECK_DEBUG_KERNELS if args.matrix == "debug" else CHECK_KERNELS
+    for series, rows in kernels:
+        if args.matrix not in ("all", "debug", series):
             continue
         for label, opts, variant, tests, lsi_tests in rows:
             run_args = copy.copy(args)
             run_args.controller_opts = ",".join(o for o in (args.controller_opts, opts) if o)
             run_args.machine_variant, run_args.tests = variant, tests
             run_args.lsi3108_tests = lsi_tests
+            run_args.record_only = RECORD_ONLY.get(series, ())
+            run_args.row_drivers = ROW_DRIVERS.get(label)
             runs.append((series, label, run_args))
     return runs
 
@@ -137,6 +145,8 @@ def main(argv=None):
         for n, (series, label, run_args) in enumerate(runs):
             kver, vmlinux, initrd = guests[series]
             for driver in args.driver:
+                if driver not in (getattr(run_args, "row_drivers", None) or args.driver):
+                    continue
                 print(f"# --- {driver} on {label}, kernel {kver}", flush=True)
                 suite = Suite(run_args, driver, vmlinux, initrd, results,
                               workdir / f"{n}-{driver}")

@@ -1,4 +1,5 @@
-"""The guest's inputs: its kernel (Debian's, through scripts/guest-kernel.sh)
+"""The guest's inputs: its kernel (Debian's, through scripts/guest-kernel.sh,
+or the debug kernel scripts/debug-kernel.sh builds from Debian's source)
 and the initramfs (scripts/mkinitramfs.sh: the tools, the modules, /init and
 tests/guest/), rebuilt only when an input changed. One of each per kernel
 series: --kernel-dir, --kver, --initrd and --module describe --kernel-series;
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 from . import TOP
+from .layout import DEBUG_SERIES
 
 DEFAULT_KOS = [TOP / "lsi3108.ko", TOP / "src/lsi3108.ko"]   # where make module puts it
 
@@ -21,21 +23,35 @@ def series_build_dir(series):
     return TOP / "build" / series
 
 
+def kernel_script(series):
+    """The command that fetches (or builds) a series' kernel and prints KVER=, KDIR=, ...:
+    scripts/debug-kernel.sh for the debug kernel, else scripts/guest-kernel.sh <series>."""
+    if series == DEBUG_SERIES:
+        return ["bash", str(TOP / "scripts/debug-kernel.sh")]
+    return ["bash", str(TOP / "scripts/guest-kernel.sh"), series]
+
+
+def boot_image(kdir):
+    """What QEMU boots from a kernel dir: its bzImage where it has one (the
+    debug kernel: KASAN cannot boot through the ELF's PVH entry), else the
+    ELF vmlinux (Debian's kernels: ~3.5 s faster under TCG)."""
+    return kdir / "bzImage" if (kdir / "bzImage").exists() else kdir / "vmlinux"
+
+
 def kernel_info(args, series):
-    """(kver, vmlinux path, module root) from --kernel-dir/--kver (for
+    """(kver, boot image path, module root) from --kernel-dir/--kver (for
     --kernel-series) or scripts/guest-kernel.sh."""
     own = series == args.kernel_series
     if own and args.kernel_dir:
         kdir = Path(args.kernel_dir)
         kver = args.kver or next(iter(os.listdir(kdir / "root/lib/modules")))
-        return kver, kdir / "vmlinux", kdir / "root"
-    out = subprocess.run([str(TOP / "scripts/guest-kernel.sh"), series],
-                         check=True, stdout=subprocess.PIPE, text=True).stdout
+        return kver, boot_image(kdir), kdir / "root"
+    out = subprocess.run(kernel_script(series), check=True, stdout=subprocess.PIPE, text=True).stdout
     info = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
     if own and args.kver and args.kver != info["KVER"]:
         kdir = Path(info["KDIR"]).parent / f"kernel-{args.kver}"
-        return args.kver, kdir / "vmlinux", kdir / "root"
-    return info["KVER"], Path(info["VMLINUX"]), Path(info["MODROOT"])
+        return args.kver, boot_image(kdir), kdir / "root"
+    return info["KVER"], Path(info.get("IMAGE", info["VMLINUX"])), Path(info["MODROOT"])
 
 
 def series_modules(args, series):

@@ -194,7 +194,8 @@ shutdown_and_continue() {
 
 # ---- kernel log ----------------------------------------------------------
 
-LSI_BAD_KLOG='WARNING:|BUG:|Oops|general protection|KASAN|hung task|blocked for more than|Call Trace|Kernel panic|DMAR: \[DMA|DMAR:.*fault|IO_PAGE_FAULT'
+# The same as the runner's BAD_KLOG (tests/bench/suite.py), the debug kernel's checkers included.
+LSI_BAD_KLOG='WARNING:|BUG:|Oops|general protection|KASAN|hung task|blocked for more than|Call Trace|Kernel panic|DMAR: \[DMA|DMAR:.*fault|IO_PAGE_FAULT|ODEBUG: .*object|DMA-API: .*device driver|DMA-API: debugging out of memory|suspected memory leak|unreferenced object|detected stalls?\b|UBSAN:|possible circular locking|inconsistent lock state'
 
 # Kernel log lines since the test started (LSI_DMESG_START, a printk time).
 dmesg_since_start() {

@@ -426,12 +426,23 @@ static int scenario_chain(uint32_t caps, unsigned int target)
 	f->control = LSI_CONTROL_READ;
 	f->data_length = 8192;
 	f->raid_context.status = 0xff;
-	f->sgl[0].addr = bus(OFF_MFI_DATA);
-	f->sgl[0].length = 4096;
-	f->sgl[0].flags = LSI_SGE_FLAGS_CHAIN;
+	/*
+	 * As a driver lays it out for a 3108: data SGEs in every slot of the
+	 * frame but the last, the chain element there (ChainOffset 15), the
+	 * rest of the data in the chain frame, its last SGE END_OF_LIST.
+	 */
+	for (i = 0; i < LSI_FRAME_SGE_SLOTS - 1; i++) {
+		f->sgl[i].addr = bus(OFF_DATA) + 512 * i;
+		f->sgl[i].length = 512;
+		f->sgl[i].flags = 0;
+	}
+	f->chain_offset = LSI_CHAIN_OFFSET_IO;
+	f->sgl[i].addr = bus(OFF_MFI_DATA);
+	f->sgl[i].length = 4096;
+	f->sgl[i].flags = LSI_SGE_FLAGS_CHAIN;
 	memset(chain, 0, 4096);
-	chain[0].addr = bus(OFF_DATA);
-	chain[0].length = 8192;
+	chain[0].addr = bus(OFF_DATA) + 512 * i;
+	chain[0].length = 8192 - 512 * i;
 	chain[0].flags = LSI_SGE_FLAGS_END_OF_LIST;
 	wr64(LSI_REG_REQ_DESC_LOW, request_desc(1, 0));
 	for (i = 0; i < 500 && ring_used(0, 16) == 0; i++)
