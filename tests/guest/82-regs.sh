@@ -19,6 +19,8 @@
 #   chain      an 8 KiB read through a 4 KiB chain frame completes with
 #              EXT_IO_SIZE declared and is refused (status 3) without it
 #              (when pad 1 offers 4 KiB chains);
+#   chain flags a chain laid out the Thunderbolt way (0x83, slot 0, no
+#              END_OF_LIST) FAULTs the firmware (sgl-check), a reset recovers;
 #   PM         the function has a power-management capability; in D3hot
 #              its registers read all-ones, and D3hot -> D0 restarts the
 #              firmware (READY, x-boot-count up by one).
@@ -27,7 +29,7 @@
 skip_unless_inject "register strictness against a hostile host" "not on this controller"
 [ -n "$(ls /sys/class/iommu 2>/dev/null)" ] &&
     skip_test "register strictness against a hostile host" "an IOMMU: user-space DMA needs bus = physical addresses"
-plan 13
+plan 15
 time_limit 600
 need_driver
 need_qom x-driver-caps x-host-index-ignored x-boot-count
@@ -120,6 +122,14 @@ else
     tap_skip "4 KiB chains with EXT_IO_SIZE" "pad 1 offers 1 KiB chains"
     tap_skip "4 KiB chains without EXT_IO_SIZE" "pad 1 offers 1 KiB chains"
 fi
+# 4b. The Thunderbolt chain layout a 3108 locks up on (sgl-check): no reply,
+# the firmware FAULTs with the SGL code, and a chip reset brings it back.
+faults=$(qom_get x-sgl-fault-count)
+out=$(poke chain "$EXT_IO_SIZE" "$target" tb)
+got="$(word "$out" replied) replies, x-sgl-fault-count +$(($(qom_get x-sgl-fault-count) - faults)), $(qom_get x-fw-state)"
+expect_eq "a Thunderbolt-style chain (flags 0x83 in slot 0, no END_OF_LIST) FAULTs the firmware ($out)" \
+    "0 replies, x-sgl-fault-count +1, FAULT" "$got"
+expect_eq "a chip reset brings it back to READY" "ready=yes" "$(poke ready)"
 
 # 5. PCI power management: D3hot and back.
 boots=$(qom_get x-boot-count)

@@ -146,13 +146,35 @@ static uint64_t bus(unsigned long off)
 	return mem_bus + off;
 }
 
-/* From OPERATIONAL back to READY by doorbell, as a driver's reset does. */
+/*
+ * A chip reset: the write-sequence keys unlock host diag, RESET_ADAPTER;
+ * the registers read all-ones for a while (reset-time-ms), then the
+ * firmware boots to READY.
+ */
+static void chip_reset(void)
+{
+	static const uint32_t keys[] = LSI_WRITE_SEQ_KEYS;
+	int i;
+
+	wr32(LSI_REG_WRITE_SEQ, LSI_WRITE_SEQ_FLUSH);
+	for (i = 0; i < LSI_WRITE_SEQ_NKEYS; i++)
+		wr32(LSI_REG_WRITE_SEQ, keys[i]);
+	wr32(LSI_REG_HOST_DIAG, LSI_HOST_DIAG_RESET_ADAPTER);
+	sleep_ms(50);
+}
+
+/*
+ * Back to READY as a driver's reset does: from OPERATIONAL by doorbell,
+ * from FAULT by chip reset (waiting through its all-ones window).
+ */
 static int to_ready(void)
 {
 	int i;
 
 	if (fw_state() == LSI_FW_STATE_OPERATIONAL)
 		wr32(LSI_REG_DOORBELL, LSI_DB_RESET_FLAGS);
+	else if (fw_state() == LSI_FW_STATE_FAULT)
+		chip_reset();
 	for (i = 0; i < 500 && fw_state() != LSI_FW_STATE_READY; i++)
 		sleep_ms(10);
 	return fw_state() == LSI_FW_STATE_READY ? 0 : -1;
@@ -405,11 +427,13 @@ static int scenario_host_index(unsigned int nq, uint32_t caps, uint32_t reg,
 }
 
 /*
- * chain <caps hex> <target>: IOC INIT with those capabilities, then an 8 KiB
- * READ(10) of the LD whose SGL is one 4 KiB chain frame (as a driver with
- * 1 MiB I/O builds it) holding one SGE. Prints the RAID context status.
+ * chain <caps hex> <target> [tb]: IOC INIT with those capabilities, then an
+ * 8 KiB READ(10) of the LD whose SGL ends in a 4 KiB chain frame (as a
+ * driver with 1 MiB I/O builds it). Prints the RAID context status. With
+ * "tb", the chain element is laid out the Thunderbolt (2208) way a 3108
+ * locks up on: flags 0x83, first slot, no ChainOffset, no END_OF_LIST.
  */
-static int scenario_chain(uint32_t caps, unsigned int target)
+static int scenario_chain(uint32_t caps, unsigned int target, int tb)
 {
 	struct lsi_io_frame *f = (void *)(mem + OFF_FRAMES + LSI_FRAME_SIZE);
 	struct lsi_sge *chain = (void *)(mem + OFF_MFI_DATA);
@@ -444,6 +468,16 @@ static int scenario_chain(uint32_t caps, unsigned int target)
 	chain[0].addr = bus(OFF_DATA) + 512 * i;
 	chain[0].length = 8192 - 512 * i;
 	chain[0].flags = LSI_SGE_FLAGS_END_OF_LIST;
+	if (tb) {
+		memset(f->sgl, 0, sizeof(f->sgl));
+		f->chain_offset = 0;
+		f->sgl[0].addr = bus(OFF_MFI_DATA);
+		f->sgl[0].length = 4096;
+		f->sgl[0].flags = 0x83;
+		chain[0].addr = bus(OFF_DATA);
+		chain[0].length = 8192;
+		chain[0].flags = 0;
+	}
 	wr64(LSI_REG_REQ_DESC_LOW, request_desc(1, 0));
 	for (i = 0; i < 500 && ring_used(0, 16) == 0; i++)
 		sleep_ms(10);
@@ -519,7 +553,7 @@ static void usage(void)
 		"  mfi-io <target> <count>        1 MiB pass-through writes, MFI mode\n"
 		"  ioc-init <nq> <caps> [frames]  IOC INIT: its status\n"
 		"  host-index <nq> <caps> <reg> <value>\n"
-		"  chain <caps> <target>          8 KiB read through a 4 KiB chain\n"
+		"  chain <caps> <target> [tb]     8 KiB read through a 4 KiB chain\n"
 		"  pad1                           scratch pad 1 (capabilities)\n"
 		"  pm-cycle                       D0 -> D3hot -> D0\n");
 	exit(1);
@@ -564,8 +598,9 @@ int main(int argc, char **argv)
 	if (!strcmp(what, "ioc-init") && (argc == 5 || argc == 6))
 		return scenario_ioc_init(num(argv[3]), num(argv[4]),
 					 argc == 6 ? num(argv[5]) : 0);
-	if (!strcmp(what, "chain") && argc == 5)
-		return scenario_chain(num(argv[3]), num(argv[4]));
+	if (!strcmp(what, "chain") && (argc == 5 || argc == 6))
+		return scenario_chain(num(argv[3]), num(argv[4]),
+				      argc == 6 && !strcmp(argv[5], "tb"));
 	if (!strcmp(what, "host-index") && argc == 7)
 		return scenario_host_index(num(argv[3]), num(argv[4]),
 					   num(argv[5]), num(argv[6]));
