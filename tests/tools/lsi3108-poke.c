@@ -461,6 +461,7 @@ static int scenario_chain(uint32_t caps, unsigned int target, int tb)
 		f->sgl[i].flags = 0;
 	}
 	f->chain_offset = LSI_CHAIN_OFFSET_IO;
+	f->raid_context.num_sge = i + 1;	/* data SGEs: i here, 1 in the chain */
 	f->sgl[i].addr = bus(OFF_MFI_DATA);
 	f->sgl[i].length = 4096;
 	f->sgl[i].flags = LSI_SGE_FLAGS_CHAIN;
@@ -477,6 +478,7 @@ static int scenario_chain(uint32_t caps, unsigned int target, int tb)
 		chain[0].addr = bus(OFF_DATA);
 		chain[0].length = 8192;
 		chain[0].flags = 0;
+		f->raid_context.num_sge = 1;
 	}
 	wr64(LSI_REG_REQ_DESC_LOW, request_desc(1, 0));
 	for (i = 0; i < 500 && ring_used(0, 16) == 0; i++)
