@@ -130,13 +130,5 @@ else
 fi
 
 # Back to the driver.
-poke ready >/dev/null
-echo "$bdf" >"/sys/bus/pci/drivers/$LSI_DRIVER/bind" || tap_fail "cannot bind $LSI_DRIVER to $bdf again"
-out=$(load_driver) || bail "after the sequences: $out"
-dev=$(ld_dev "$scratch") || bail "scratch LD has no disk after the rebind"
-if probe_io "$dev" 60; then
-    tap_ok "$LSI_DRIVER bound again: a 4 KiB read of $dev took $RUN_MS ms"
-else
-    tap_fail "$LSI_DRIVER bound again but a 4 KiB read of $dev failed (exit $?)"
-fi
+rebind_after_poke "$pci"
 finish

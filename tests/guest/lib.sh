@@ -671,3 +671,19 @@ bg_done() { [ -s "/tmp/bg-$1.rc" ]; }
 bg_rc() { cat "/tmp/bg-$1.rc" 2>/dev/null || echo running; }
 bg_ms() { cat "/tmp/bg-$1.ms" 2>/dev/null || echo "?"; }
 bg_out() { tr '\n' ' ' <"/tmp/bg-$1.out" 2>/dev/null | head -c 300; }
+
+# Usage: rebind_after_poke <pci dir> — how the hostile-host tests (81, 82)
+# end: the firmware back to READY, the driver bound again, and a 4 KiB read
+# of the scratch LD through it (one result).
+rebind_after_poke() {
+    local bdf=${1##*/} out dev
+    /usr/bin/lsi3108-poke "$1" ready >/dev/null
+    echo "$bdf" >"/sys/bus/pci/drivers/$LSI_DRIVER/bind" || tap_fail "cannot bind $LSI_DRIVER to $bdf again"
+    out=$(load_driver) || bail "after the hostile host: $out"
+    dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD has no disk after the rebind"
+    if probe_io "$dev" 60; then
+        tap_ok "$LSI_DRIVER bound again: a 4 KiB read of $dev took $RUN_MS ms"
+    else
+        tap_fail "$LSI_DRIVER bound again but a 4 KiB read of $dev failed"
+    fi
+}
