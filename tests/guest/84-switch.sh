@@ -31,7 +31,11 @@ unload_both() {
 }
 
 # Replays the controller's add event; waits up to 60 s for a driver to bind.
+# udevd keeps its module configuration and re-reads it only every few
+# seconds: --reload makes it see the new modprobe.d file now (at boot it is
+# read fresh).
 replug() {
+    udevadm control --reload
     udevadm trigger --action=add "$pci"
     udevadm settle --timeout=60
     wait_until 60 test -e "$pci/driver"
