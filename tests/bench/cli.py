@@ -16,12 +16,13 @@ from . import TOP
 from .host import run_host_tests
 from .initrd import guest_inputs
 from .system import SystemSuite
-from .layout import CHECK_DEBUG_KERNELS, CHECK_KERNELS, CONTROLLERS, LAYOUTS, RECORD_ONLY, ROW_DRIVERS
+from .layout import (CHECK_DEBUG_KERNELS, CHECK_KERNELS, CONTROLLERS, DEBUG_CHECK_ROWS,
+                     DEBUG_SERIES, LAYOUTS, RECORD_ONLY, ROW_DRIVERS)
 from .results import Results
 from .suite import Suite
 
 BOOT_STALL_S = 120      # no /init by then: the guest kernel stalled before any test ran
-SERIES = [series for series, _ in CHECK_KERNELS]     # guest-kernel.sh's, and debug-kernel.sh's
+SERIES = [series for series, _ in CHECK_KERNELS] + [DEBUG_SERIES]   # guest-kernel.sh's, debug-kernel.sh's
 
 
 def default_qemu(controller):
@@ -103,12 +104,14 @@ def series_path(text):
 def bench_runs(args):
     """(kernel series, label, args) per bench variant: one (on --kernel-series),
     or with --matrix the rows of CHECK_KERNELS (of one series with --matrix SERIES;
-    of CHECK_DEBUG_KERNELS with --matrix debug)."""
+    of CHECK_DEBUG_KERNELS with --matrix debug; DEBUG_CHECK_ROWS, the debug kernel's
+    shorter part, with --matrix 6.1-debug)."""
     if not args.matrix:
         args.record_only = RECORD_ONLY.get(args.kernel_series, ())
         return [(args.kernel_series, "the bench as given", args)]
     runs = []
-    kernels = CHECK_DEBUG_KERNELS if args.matrix == "debug" else CHECK_KERNELS
+    kernels = {"debug": CHECK_DEBUG_KERNELS,
+               DEBUG_SERIES: [(DEBUG_SERIES, DEBUG_CHECK_ROWS)]}.get(args.matrix, CHECK_KERNELS)
     for series, rows in kernels:
         if args.matrix not in ("all", "debug", series):
             continue

@@ -143,17 +143,19 @@ DEBUG_ROWS = [
 # Drivers whose every result is recorded, never counted, per kernel series.
 RECORD_ONLY = {DEBUG_SERIES: ("megaraid_sas",)}
 
-# `make check` runs DEBUG_CHECK_ROWS as one more kernel series of the matrix:
-# to stay within CI's time (docs/testing.md), lsi3108 alone (ROW_DRIVERS), on
-# the core suite, its KUnit cases and the shorter reliability tests. `make
-# check-debug` (runner --matrix debug) runs DEBUG_ROWS, everything, both drivers.
+# DEBUG_CHECK_ROWS: lsi3108 alone (ROW_DRIVERS) on the core suite, its KUnit
+# cases and the shorter reliability tests (runner --matrix 6.1-debug: 107
+# results, ~10 min beside another run). Not in `make check` for now: with the
+# debug kernel's cold build (~7 min) and the Debian system's journey, make
+# check from an empty cache would come too close to CI's 90-minute stop
+# (docs/testing.md, "The debug kernel"). `make check-debug` (runner --matrix
+# debug) runs DEBUG_ROWS, everything, both drivers.
 DEBUG_CHECK_LABEL = "debug kernel (make check's part: lsi3108)"
 DEBUG_CHECK_ROWS = [
     (DEBUG_CHECK_LABEL, "", "none", "10-bind,30-dd,40-fio,55-flush,86-ocr",
      "90-unit,89-abort,93-flr,95-garbage"),
 ]
 ROW_DRIVERS = {DEBUG_CHECK_LABEL: ("lsi3108",)}
-CHECK_KERNELS.append((DEBUG_SERIES, DEBUG_CHECK_ROWS))
 CHECK_DEBUG_KERNELS = [(DEBUG_SERIES, DEBUG_ROWS)]
 
 
