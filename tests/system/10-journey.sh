@@ -87,7 +87,9 @@ expect_root_on() {
 check_driver_logs() {
     local b bad
     for b in 0 -1; do
-        bad=$(journalctl -q -o cat -k -b "$b" -p warning --no-pager 2>&1 | grep -iE 'lsi3108|megaraid|megasas' | head -n 3 | tr '\n' '|')
+        # (Loading any module built outside the kernel taints it: expected of DKMS.)
+        bad=$(journalctl -q -o cat -k -b "$b" -p warning --no-pager 2>&1 | grep -iE 'lsi3108|megaraid|megasas' |
+            grep -v 'loading out-of-tree module taints kernel' | head -n 3 | tr '\n' '|')
         expect_eq "journal (boot $b): no driver errors or warnings" "" "$bad"
     done
 }
@@ -155,7 +157,9 @@ phase2() {
         "$(awk '$2 == "/data" && $3 == "ext4" { print $1, $3 }' /proc/mounts | sed "s|^/dev/$data|$link|")"
     check_files a
     keep_file b /data/b.bin 4
-    out=$(host_req hmp device_add "$LSI_HOT_DEVICE") || tap_fail "device_add of the hot LD: $out"
+    # (HMP answers an error as text: anything it prints is one.)
+    out=$(host_req hmp device_add "$LSI_HOT_DEVICE")
+    [ -z "$out" ] || tap_diag "device_add $LSI_HOT_DEVICE: $out"
     if wait_mounted /media/hotdata 120; then
         tap_ok "the hot-added LD was mounted on /media/hotdata by udev"
     else
