@@ -16,8 +16,8 @@ remove() {
 	if grep -q '^install megaraid_sas' /etc/modprobe.d/lsi3108.conf 2>/dev/null; then
 		die "SAS3108s are set to use lsi3108: run 'lsi3108-ctl use megaraid_sas' first (it rebuilds the initramfs), then remove"
 	fi
-	if command -v dkms >/dev/null && dkms status -m "$name" | grep -q .; then
-		dkms remove -m "$name" --all
+	if command -v dkms >/dev/null && [ -n "$(dkms status -m "$name" -v "$version")" ]; then
+		dkms remove -m "$name" -v "$version" --all
 	fi
 	rm -rf /usr/src/"$name"-* /usr/local/sbin/lsi3108-ctl /etc/modprobe.d/lsi3108.conf \
 		/etc/initramfs-tools/hooks/lsi3108
@@ -36,7 +36,7 @@ src=/usr/src/$name-$version
 [ -d "/lib/modules/$kver/build" ] || die "no headers for kernel $kver (/lib/modules/$kver/build)"
 
 need_pkgs dkms
-if dkms status -m "$name" -v "$version" | grep -q .; then
+if [ -n "$(dkms status -m "$name" -v "$version")" ]; then
 	dkms remove -m "$name" -v "$version" --all >/dev/null
 fi
 rm -rf "$src"
