@@ -179,17 +179,21 @@ wedged() {
     bail "restart did not happen: $out"
 }
 
-# A clean power-off: the driver's shutdown path runs (poweroff -f), the host
-# records the controller counters under shutdown.<prop> (host_req get), then
-# boots again with this test in <phase>.
+# Usage: shutdown_and_continue <phase> [<power-off command> [<seconds>]]
+# A clean power-off: the driver's shutdown path runs (poweroff -f, or e.g.
+# "systemctl poweroff" on the Debian system), the host records the controller
+# counters under shutdown.<prop> (host_req get), then boots again with this
+# test in <phase>. The test bails if the guest is still up after <seconds>
+# (default 60).
 shutdown_and_continue() {
-    local out
-    tap_diag "clean shutdown requested; continuing in phase $1"
+    local out how=${2:-poweroff -f}
+    tap_diag "clean shutdown ($how) requested; continuing in phase $1"
     out=$(host_req shutdown "$LSI_TEST" "$1" "$LSI_REMAINING") || bail "host refused the shutdown: $out"
     sync
-    poweroff -f
-    sleep 60
-    bail "poweroff -f returned"
+    # shellcheck disable=SC2086 # the command and its words
+    $how
+    sleep "${3:-60}"
+    bail "$how did not power off"
 }
 
 # ---- kernel log ----------------------------------------------------------

@@ -66,10 +66,13 @@ check "driver: the next boot gives lsi3108 where it is built, megaraid_sas elsew
 	"$without megaraid_sas (no lsi3108 build for this kernel)|$with lsi3108"
 
 # 8-9: the hook (initramfs-tools' hook-functions replaced by a recorder) per kernel.
-# In the copy, modinfo looks in the throwaway root.
-sed "s#^\. /usr/share/initramfs-tools/hook-functions#manual_add_modules() { echo \"\$*\"; }; modinfo() { command modinfo -b $root \"\$@\"; }#" \
-	"$hook" >"$t/hook"
-hook_adds() { version=$1 sh "$t/hook" 2>/dev/null | paste -sd ' '; }
+# The hook as written now, run for kernel $1 with initramfs-tools' hook-functions
+# replaced by a recorder, and modinfo looking in the throwaway root: the modules it adds.
+hook_adds() {
+	sed "s#^\. /usr/share/initramfs-tools/hook-functions#manual_add_modules() { echo \"\$*\"; }; modinfo() { command modinfo -b $root \"\$@\"; }#" \
+		"$hook" >"$t/hook" 2>/dev/null
+	version=$1 sh "$t/hook" 2>/dev/null | paste -sd ' '
+}
 check "hook: a kernel with lsi3108 gets lsi3108 and megaraid_sas in its initramfs" \
 	"$(hook_adds $with)" "megaraid_sas lsi3108"
 check "hook: a kernel without it gets megaraid_sas only" "$(hook_adds $without)" "megaraid_sas"
@@ -77,8 +80,6 @@ check "hook: a kernel without it gets megaraid_sas only" "$(hook_adds $without)"
 # 10-14: back to megaraid_sas; bad arguments.
 out=$(run $with use megaraid_sas 2>&1); rc=$?
 check "use megaraid_sas succeeds" "$rc" 0
-sed "s#^\. /usr/share/initramfs-tools/hook-functions#manual_add_modules() { echo \"\$*\"; }; modinfo() { command modinfo -b $root \"\$@\"; }#" \
-	"$hook" >"$t/hook" 2>/dev/null
 got="$(grep -v '^#' "$conf" 2>/dev/null); hook adds: $(hook_adds $with)"
 check "use megaraid_sas: modprobe.d blacklists lsi3108 (modalias never picks it), the hook adds megaraid_sas only" \
 	"$got" "blacklist lsi3108; hook adds: megaraid_sas"

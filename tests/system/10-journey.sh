@@ -96,14 +96,7 @@ check_driver_logs() {
 
 # A clean reboot through systemd (units stopped, file systems unmounted, the
 # drivers' shutdown paths), then this test goes on in phase <n>.
-reboot_to_phase() {
-    local out
-    tap_diag "clean shutdown (systemctl poweroff); continuing in phase $1"
-    out=$(host_req shutdown "$LSI_TEST" "$1" "$LSI_REMAINING") || bail "host refused the shutdown: $out"
-    systemctl poweroff
-    sleep 600
-    bail "systemctl poweroff did not power off"
-}
+reboot_to_phase() { shutdown_and_continue "$1" "systemctl poweroff" 600; }
 
 # Usage: wait_mounted <mount point> <seconds>
 wait_mounted() { wait_until "$2" grep -q " $1 " /proc/mounts; }
