@@ -45,18 +45,26 @@ debug_modules=(--series-module 6.1-debug="$PWD/build/6.1-debug/lsi3108.ko"
 if [ "${1:-}" = debug ]; then
 	shift
 	build_for_series 6.1-debug
-	exec python3 tests/runner.py --matrix debug "${debug_modules[@]}" \
+	exec python3 tests/runner.py --matrix debug --jobs "${LSI3108_JOBS:-2}" "${debug_modules[@]}" \
 		--driver megaraid_sas --driver lsi3108 "$@"
 fi
 
+# The Debian system the journey boots (tests/system/), cached by its inputs:
+# built (debootstrap: mostly downloads and dpkg) while the rest builds.
+bash scripts/debian-image.sh --prepare >/dev/null
+mkdir -p build
+bash scripts/debian-image.sh >build/debian-image.log 2>&1 &
+image_pid=$!
 eval "$(bash scripts/guest-kernel.sh 6.1)"
 bash scripts/lint.sh
 make --no-print-directory module KDIR="$HEADERS"
 build_for_series 6.12
-# The Debian system the journey boots (tests/system/): cached by its inputs.
-bash scripts/debian-image.sh >/dev/null
-exec python3 tests/runner.py --host-tests --matrix --kver "$KVER" --kernel-dir "$KDIR" \
+build_for_series 6.1-debug
+wait "$image_pid" || { tail -n 30 build/debian-image.log >&2; die "the Debian system image failed (build/debian-image.log)"; }
+# Suites side by side (runner --jobs): LSI3108_JOBS, default 2 (CI's cores).
+exec python3 tests/runner.py --host-tests --matrix --jobs "${LSI3108_JOBS:-2}" \
+	--kver "$KVER" --kernel-dir "$KDIR" \
 	--module "$PWD/lsi3108.ko" --module "$PWD/lsi3108_test.ko" \
 	--series-module 6.12="$PWD/build/6.12/lsi3108.ko" \
 	--series-module 6.12="$PWD/build/6.12/lsi3108_test.ko" \
-	--driver megaraid_sas --driver lsi3108 --system "$@"
+	"${debug_modules[@]}" --driver megaraid_sas --driver lsi3108 --system "$@"

@@ -111,6 +111,9 @@ if [[ -f $out/env ]]; then
 fi
 [[ $(id -u) -eq 0 ]] || die "building the Debian image needs root (debootstrap)"
 need_pkgs debootstrap e2fsprogs fdisk
+# --prepare: only the host packages (check.sh installs them first, then builds
+# the image beside its other apt-using steps, which would contend for apt's locks).
+[[ ${1:-} == --prepare ]] && exit 0
 work=$out.tmp
 rm -rf "$work"
 mkdir -p "$work"

@@ -17,12 +17,15 @@ from .host import run_host_tests
 from .initrd import guest_inputs
 from .system import SystemSuite
 from .layout import (CHECK_DEBUG_KERNELS, CHECK_KERNELS, CONTROLLERS, DEBUG_CHECK_ROWS,
-                     DEBUG_SERIES, LAYOUTS, RECORD_ONLY, ROW_DRIVERS)
+                     DEBUG_SERIES, LAYOUTS, RECORD_ONLY, ROW_DRIVERS, ROW_EXPECT,
+                     expand_tests)
+from .parallel import run_units
 from .results import Results
 from .suite import Suite
 
+SYSTEM_COST = 20         # the Debian system's suite, in suite_units' weights (~as 20 tests)
 BOOT_STALL_S = 120      # no /init by then: the guest kernel stalled before any test ran
-SERIES = [series for series, _ in CHECK_KERNELS] + [DEBUG_SERIES]   # guest-kernel.sh's, debug-kernel.sh's
+SERIES = list(dict.fromkeys([series for series, _ in CHECK_KERNELS] + [DEBUG_SERIES]))  # guest-kernel.sh's, debug-kernel.sh's
 
 
 def default_qemu(controller):
@@ -83,10 +86,15 @@ def parse_args(argv):
                    help="LDs: standard (the suite's three) or bench (one null-co LD, for make bench)")
     p.add_argument("--keep", action="store_true", help="keep the work dir (disks, console logs)")
     p.add_argument("-v", "--verbose", action="store_true", help="print every host request and reply")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="suites (QEMU guests) run at once, each with its own work dir; their "
+                        "output is printed whole when each ends (default 1: one after another)")
     p.add_argument("--workdir", help="parent of the work dir (default /dev/shm, else /tmp)")
     args = p.parse_args(argv)
     args.driver = args.driver or ["megaraid_sas"]
     args.qemu = args.qemu or default_qemu(args.controller)
+    if args.jobs < 1:
+        p.error(f"--jobs wants a number of at least 1, got {args.jobs}")
     for kv in args.expect:
         if "=" not in kv:
             p.error(f"--expect wants KEY=VALUE, got '{kv}'")
@@ -122,8 +130,42 @@ def bench_runs(args):
             run_args.lsi3108_tests = lsi_tests
             run_args.record_only = RECORD_ONLY.get(series, ())
             run_args.row_drivers = ROW_DRIVERS.get(label)
+            run_args.expect = list(ROW_EXPECT.get(label, ())) + args.expect
             runs.append((series, label, run_args))
     return runs
+
+
+def suite_units(args, runs, guests, workdir):
+    """Every suite of the run as (cost, title, run(results) -> boot times): one
+    per bench variant and driver, and the Debian system's. The cost (a rough
+    weight: its number of tests, the debug kernel's three times) orders them
+    for --jobs, longest first."""
+    units = []
+
+    def suite_unit(run_args, driver, series, n, title):
+        kver, vmlinux, initrd = guests[series]
+        cost = len(expand_tests(run_args.tests, driver).split(","))
+        if driver == "lsi3108" and getattr(run_args, "lsi3108_tests", ""):
+            cost += len(run_args.lsi3108_tests.split(","))
+        cost *= 3 if series == DEBUG_SERIES else 1
+
+        def run(results):
+            suite = Suite(run_args, driver, vmlinux, initrd, results, workdir / f"{n}-{driver}")
+            suite.run()
+            return suite.boot_times
+        units.append((cost, f"{title}, kernel {kver}", run))
+
+    for n, (series, label, run_args) in enumerate(runs):
+        for driver in args.driver:
+            if driver in (getattr(run_args, "row_drivers", None) or args.driver):
+                suite_unit(run_args, driver, series, n, f"{driver} on {label}")
+    if args.system:
+        def run_system(results):
+            suite = SystemSuite(args, results, workdir / "system")
+            suite.run()
+            return suite.boot_times
+        units.append((SYSTEM_COST, "the Debian system (tests/system/)", run_system))
+    return units
 
 
 def main(argv=None):
@@ -145,21 +187,14 @@ def main(argv=None):
     t0 = time.monotonic()
     boot_times = []
     try:
-        for n, (series, label, run_args) in enumerate(runs):
-            kver, vmlinux, initrd = guests[series]
-            for driver in args.driver:
-                if driver not in (getattr(run_args, "row_drivers", None) or args.driver):
-                    continue
-                print(f"# --- {driver} on {label}, kernel {kver}", flush=True)
-                suite = Suite(run_args, driver, vmlinux, initrd, results,
-                              workdir / f"{n}-{driver}")
-                suite.run()
-                boot_times += suite.boot_times
-        if args.system:
-            print("# --- the Debian system (tests/system/)", flush=True)
-            suite = SystemSuite(args, results, workdir / "system")
-            suite.run()
-            boot_times += suite.boot_times
+        units = suite_units(args, runs, guests, workdir)
+        if args.jobs > 1:
+            units.sort(key=lambda u: -u[0])
+            boot_times = run_units(args.jobs, [(title, run) for _, title, run in units], results)
+        else:
+            for _, title, run in units:
+                print(f"# --- {title}", flush=True)
+                boot_times += run(results)
     except KeyboardInterrupt:
         results.add("fail", "interrupted")
     finally:
