@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Guest instructions per I/O, split by where they ran (make bench).
 
-Usage: bench-insns.py <driver> <round> <runner log> <plugin output>
+Usage: bench-insns.py <driver> <round> <runner log> <plugin output> [<profile>]
 
 The plugin (qemu/plugins/insn-count.c) wrote, per counting window, every
 translated block that ran in it: start address, instructions, executions.
 The guest (tests/guest/bench-fio.sh) told where the code lies: the kernel's
-_text and every module's core (MAP), the block layer's text runs (BLOCK,
-offsets from _text), and per window the workload and the I/Os its disk
+_text and every module's core (MAP), the block layer's and the idle loop's
+text runs (BLOCK, IDLE: offsets from _text), and per window the workload and the I/Os its disk
 completed (INSN). Each block is attributed by its start address to one
 region:
 
@@ -17,6 +17,14 @@ region:
               the built-in block layer (BLOCK)
   kernel      the rest of the kernel (system calls, aio, scheduler, IRQs, ...)
   user        user space (fio)
+  idle        the idle loop (do_idle, cpuidle, the nohz tick's idle entry and
+              exit, the idle task's scheduler class): instructions a CPU runs
+              because it waits. Reported on its own and left out of the total,
+              which is the work done for the I/O.
+
+With <profile>, also writes there, per workload, the driver module's
+functions by instructions per I/O (from the guest's SYMS lines: the
+module's text symbols), to see where the driver's own share goes.
 
 Prints tab-separated rows for scripts/bench.sh's results file:
   <driver> <round> insn <workload> <region|total> <instructions per I/O>
@@ -37,13 +45,15 @@ DRIVER_MODULES = {
 SCSI_BLOCK_MODULES = {"scsi_mod", "sd_mod", "scsi_common", "sg", "t10_pi",
                       "crc_t10dif", "crct10dif_generic", "crct10dif_pclmul",
                       "crc64_rocksoft", "crc64_rocksoft_generic", "crc64"}
-REGIONS = ("driver", "scsi_block", "kernel", "user")
+REGIONS = ("driver", "scsi_block", "kernel", "user", "idle")
 KERNEL_HALF = 1 << 63
+SYMS = []      # the driver module's text symbols: (address, name)
 
 
 def parse_log(path, driver):
-    """(text, modules [(start, end, name)], block runs [(start, end)], windows {n: (workload, ios)})."""
-    tag = re.compile(r"# \[" + re.escape(driver) + r"\] bench: (MAP|BLOCK|INSN) (.*)")
+    """(text, modules [(start, end, name)], text runs [(start, end, region)],
+    windows {n: (workload, ios)})."""
+    tag = re.compile(r"# \[" + re.escape(driver) + r"\] bench: (MAP|BLOCK|IDLE|SYMS|INSN) (.*)")
     text, mods, runs, windows = None, [], [], {}
     for line in open(path, errors="replace"):
         m = tag.search(line)
@@ -57,10 +67,15 @@ def parse_log(path, driver):
                 name, addr, size = mod.split(":")
                 start = int(addr, 16)
                 mods.append((start, start + int(size), name))
-        elif kind == "BLOCK":
+        elif kind == "SYMS":
+            for sym in rest.strip().split(","):
+                name, _, addr = sym.rpartition(":")
+                SYMS.append((int(addr, 16), name))
+        elif kind in ("BLOCK", "IDLE"):
+            region = "scsi_block" if kind == "BLOCK" else "idle"
             for run in rest.strip().split(","):
                 a, b = run.split("-")
-                runs.append((int(a, 16), int(b, 16)))
+                runs.append((int(a, 16), int(b, 16), region))
         else:
             words = rest.split()
             fields = dict(kv.split("=", 1) for kv in words[1:] if "=" in kv)
@@ -105,8 +120,28 @@ class Attributor:
         off = pc - self.text
         i = bisect.bisect_right(self.run_starts, off) - 1
         if i >= 0 and off < self.runs[i][1]:
-            return "scsi_block"
+            return self.runs[i][2]
         return "kernel"
+
+
+def write_profile(path, attr, counted, windows, top=12):
+    """Per workload, the driver's functions by instructions per I/O."""
+    syms = sorted(set(SYMS))
+    starts = [a for a, _ in syms]
+    with open(path, "w") as out:
+        for n, (workload, ios) in sorted(windows.items()):
+            if n not in counted or ios <= 0:
+                continue
+            per = {}
+            for pc, insns in counted[n]:
+                if attr.region(pc) != "driver":
+                    continue
+                i = bisect.bisect_right(starts, pc) - 1
+                name = syms[i][1] if i >= 0 else f"{pc:x}"
+                per[name] = per.get(name, 0) + insns
+            out.write(f"{workload}: driver instructions per I/O by function\n")
+            for name, insns in sorted(per.items(), key=lambda kv: -kv[1])[:top]:
+                out.write(f"  {insns / ios:8.1f}  {name}\n")
 
 
 def main():
@@ -114,6 +149,8 @@ def main():
     text, mods, runs, windows = parse_log(log, driver)
     counted = parse_plugin(plugin)
     attr = Attributor(driver, text, mods, runs)
+    if len(sys.argv) > 5 and SYMS:
+        write_profile(sys.argv[5], attr, counted, windows)
     for n, (workload, ios) in sorted(windows.items()):
         if n not in counted or ios <= 0:
             print(f"bench-insns: {driver} round {rnd}: window {n} ({workload}) "
@@ -123,7 +160,7 @@ def main():
         sums = dict.fromkeys(REGIONS, 0)
         for pc, insns in counted[n]:
             sums[attr.region(pc)] += insns
-        sums["total"] = sum(sums.values())
+        sums["total"] = sum(v for k, v in sums.items() if k != "idle")
         for key, value in sums.items():
             print(f"{driver}\t{rnd}\tinsn\t{workload}\t{key}\t{value / ios:.0f}")
         print(f"{driver}\t{rnd}\tinsn\t{workload}\tios\t{ios}")

@@ -23,7 +23,8 @@
 # instruction counts), BENCH_WORKLOADS (comma list of <rw>-<bs>-qd<n>, fio's
 # rw names), BENCH_DRIVERS (default null_blk,virtio_scsi,megaraid_sas,lsi3108),
 # BENCH_KEEP=1 keeps the runner's work dirs. Logs of the last run stay in
-# build/bench/logs/ (the plugin's raw counts in <round>-<driver>.insn).
+# build/bench/logs/ (the plugin's raw counts in <round>-<driver>.insn, the driver's
+# functions by instructions per I/O in <round>-<driver>.profile).
 #
 # SECONDS is bash's own clock: an override is only taken from the
 # environment (make bench SECONDS=5, or SECONDS=5 make bench).
@@ -127,7 +128,8 @@ for ((r = 1; r <= rounds; r++)); do
 			$4 == "MEM" { for (i = 5; i <= NF; i++) { split($i, kv, "="); print d, r, "mem", kv[1], "kib", kv[2] } }' \
 			>>"$results"
 		if ((insn_seconds > 0)) && [[ -s $insn ]]; then
-			python3 scripts/bench-insns.py "$d" "$r" "$log" "$insn" >>"$results" || rc=$?
+			python3 scripts/bench-insns.py "$d" "$r" "$log" "$insn" "$logs/$r-$d.profile" \
+				>>"$results" || rc=$?
 		fi
 		got=$(awk -v d="$d" -v r="$r" '$1 == d && $2 == r && $3 == "fio" && $5 == "iops"' "$results" | wc -l)
 		summary=$(awk -v d="$d" -v r="$r" '$1 == d && $2 == r && $3 == "fio" && $5 == "iops" {
@@ -215,7 +217,7 @@ if lines and anchors:
           ["workload", "driver"] + [f"/{a}" for a in anchors], lines)
 
 regions = [("total", "total"), ("driver", "driver"), ("scsi_block", "SCSI+block"),
-           ("kernel", "other kernel"), ("user", "user")]
+           ("kernel", "other kernel"), ("user", "user"), ("idle", "idle (not in total)")]
 if int(insn_seconds) > 0:
     lines = []
     for w in workloads.split(","):

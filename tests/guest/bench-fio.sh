@@ -24,6 +24,8 @@
 #   TAP # bench: RESULT <workload> iops=<n> kib_s=<n> lat_us=<mean> usr=<%> sys=<%>
 #   TAP # bench: MAP text=<_text> mods=<name>:<address>:<size>,...
 #   TAP # bench: BLOCK <start>-<end>,... (block layer text, offsets from _text)
+#   TAP # bench: IDLE <start>-<end>,... (the idle loop's text, likewise)
+#   TAP # bench: SYMS <function>:<address>,... (the driver module's text symbols)
 #   TAP # bench: INSN <workload> window=<n> ios=<n> reads=<n> writes=<n> ms=<n>
 # and one TAP result per step (a failing fio or driver load is `not ok`).
 . /tests/lib.sh
@@ -157,10 +159,13 @@ tap_diag "MAP text=0x$(awk '$3 == "_text" { print $1 }' /proc/kallsyms)" \
     "mods=$(awk '{ printf "%s%s:%s:%s", sep, $1, $6, $2; sep = "," }' /proc/modules)"
 # The block layer is built in: its code is found by name in /proc/kallsyms,
 # as runs of consecutive text symbols, <start>-<end> offsets from _text
-# (hex); 100 runs a line. (busybox awk's numbers are doubles: only the low 32
-# bits of an address are used; the kernel's text lies in one 1 GiB window.)
-block_runs() {
-    awk '
+# (hex); 100 runs a line. So is the idle loop (do_idle, cpuidle, the nohz
+# tick's idle entry and exit, the idle task's scheduler class), reported on
+# its own: it runs because a CPU waits, not for the I/O. (busybox awk's
+# numbers are doubles: only the low 32 bits of an address are used; the
+# kernel's text lies in one 1 GiB window.)
+text_runs() { # $1 = regex of the names
+    awk -v re="$1" '
     function hex(s,   i, n) {
         n = 0
         s = tolower(s)
@@ -174,21 +179,31 @@ block_runs() {
             text = a
         if (text == "")
             next
-        blk = ($3 ~ /^_*(blk|bio|bdev|blkdev|elv|elevator|disk|part|bvec|sbitmap|sbq|blkg|blkcg|bsg|dd|deadline|kyber|bfq|rq_qos|wbt|ioc|ioprio|hctx|bd|get_disk|put_disk|set_disk|req_bio)_/ ||
-               $3 ~ /^_*(submit_bio|bio_endio)/)
-        if (open && !blk) {
+        hit = ($3 ~ re)
+        if (open && !hit) {
             printf "%x-%x%s", start - text, a - text, (++n % 100) ? "," : "\n"
             open = 0
         }
-        if (!open && blk) {
+        if (!open && hit) {
             start = a
             open = 1
         }
     }
     END { printf "\n" }' /proc/kallsyms | sed 's/,$//' | grep .
 }
-block_runs | while read -r runs; do
+block_re='^_*((blk|bio|bdev|blkdev|elv|elevator|disk|part|bvec|sbitmap|sbq|blkg|blkcg|bsg|dd|deadline|kyber|bfq|rq_qos|wbt|ioc|ioprio|hctx|bd|get_disk|put_disk|set_disk|req_bio)_|submit_bio|bio_endio)'
+idle_re='^(do_idle|cpu_startup_entry|default_idle|default_idle_call|arch_cpu_idle|arch_cpu_idle_enter|arch_cpu_idle_exit|cpu_idle_poll|call_cpuidle|poll_idle|native_safe_halt|pv_native_safe_halt|acpi_safe_halt|cpuidle_[a-z_]*|menu_[a-z_]*|haltpoll_[a-z_]*|mwait_idle[a-z_]*|intel_idle[a-z_]*|acpi_idle_[a-z_]*|tick_nohz_idle_[a-z_]*|tick_nohz_(stop|restart)_[a-z_]*|tick_nohz_get_sleep_length|pick_next_task_idle|put_prev_task_idle|set_next_task_idle|balance_idle)($|[.])'
+text_runs "$block_re" | while read -r runs; do
     tap_diag "BLOCK $runs"
+done
+text_runs "$idle_re" | while read -r runs; do
+    tap_diag "IDLE $runs"
+done
+# The driver module's functions (name:address), for a per-function profile.
+awk -v m="[$LSI_DRIVER]" '$4 == m && $2 ~ /^[tT]$/ {
+    printf "%s:%s%s", $3, $1, (++n % 40) ? "," : "\n" }
+    END { printf "\n" }' /proc/kallsyms | sed 's/,$//' | grep . | while read -r syms; do
+    tap_diag "SYMS $syms"
 done
 window=0
 for w in $(echo "$workloads" | tr ',' ' '); do
