@@ -164,8 +164,9 @@ tap_diag "MAP text=0x$(awk '$3 == "_text" { print $1 }' /proc/kallsyms)" \
 # its own: it runs because a CPU waits, not for the I/O. (busybox awk's
 # numbers are doubles: only the low 32 bits of an address are used; the
 # kernel's text lies in one 1 GiB window.)
-text_runs() { # $1 = regex of the names
-    awk -v re="$1" '
+text_runs() { # $1 = regex of the names (put into the program: a constant
+    # regex is compiled once, a -v string one per line by busybox awk)
+    awk '
     function hex(s,   i, n) {
         n = 0
         s = tolower(s)
@@ -179,7 +180,7 @@ text_runs() { # $1 = regex of the names
             text = a
         if (text == "")
             next
-        hit = ($3 ~ re)
+        hit = ($3 ~ /'"$1"'/)
         if (open && !hit) {
             printf "%x-%x%s", start - text, a - text, (++n % 100) ? "," : "\n"
             open = 0
