@@ -18,7 +18,8 @@ RUN_PKGS=(seabios qemu-system-data)
 FW_DIRS=(-L /usr/share/seabios -L /usr/share/qemu)
 CONFIGURE_ARGS=(--target-list=x86_64-softmmu --without-default-features --without-default-devices
                 --with-devices-x86_64=lsi3108 --enable-tcg --enable-kvm --enable-fdt=system
-                --disable-docs --disable-tools --disable-guest-agent --disable-install-blobs)
+                --disable-docs --disable-tools --disable-guest-agent --disable-install-blobs
+                --enable-plugins)
 # Bump when the way the tree is unpacked or configured changes in a way the key does not see.
 TREE_FORMAT=1
 # a pyenv shim shadows python3 here; QEMU's configure must find the system python and meson
@@ -173,6 +174,23 @@ build_qemu() {
     T_BUILD="$(since "$t0") s"
 }
 
+# TCG plugins of the bench (qemu/plugins/*.c), built against this tree's qemu-plugin.h into
+# build/lib<name>.so in the checkout. QEMU loads one only when asked (-plugin).
+build_plugins() {
+    local c so
+    for c in "$HERE"/plugins/*.c; do
+        [[ -f $c ]] || continue
+        so=$TOP/build/lib$(basename "$c" .c).so
+        [[ $so -nt $c && $so -nt $SRC/include/qemu/qemu-plugin.h ]] && continue
+        mkdir -p "$TOP/build"
+        # shellcheck disable=SC2046  # pkg-config prints several words
+        gcc -O2 -Wall -Wextra -Wno-unused-parameter -shared -fPIC -I"$SRC/include/qemu" \
+            $(pkg-config --cflags glib-2.0) -o "$so.tmp" "$c" ||
+            die "could not build the TCG plugin $c"
+        mv -f "$so.tmp" "$so"
+    done
+}
+
 write_wrapper() {
     local out=$TOP/build/qemu-system-x86_64 tmp
     mkdir -p "$TOP/build"
@@ -212,6 +230,7 @@ main() {
     add_model
     configure_tree
     build_qemu
+    build_plugins
     write_wrapper
     log "qemu-system-x86_64: $SRC/build/qemu-system-x86_64"
     log "times: configure $T_CONF, build $T_BUILD, total $(since "$t0") s"

@@ -17,5 +17,7 @@ CONFIG_VIRTIO_SERIAL=y
 # SCSI core (scsi-hd, scsi-generic) and the reference MFI model (megasas, megasas-gen2)
 CONFIG_SCSI=y
 CONFIG_MEGASAS_SCSI_PCI=y
+# virtio-scsi-pci: the bench's anchor (on a null-co backend, see scripts/bench.sh)
+CONFIG_VIRTIO_SCSI=y
 # Our model (hw/scsi/lsi3108*.c, registered by build.sh)
 CONFIG_LSI3108=y

@@ -1,21 +1,30 @@
 #!/usr/bin/env bash
 # make bench: side-by-side performance runs of lsi3108 and upstream
 # megaraid_sas on the same controller model and the same LD (one write-through
-# LD on a null-co backend: tests/runner.py --layout bench), one boot per
-# driver per round, the drivers interleaved (round 1: megaraid_sas then
-# lsi3108, round 2 the other way round, ...), so drift in the machine's load
-# hits both alike. Each boot runs tests/guest/bench-fio.sh: the driver's memory
-# footprint after load, then fio (libaio, O_DIRECT) 4k randread QD1 and QD32,
-# 4k randwrite QD32, 128k sequential read QD8. Prints per driver the median
-# over the rounds (with min-max) and the ratio lsi3108/megaraid_sas.
+# LD on a null-co backend: tests/runner.py --layout bench), with two anchors in
+# the same run: null_blk in the guest (the ceiling: the block layer with no
+# device) and virtio-scsi (scsi-hd on the same null-co backend). One boot per
+# driver per round, the order rotated each round, so drift in the machine's
+# load hits all alike. Each boot runs tests/guest/bench-fio.sh: the driver's
+# memory footprint after load, then fio (libaio, O_DIRECT) 4k randread QD1 and
+# QD32, 4k randwrite QD32, 128k sequential read QD8; then each workload again
+# with QEMU's TCG plugin (qemu/plugins/insn-count.c) counting the guest's
+# instructions in an INSN_SECONDS window, which scripts/bench-insns.py splits
+# by region (driver, SCSI/block layers, rest of the kernel, user space) and
+# divides by the I/Os completed in the window. Prints per driver the median
+# over the rounds (with min-max), the IOPS as a fraction of null_blk and as a
+# ratio to virtio-scsi and megaraid_sas, and the instructions per I/O.
 #
 # Benchmarks never fail on a ratio: the exit status is non-zero only when a
 # run failed (build, boot, driver load, fio, kernel log).
 #
 # Environment: ROUNDS (default 4), SECONDS (per workload, default 8; also
-# BENCH_SECONDS), BENCH_WORKLOADS (comma list of <rw>-<bs>-qd<n>, fio's rw
-# names), BENCH_KEEP=1 keeps the runner's work dirs. Logs of the last run stay
-# in build/bench/logs/.
+# BENCH_SECONDS), INSN_SECONDS (the counting window, default 3; 0: no
+# instruction counts), BENCH_WORKLOADS (comma list of <rw>-<bs>-qd<n>, fio's
+# rw names), BENCH_DRIVERS (default null_blk,virtio_scsi,megaraid_sas,lsi3108),
+# BENCH_KEEP=1 keeps the runner's work dirs. Logs of the last run stay in
+# build/bench/logs/ (the plugin's raw counts in <round>-<driver>.insn, the driver's
+# functions by instructions per I/O in <round>-<driver>.profile).
 #
 # SECONDS is bash's own clock: an override is only taken from the
 # environment (make bench SECONDS=5, or SECONDS=5 make bench).
@@ -32,7 +41,15 @@ explain_exits
 
 rounds=${ROUNDS:-4}
 workloads=${BENCH_WORKLOADS:-randread-4k-qd1,randread-4k-qd32,randwrite-4k-qd32,read-128k-qd8}
-drivers=(megaraid_sas lsi3108)
+insn_seconds=${INSN_SECONDS:-3}
+IFS=, read -r -a drivers <<<"${BENCH_DRIVERS:-null_blk,virtio_scsi,megaraid_sas,lsi3108}"
+[[ $insn_seconds =~ ^[0-9]+$ ]] || die "INSN_SECONDS must be a number of seconds, got '$insn_seconds'"
+for d in "${drivers[@]}"; do
+	case $d in
+	null_blk | virtio_scsi | megaraid_sas | lsi3108) ;;
+	*) die "BENCH_DRIVERS: unknown driver '$d'" ;;
+	esac
+done
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer, got '$rounds'"
 [[ $bench_seconds =~ ^[1-9][0-9]*$ ]] || die "SECONDS must be a positive integer, got '$bench_seconds'"
 
@@ -56,7 +73,12 @@ flock /tmp/lsi3108-qemu.lock bash -c '
 	else
 		cp "$wrapper" "$1/qemu-system-x86_64"
 	fi
-	chmod +x "$1/qemu-system-x86_64"' _ "$out" >/dev/null
+	chmod +x "$1/qemu-system-x86_64"
+	cp build/libinsn-count.so "$1/libinsn-count.so"' _ "$out" >/dev/null
+# The counting runs load the plugin: BENCH_INSN_OUT (set per run below) names
+# its output file; without it QEMU runs as built.
+sed -i "s|^exec \([^ ]*\) |exec \1 \${BENCH_INSN_OUT:+-plugin $PWD/$out/libinsn-count.so,out=\$BENCH_INSN_OUT} |" \
+	"$out/qemu-system-x86_64"
 eval "$(bash scripts/guest-kernel.sh 6.1)"
 make --no-print-directory module KDIR="$HEADERS" >&2
 cp lsi3108.ko "$out/lsi3108.ko"
@@ -72,21 +94,30 @@ mkdir -p "$logs"
 results=$logs/results.tsv	# driver round kind name key value
 : >"$results"
 nwork=$(tr ',' '\n' <<<"$workloads" | wc -l)
-timeout=$((240 + nwork * (bench_seconds + 1) * 3))
+timeout=$((240 + nwork * (bench_seconds + 1) * 3 + nwork * (insn_seconds + 6) * 4))
 failed=0
 keep=()
 [ -n "${BENCH_KEEP:-}" ] && keep=(--keep)
 
 for ((r = 1; r <= rounds; r++)); do
-	order=("${drivers[@]}")
-	((r % 2 == 0)) && order=("${drivers[1]}" "${drivers[0]}")
+	# rotated: each driver goes first in one round of every len(drivers)
+	n=${#drivers[@]}
+	order=()
+	for ((i = 0; i < n; i++)); do
+		order+=("${drivers[(i + r - 1) % n]}")
+	done
 	for d in "${order[@]}"; do
 		log=$logs/$r-$d.log
+		insn=$PWD/$logs/$r-$d.insn
+		ctrl=lsi3108
+		[[ $d == virtio_scsi ]] && ctrl=virtio-scsi
 		t0=$SECONDS
 		rc=0
+		BENCH_INSN_OUT=$( ((insn_seconds > 0)) && echo "$insn") \
 		python3 tests/runner.py --kver "$KVER" --kernel-dir "$KDIR" --initrd "$initrd" \
 			--qemu "$PWD/$out/qemu-system-x86_64" --layout bench --run bench-fio.sh \
-			--driver "$d" --timeout "$timeout" --append "lsi.bench_seconds=$bench_seconds" \
+			--controller "$ctrl" --driver "$d" --timeout "$timeout" \
+			--append "lsi.bench_seconds=$bench_seconds" --append "lsi.bench_insn=$insn_seconds" \
 			--append "lsi.bench_workloads=$workloads" "${keep[@]}" >"$log" 2>&1 || rc=$?
 		# The runner echoes the console for --run; the control channel's
 		# diagnostics are the lines "# [driver] bench: ..." (maybe glued to
@@ -96,6 +127,10 @@ for ((r = 1; r <= rounds; r++)); do
 			$4 == "RESULT" { for (i = 6; i <= NF; i++) { split($i, kv, "="); print d, r, "fio", $5, kv[1], kv[2] } }
 			$4 == "MEM" { for (i = 5; i <= NF; i++) { split($i, kv, "="); print d, r, "mem", kv[1], "kib", kv[2] } }' \
 			>>"$results"
+		if ((insn_seconds > 0)) && [[ -s $insn ]]; then
+			python3 scripts/bench-insns.py "$d" "$r" "$log" "$insn" "$logs/$r-$d.profile" \
+				>>"$results" || rc=$?
+		fi
 		got=$(awk -v d="$d" -v r="$r" '$1 == d && $2 == r && $3 == "fio" && $5 == "iops"' "$results" | wc -l)
 		summary=$(awk -v d="$d" -v r="$r" '$1 == d && $2 == r && $3 == "fio" && $5 == "iops" {
 			printf "%s%s %d", sep, $4, $6; sep = ", " }' "$results")
@@ -110,11 +145,12 @@ for ((r = 1; r <= rounds; r++)); do
 done
 
 # --- report -----------------------------------------------------------------
-python3 - "$results" "$workloads" "$rounds" "$bench_seconds" "${drivers[@]}" <<'EOF'
+python3 - "$results" "$workloads" "$rounds" "$bench_seconds" "$insn_seconds" "${drivers[@]}" <<'EOF'
 import statistics
 import sys
 
-path, workloads, rounds, seconds, base, ours = sys.argv[1:7]
+path, workloads, rounds, seconds, insn_seconds = sys.argv[1:6]
+drivers = sys.argv[6:]
 rows = [line.rstrip("\n").split("\t") for line in open(path) if line.strip()]
 data = {}
 for driver, _round, kind, name, key, value in rows:
@@ -149,20 +185,55 @@ def table(title, header, lines):
     print()
 
 
+def rate_key(w):
+    seq = not w.split("-")[0].startswith("rand")
+    return ("kib_s", "MiB/s", 1024.0) if seq else ("iops", "IOPS", 1.0)
+
+
 print(f"\nmake bench: lsi3108 model, one null-co write-through LD; {rounds} round(s) per driver, "
       f"{seconds} s per workload; median over the rounds (min-max)\n")
 lines = []
 for w in workloads.split(","):
-    seq = not w.split("-")[0].startswith("rand")
-    key, unit, scale = ("kib_s", "MiB/s", 1024.0) if seq else ("iops", "IOPS", 1.0)
-    a, at = cell("fio", w, key, base, scale)
-    b, bt = cell("fio", w, key, ours, scale)
-    lines.append([w, unit, at, bt, ratio(a, b)])
-    a, at = cell("fio", w, "lat_us", base)
-    b, bt = cell("fio", w, "lat_us", ours)
-    lines.append(["", "mean lat us", at, bt, ratio(a, b)])
+    key, unit, scale = rate_key(w)
+    lines.append([w, unit] + [cell("fio", w, key, d, scale)[1] for d in drivers])
+    lines.append(["", "mean lat us"] + [cell("fio", w, "lat_us", d)[1] for d in drivers])
 table("throughput (higher is better; latency lower is better)",
-      ["workload", "metric", base, ours, f"{ours}/{base}"], lines)
+      ["workload", "metric"] + drivers, lines)
+
+# Each driver's rate over each anchor's (medians): a fraction of the ceiling,
+# and the ratio to virtio-scsi and to upstream.
+anchors = [a for a in ("null_blk", "virtio_scsi", "megaraid_sas") if a in drivers]
+lines = []
+for w in workloads.split(","):
+    key, _unit, scale = rate_key(w)
+    for d in drivers:
+        if d == "null_blk":
+            continue
+        mine = cell("fio", w, key, d, scale)[0]
+        lines.append([w, d] + [ratio(cell("fio", w, key, a, scale)[0], mine) if a != d else ""
+                               for a in anchors])
+if lines and anchors:
+    table("rate ratios (IOPS, MiB/s for sequential), medians: the driver's over the anchor's",
+          ["workload", "driver"] + [f"/{a}" for a in anchors], lines)
+
+regions = [("total", "total"), ("driver", "driver"), ("scsi_block", "SCSI+block"),
+           ("kernel", "other kernel"), ("user", "user"), ("idle", "idle (not in total)")]
+if int(insn_seconds) > 0:
+    lines = []
+    for w in workloads.split(","):
+        for d in drivers:
+            lines.append([w, d] + [cell("insn", w, k, d)[1] for k, _ in regions] +
+                         [cell("insn", w, "ios", d)[1]])
+    table(f"guest instructions per I/O (TCG plugin, {insn_seconds} s window in fio's steady "
+          f"state; lower is better)", ["workload", "driver"] + [label for _, label in regions] +
+          ["I/Os counted"], lines)
+    if "megaraid_sas" in drivers and "lsi3108" in drivers:
+        lines = []
+        for w in workloads.split(","):
+            lines.append([w] + [ratio(cell("insn", w, k, "megaraid_sas")[0],
+                                      cell("insn", w, k, "lsi3108")[0]) for k, _ in regions])
+        table("instructions per I/O, lsi3108/megaraid_sas", ["workload"] +
+              [label for _, label in regions], lines)
 
 mem_rows = [("module", "module size (/proc/modules)"),
             ("deps", "modules it pulled in"),
@@ -171,13 +242,15 @@ mem_rows = [("module", "module size (/proc/modules)"),
             ("percpu", "  Percpu"),
             ("vmalloc", "  VmallocUsed (module text too)"),
             ("pages", "  other pages (DMA memory ...)")]
-lines = []
-for key, label in mem_rows:
-    a, at = cell("mem", key, "kib", base)
-    b, bt = cell("mem", key, "kib", ours)
-    lines.append([label, at, bt, ratio(a, b)])
-table("memory after load, KiB (caches dropped before and after; lower is better)",
-      ["", base, ours, f"{ours}/{base}"], lines)
+base, ours = "megaraid_sas", "lsi3108"
+if base in drivers and ours in drivers:
+    lines = []
+    for key, label in mem_rows:
+        a, at = cell("mem", key, "kib", base)
+        b, bt = cell("mem", key, "kib", ours)
+        lines.append([label, at, bt, ratio(a, b)])
+    table("memory after load, KiB (caches dropped before and after; lower is better)",
+          ["", base, ours, f"{ours}/{base}"], lines)
 EOF
 
 echo "bench: ${SECONDS} s in all; logs in $logs" >&2

@@ -28,7 +28,7 @@ extra_kos=("$@")
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${LSI3108_CACHE:-$HOME/.cache/lsi3108}
 modroot=${MODROOT:-$cache/kernel-$kver/root}
-base_modules="megaraid_sas sd_mod sg ext4 crc32c crc32c_generic"
+base_modules="megaraid_sas sd_mod sg ext4 crc32c crc32c_generic virtio_scsi virtio_pci null_blk"
 host_packages="busybox-static sg3-utils fio lsscsi udev e2fsprogs util-linux fdisk kmod cpio lz4 gcc libc6-dev"
 # Real binaries, copied with their libraries. The guest's busybox runs its own
 # applets before PATH, so tests call these by full path (lib.sh wraps them).
@@ -128,6 +128,9 @@ install_tools() {
     # The hostile host of 81-bounds and 82-regs (tests/tools), static.
     gcc -O2 -Wall -static -I"$top/include" -o "$stage/usr/bin/lsi3108-poke" \
         "$top/tests/tools/lsi3108-poke.c" || die "cannot build tests/tools/lsi3108-poke.c"
+    # make bench's instruction-count window (qemu/plugins/insn-count.c), static.
+    gcc -O2 -Wall -static -o "$stage/usr/bin/insn-window" "$top/tests/tools/insn-window.c" ||
+        die "cannot build tests/tools/insn-window.c"
     ln -sf mke2fs "$stage/usr/sbin/mkfs.ext4"
     ln -sf e2fsck "$stage/usr/sbin/fsck.ext4"
     # kmod, not busybox, wherever Debian has it: /sbin/modprobe too (modprobe.d

@@ -636,6 +636,7 @@ u32 lsi_scmd_smid(struct scsi_cmnd *scmd);
 int lsi_slave_alloc(struct scsi_device *sdev);
 int lsi_slave_configure(struct scsi_device *sdev);
 void lsi_map_queues(struct Scsi_Host *shost);
+void lsi_no_default_scheduler(struct Scsi_Host *shost);
 
 /* eh.c */
 extern unsigned int lsi_cmd_limit;

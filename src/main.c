@@ -309,6 +309,7 @@ static int lsi_add_host(struct lsi_ctrl *ctrl)
 		dev_err(ctrl->dev, "cannot add the SCSI host: %d\n", ret);
 		return ret;
 	}
+	lsi_no_default_scheduler(ctrl->shost);
 	if (!lsi_change_state(ctrl, LSI_CTRL_LIVE))
 		return -ENODEV;
 	dev_info(ctrl->dev, "host%u: %u commands, %u SGEs, %u sectors per command\n",

@@ -16,9 +16,9 @@ from . import TOP
 from .host import run_host_tests
 from .initrd import guest_inputs
 from .system import SystemSuite
-from .layout import (CHECK_DEBUG_KERNELS, CHECK_KERNELS, CONTROLLERS, DEBUG_CHECK_ROWS,
-                     DEBUG_SERIES, LAYOUTS, RECORD_ONLY, ROW_DRIVERS, ROW_EXPECT,
-                     expand_tests)
+from .layout import (BENCH_ANCHORS, CHECK_DEBUG_KERNELS, CHECK_KERNELS, CONTROLLERS,
+                     DEBUG_CHECK_ROWS, DEBUG_SERIES, LAYOUTS, RECORD_ONLY, ROW_DRIVERS,
+                     ROW_EXPECT, expand_tests)
 from .parallel import run_units
 from .results import Results
 from .suite import Suite
@@ -41,9 +41,11 @@ def parse_args(argv):
                    "megasas-gen2, the system QEMU when that is not built)")
     p.add_argument("--controller", choices=sorted(CONTROLLERS), default="lsi3108")
     p.add_argument("--controller-opts", default="", help="extra ,key=value for the controller device")
-    p.add_argument("--driver", action="append", choices=["megaraid_sas", "lsi3108"],
+    p.add_argument("--driver", action="append",
+                   choices=["megaraid_sas", "lsi3108"] + sorted(BENCH_ANCHORS),
                    help="guest driver; give it twice to run the suite once per driver "
-                        "(default megaraid_sas)")
+                        "(default megaraid_sas; the anchors virtio_scsi (with --controller "
+                        "virtio-scsi) and null_blk are for make bench's bench-fio.sh only)")
     p.add_argument("--tests", default="all",
                    help="comma list: NN-name, NN or name (default all: every test but PENDING)")
     p.add_argument("--kernel-series", default="6.1", choices=SERIES,

@@ -63,7 +63,15 @@ CONTROLLERS = {
     "lsi3108": Controller("lsi3108", "lsi3108-ld", "AVAGO", "MR9361-8i"),
     # QEMU's MFI model (LSI 2108) with scsi-hd disks: the stock-QEMU bench.
     "megasas-gen2": Controller("megasas-gen2", "scsi-hd", "QEMU", "QEMU HARDDISK"),
+    # make bench's anchor: virtio-scsi with scsi-hd disks on the same null-co backend.
+    "virtio-scsi": Controller("virtio-scsi-pci", "scsi-hd", "QEMU", "QEMU HARDDISK"),
 }
+
+# make bench's anchors (scripts/bench.sh) beside the two drivers of the 3108:
+# guest driver -> the controller it runs on. null_blk (the ceiling: the block
+# layer with no device) needs none; it boots beside an lsi3108 whose drivers
+# stay unloaded (the initramfs blacklists both).
+BENCH_ANCHORS = {"virtio_scsi": "virtio-scsi", "null_blk": "lsi3108"}
 
 
 # Tests that "all" (and so make check) leaves out, for the drivers named,

@@ -10,13 +10,28 @@
 # 2. fio (libaio, O_DIRECT, time based, 1 s ramp) on the LD, each workload
 #    for lsi.bench_seconds (default 8).
 #
+# 3. with lsi.bench_insn=<seconds> (QEMU runs qemu/plugins/insn-count.c):
+#    per workload, fio again, and in its steady state one counting window of
+#    that many seconds (insn-window); the host divides the window's guest
+#    instructions by the I/Os the disk completed in it.
+#
+# The anchors run the same script: LSI_DRIVER=virtio_scsi (a virtio-scsi
+# controller, scsi-hd on null-co) and null_blk (the block layer's own null
+# device, no controller: the ceiling).
+#
 # Results go to the host as diagnostics on the control channel, one line each:
 #   TAP # bench: MEM <key>=<KiB> ...
 #   TAP # bench: RESULT <workload> iops=<n> kib_s=<n> lat_us=<mean> usr=<%> sys=<%>
+#   TAP # bench: MAP text=<_text> mods=<name>:<address>:<size>,...
+#   TAP # bench: BLOCK <start>-<end>,... (block layer text, offsets from _text)
+#   TAP # bench: IDLE <start>-<end>,... (the idle loop's text, likewise)
+#   TAP # bench: SYMS <function>:<address>,... (the driver module's text symbols)
+#   TAP # bench: INSN <workload> window=<n> ios=<n> reads=<n> writes=<n> ms=<n>
 # and one TAP result per step (a failing fio or driver load is `not ok`).
 . /tests/lib.sh
 export LSI_TEST=bench
 seconds=${LSI_BENCH_SECONDS:-8}
+insn_seconds=${LSI_BENCH_INSN:-0}
 workloads=${LSI_BENCH_WORKLOADS:-randread-4k-qd1,randread-4k-qd32,randwrite-4k-qd32,read-128k-qd8}
 
 # "<key> <KiB>" for the meminfo fields the memory report uses, and PcpFree:
@@ -49,8 +64,23 @@ quiesce
 meminfo >/tmp/mem.before
 awk '{ print $1 }' /proc/modules >/tmp/mods.before
 
-out=$(load_driver) || bail "driver $LSI_DRIVER: $out"
-tap_ok "driver $LSI_DRIVER loaded, $(driver_disks | wc -l) disk(s)"
+# The driver under test and its disk (the virtio transport is loaded first:
+# virtio_scsi does not pull it in).
+load_bench_driver() {
+    case "$LSI_DRIVER" in
+    null_blk)
+        modprobe null_blk nr_devices=1 || bail "modprobe null_blk failed"
+        bench_dev=/dev/nullb0
+        [ -b "$bench_dev" ] || bail "null_blk loaded but $bench_dev is missing"
+        return ;;
+    virtio_scsi)
+        modprobe virtio_pci || bail "modprobe virtio_pci failed" ;;
+    esac
+    out=$(load_driver) || bail "driver $LSI_DRIVER: $out"
+    bench_dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD has no disk"
+}
+load_bench_driver
+tap_ok "driver $LSI_DRIVER loaded, disk $bench_dev"
 quiesce
 meminfo >/tmp/mem.after
 awk '{ print $1 }' /proc/modules >/tmp/mods.after
@@ -88,8 +118,10 @@ for h in $(driver_hosts); do
 done
 
 # --- fio ------------------------------------------------------------------
-dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD has no disk"
-tap_diag "$dev: queue_depth=$(cat /sys/block/${dev#/dev/}/device/queue_depth)" \
+dev=$bench_dev
+tap_diag "$dev: queue_depth=$(cat /sys/block/${dev#/dev/}/device/queue_depth 2>/dev/null || echo -)" \
+    "nr_requests=$(cat /sys/block/${dev#/dev/}/queue/nr_requests)" \
+    "hw_queues=$(ls /sys/block/${dev#/dev/}/mq | wc -l)" \
     "scheduler=$(cat /sys/block/${dev#/dev/}/queue/scheduler)" \
     "max_sectors_kb=$(cat /sys/block/${dev#/dev/}/queue/max_sectors_kb)"
 
@@ -117,5 +149,85 @@ for w in $(echo "$workloads" | tr ',' ' '); do
     fi
     tap_diag "RESULT $w ${line#err=0 }"
     tap_ok "fio $w: ${seconds} s"
+done
+
+# --- guest instructions per I/O (the TCG plugin) ---------------------------
+[ "$insn_seconds" -gt 0 ] 2>/dev/null || finish
+# Where the code ran: the kernel's _text (KASLR moves it; the host has
+# System.map) and every module's core (name:address:size).
+tap_diag "MAP text=0x$(awk '$3 == "_text" { print $1 }' /proc/kallsyms)" \
+    "mods=$(awk '{ printf "%s%s:%s:%s", sep, $1, $6, $2; sep = "," }' /proc/modules)"
+# The block layer is built in: its code is found by name in /proc/kallsyms,
+# as runs of consecutive text symbols, <start>-<end> offsets from _text
+# (hex); 100 runs a line. So is the idle loop (do_idle, cpuidle, the nohz
+# tick's idle entry and exit, the idle task's scheduler class), reported on
+# its own: it runs because a CPU waits, not for the I/O. (busybox awk's
+# numbers are doubles: only the low 32 bits of an address are used; the
+# kernel's text lies in one 1 GiB window.)
+text_runs() { # $1 = regex of the names (put into the program: a constant
+    # regex is compiled once, a -v string one per line by busybox awk)
+    awk '
+    function hex(s,   i, n) {
+        n = 0
+        s = tolower(s)
+        for (i = 1; i <= length(s); i++)
+            n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+        return n
+    }
+    NF == 3 && $2 ~ /^[tT]$/ {
+        a = hex(substr($1, 9))
+        if ($3 == "_text")
+            text = a
+        if (text == "")
+            next
+        hit = ($3 ~ /'"$1"'/)
+        if (open && !hit) {
+            printf "%x-%x%s", start - text, a - text, (++n % 100) ? "," : "\n"
+            open = 0
+        }
+        if (!open && hit) {
+            start = a
+            open = 1
+        }
+    }
+    END { printf "\n" }' /proc/kallsyms | sed 's/,$//' | grep .
+}
+block_re='^_*((blk|bio|bdev|blkdev|elv|elevator|disk|part|bvec|sbitmap|sbq|blkg|blkcg|bsg|dd|deadline|kyber|bfq|rq_qos|wbt|ioc|ioprio|hctx|bd|get_disk|put_disk|set_disk|req_bio)_|submit_bio|bio_endio)'
+idle_re='^(do_idle|cpu_startup_entry|default_idle|default_idle_call|arch_cpu_idle|arch_cpu_idle_enter|arch_cpu_idle_exit|cpu_idle_poll|call_cpuidle|poll_idle|native_safe_halt|pv_native_safe_halt|acpi_safe_halt|cpuidle_[a-z_]*|menu_[a-z_]*|haltpoll_[a-z_]*|mwait_idle[a-z_]*|intel_idle[a-z_]*|acpi_idle_[a-z_]*|tick_nohz_idle_[a-z_]*|tick_nohz_(stop|restart)_[a-z_]*|tick_nohz_get_sleep_length|pick_next_task_idle|put_prev_task_idle|set_next_task_idle|balance_idle)($|[.])'
+text_runs "$block_re" | while read -r runs; do
+    tap_diag "BLOCK $runs"
+done
+text_runs "$idle_re" | while read -r runs; do
+    tap_diag "IDLE $runs"
+done
+# The driver module's functions (name:address), for a per-function profile.
+awk -v m="[$LSI_DRIVER]" '$4 == m && $2 ~ /^[tT]$/ {
+    printf "%s:%s%s", $3, $1, (++n % 40) ? "," : "\n" }
+    END { printf "\n" }' /proc/kallsyms | sed 's/,$//' | grep . | while read -r syms; do
+    tap_diag "SYMS $syms"
+done
+window=0
+for w in $(echo "$workloads" | tr ',' ' '); do
+    rw=${w%%-*}
+    rest=${w#*-}
+    bs=${rest%%-*}
+    qd=${rest#*-qd}
+    # fio runs 2 s before the window (warm, in its steady state) and 2 s after it
+    fio --name="$w" --filename="$dev" --rw="$rw" --bs="$bs" --iodepth="$qd" \
+        --ioengine=libaio --direct=1 --time_based --runtime=$((insn_seconds + 4)) \
+        --norandommap --randrepeat=0 --output-format=terse >/dev/null 2>/tmp/fio.err &
+    fio_pid=$!
+    sleep 2
+    window=$((window + 1))
+    counted=$(insn-window "$insn_seconds" "${dev#/dev/}" 2>&1)
+    rc=$?
+    wait "$fio_pid"
+    frc=$?
+    if [ "$rc" -ne 0 ] || [ "$frc" -ne 0 ]; then
+        tap_fail "counted fio $w: window exit $rc ($counted), fio exit $frc: $(head -c 300 /tmp/fio.err | tr '\n' ' ')"
+        continue
+    fi
+    tap_diag "INSN $w window=$window $counted"
+    tap_ok "counted fio $w: ${insn_seconds} s window"
 done
 finish
