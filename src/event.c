@@ -143,6 +143,7 @@ static void lsi_event_consume(struct lsi_ctrl *ctrl)
 		      sizeof(e->description));
 	dev_info_ratelimited(ctrl->dev, "firmware event %u, code %#06x: %s\n",
 			     seq, code, desc);
+	lsi_ioc_event(ctrl, le32_to_cpu(e->class_locale));
 	if (lsi_evt_changes_lds(code))
 		set_bit(LSI_EVT_RESCAN, &ctrl->flags);
 	if (lsi_evt_changes_cache(code, le32_to_cpu(e->class_locale)))

@@ -24,6 +24,7 @@
  *   icmd.c   internal commands: the reserved SMID slots DCMDs and TMs use
  *   mfi.c    DCMDs (MFI frames) and the ones the driver sends
  *   sysfs.c  Scsi_Host attributes
+ *   ioctl.c  the megaraid management ioctl (character device)
  *   proto.c  pure protocol logic (MFI frames, firmware limits, DCMD payloads)
  *
  * The KUnit suite (tests/kunit/lsi3108_test.c) calls the inlines of this
@@ -40,6 +41,9 @@
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/irq_poll.h>
+#include <linux/list.h>
+#include <linux/rwsem.h>
+#include <linux/semaphore.h>
 #include <linux/scatterlist.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -112,6 +116,15 @@ struct dma_pool;
 #define LSI_CMD_LIMIT_DEFAULT_S	60	/* module parameter cmd_limit */
 #define LSI_CMD_LIMIT_MIN_S	5
 #define LSI_CMD_LIMIT_MAX_S	3600
+
+/* The management ioctl (ioctl.c; docs/driver.md, "Management ioctl") */
+#define LSI_IOC_MAX_BUF		(1024 * 1024)	/* per buffer and per frame */
+#define LSI_IOC_MAX_SENSE	255	/* what the frame's sense_len can say */
+#define LSI_IOC_SENSE_OFF_MAX	(64 - 8)	/* a 64-bit address in the first frame */
+#define LSI_IOC_MAX_ACTIVE	3	/* frames per controller at a time */
+#define LSI_IOC_SLOT_WAIT_S	30	/* for a free internal slot */
+#define LSI_IOC_TIMEOUT_S	180	/* for the firmware's answer */
+#define LSI_IOC_RECLAIM_S	300	/* for the reset that takes the slot back */
 
 /*
  * Controller state: the one variable that says what the controller may do.
@@ -277,6 +290,7 @@ struct lsi_icmd {
 	u32			tm_terminated;
 	int			result;		/* 0, or -ENODEV if cancelled */
 	bool			abandoned;	/* the waiter timed out */
+	u32			releases;	/* times freed (icmd_lock) */
 };
 
 /* A DCMD as its callers describe it. */
@@ -387,6 +401,13 @@ struct lsi_ctrl {
 	u32			info_max_sectors;	/* 0: no limit given */
 
 	spinlock_t		desc_lock;	/* 32-bit kernels: descriptor halves */
+
+	/* The management ioctl (ioctl.c) */
+	struct list_head	ioc_node;	/* on the list of controllers */
+	struct rw_semaphore	ioc_rwsem;	/* read: an ioctl; write: removal */
+	struct semaphore	ioc_active;	/* LSI_IOC_MAX_ACTIVE frames */
+	u32			aen_class_locale;	/* what the tools want */
+	bool			aen_wanted;
 };
 
 static_assert(LSI_NR_INTERNAL <= BITS_PER_LONG);
@@ -677,6 +698,14 @@ void lsi_cache_refresh(struct lsi_ctrl *ctrl);
 enum lsi_flush_mode lsi_flush_mode_of(struct lsi_ctrl *ctrl, unsigned int id);
 const char *lsi_flush_mode_name(enum lsi_flush_mode mode);
 const char *lsi_bbu_name(enum lsi_bbu bbu);
+
+/* ioctl.c */
+int lsi_ioc_register(void);
+void lsi_ioc_unregister(void);
+void lsi_ioc_ctrl_init(struct lsi_ctrl *ctrl);
+void lsi_ioc_attach(struct lsi_ctrl *ctrl);
+void lsi_ioc_detach(struct lsi_ctrl *ctrl);
+void lsi_ioc_event(struct lsi_ctrl *ctrl, u32 class_locale);
 
 /* sysfs.c */
 extern const struct attribute_group *lsi_host_groups[];
