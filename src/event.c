@@ -152,7 +152,8 @@ static void lsi_event_consume(struct lsi_ctrl *ctrl)
 
 static void lsi_add_ld(struct lsi_ctrl *ctrl, unsigned int id)
 {
-	int ret = scsi_add_device(ctrl->shost, 0, id, 0);
+	int ret = scsi_add_device(ctrl->shost, lsi_ld_channel(id), lsi_ld_id(id),
+				  0);
 
 	if (ret)
 		dev_err(ctrl->dev, "LD %u appeared but could not be added: %d\n",
@@ -163,7 +164,9 @@ static void lsi_add_ld(struct lsi_ctrl *ctrl, unsigned int id)
 
 static void lsi_remove_ld(struct lsi_ctrl *ctrl, unsigned int id)
 {
-	struct scsi_device *sdev = scsi_device_lookup(ctrl->shost, 0, id, 0);
+	struct scsi_device *sdev = scsi_device_lookup(ctrl->shost,
+						      lsi_ld_channel(id),
+						      lsi_ld_id(id), 0);
 
 	if (!sdev)
 		return;

@@ -75,6 +75,15 @@ struct scsi_device;
 struct Scsi_Host;
 struct dma_pool;
 
+/*
+ * SCSI addressing, as megaraid_sas numbers its devices (so that by-path
+ * names and H:C:T:L match): channels 0-1 are the system PDs' (JBOD), the
+ * LDs sit on channel 2 + target / 128 with id target % 128, LUN 0.
+ */
+#define LSI_PD_CHANNELS		2
+#define LSI_DEV_PER_CHANNEL	128
+#define LSI_LD_CHANNELS		(LSI_MAX_LDS / LSI_DEV_PER_CHANNEL)
+
 /* Driver limits and timeouts */
 #define LSI_NR_INTERNAL		8	/* SMIDs reserved for DCMDs */
 #define LSI_MIN_FW_CMDS		32	/* fewer is not a usable controller */
@@ -412,6 +421,27 @@ struct lsi_ctrl {
 
 static_assert(LSI_NR_INTERNAL <= BITS_PER_LONG);
 static_assert(LSI_MIN_CHAIN_FRAME_SIZE >= LSI_MFI_FRAME_SIZE);
+
+static inline unsigned int lsi_ld_channel(unsigned int target)
+{
+	return LSI_PD_CHANNELS + target / LSI_DEV_PER_CHANNEL;
+}
+
+static inline unsigned int lsi_ld_id(unsigned int target)
+{
+	return target % LSI_DEV_PER_CHANNEL;
+}
+
+/* The LD target id at SCSI channel:id, or LSI_MAX_LDS if none can be there. */
+static inline unsigned int lsi_ld_target(unsigned int channel, unsigned int id)
+{
+	if (channel < LSI_PD_CHANNELS || id >= LSI_DEV_PER_CHANNEL)
+		return LSI_MAX_LDS;
+	channel -= LSI_PD_CHANNELS;
+	if (channel >= LSI_LD_CHANNELS)
+		return LSI_MAX_LDS;
+	return channel * LSI_DEV_PER_CHANNEL + id;
+}
 
 /* The firmware is up: internal commands may be posted, handlers act. */
 static inline bool lsi_state_fw_up(enum lsi_ctrl_state state)

@@ -290,8 +290,8 @@ static void lsi_set_host_limits(struct lsi_ctrl *ctrl)
 	shost->sg_tablesize = ctrl->max_sge;
 	shost->max_sectors = max_sectors;
 	shost->nr_hw_queues = ctrl->nr_queues;
-	shost->max_channel = 0;
-	shost->max_id = LSI_MAX_LDS;
+	shost->max_channel = LSI_PD_CHANNELS + LSI_LD_CHANNELS - 1;
+	shost->max_id = LSI_DEV_PER_CHANNEL;
 	shost->max_lun = 1;
 	shost->max_cmd_len = 16;
 }

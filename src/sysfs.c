@@ -183,7 +183,8 @@ static ssize_t lsi3108_flush_mode_show(struct device *dev,
 	struct lsi_ctrl *ctrl = shost_priv(sdev->host);
 
 	return sysfs_emit(buf, "%s\n",
-			  lsi_flush_mode_name(lsi_flush_mode_of(ctrl, sdev->id)));
+			  lsi_flush_mode_name(lsi_flush_mode_of(ctrl,
+					lsi_ld_target(sdev->channel, sdev->id))));
 }
 static DEVICE_ATTR_RO(lsi3108_flush_mode);
 

@@ -136,7 +136,7 @@ CHECK_KERNELS = [
 # what it trips on this kernel is upstream's, not ours to fix.
 DEBUG_SERIES = "6.1-debug"
 # (86-ocr is in CORE_TESTS already.)
-DEBUG_RELIABILITY = "85-reload,89-abort,91-hotplug,92-unplug,93-flr,94-suspend,95-garbage,96-fuzz"
+DEBUG_RELIABILITY = "46-ioctl,85-reload,89-abort,91-hotplug,92-unplug,93-flr,94-suspend,95-garbage,96-fuzz"
 DEBUG_ROWS = [
     ("debug kernel", "", "none", CORE_TESTS, "90-unit," + DEBUG_RELIABILITY),
 ]

@@ -252,12 +252,18 @@ ld_field() {
     esac
 }
 
+# Usage: ld_ctl <target> — the SCSI channel:id:lun where both drivers put the
+# LD with that target id (megaraid_sas's numbering: channel 2 + target / 128,
+# id target % 128; channels 0-1 are the system PDs').
+ld_ctl() { echo "$((2 + $1 / 128)):$(($1 % 128)):0"; }
+
 # Usage: ld_dev <index> — /dev/sdX of the LD with that index's target id.
 ld_dev() {
     local t h d
     t=$(ld_field "$1" target) || return 1
     for h in $(driver_hosts); do
-        for d in /sys/class/scsi_disk/"$h":*:"$t":0; do
+        # Where it belongs, or (for 20-identity to report it) by id alone.
+        for d in /sys/class/scsi_disk/"$h":"$(ld_ctl "$t")" /sys/class/scsi_disk/"$h":*:"$t":0; do
             [ -e "$d/device/block" ] && { echo "/dev/$(ls "$d/device/block")"; return 0; }
         done
     done

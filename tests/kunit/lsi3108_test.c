@@ -61,6 +61,25 @@ static void lsi_test_cdb_classes(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, lsi_cdb_is_sync_cache(WRITE_10));
 }
 
+/* LDs at megaraid_sas's addresses: channel 2 + target / 128, id target % 128. */
+static void lsi_test_ld_addressing(struct kunit *test)
+{
+	unsigned int t;
+
+	KUNIT_EXPECT_EQ(test, lsi_ld_channel(0), 2U);
+	KUNIT_EXPECT_EQ(test, lsi_ld_id(0), 0U);
+	KUNIT_EXPECT_EQ(test, lsi_ld_channel(127), 2U);
+	KUNIT_EXPECT_EQ(test, lsi_ld_channel(128), 3U);
+	KUNIT_EXPECT_EQ(test, lsi_ld_id(130), 2U);
+	for (t = 0; t < LSI_MAX_LDS; t++)
+		KUNIT_EXPECT_EQ(test, lsi_ld_target(lsi_ld_channel(t), lsi_ld_id(t)), t);
+	/* The system PDs' channels, ids past 127, channels past the LDs': none */
+	KUNIT_EXPECT_EQ(test, lsi_ld_target(0, 0), (unsigned int)LSI_MAX_LDS);
+	KUNIT_EXPECT_EQ(test, lsi_ld_target(1, 5), (unsigned int)LSI_MAX_LDS);
+	KUNIT_EXPECT_EQ(test, lsi_ld_target(2, 128), (unsigned int)LSI_MAX_LDS);
+	KUNIT_EXPECT_EQ(test, lsi_ld_target(4, 0), (unsigned int)LSI_MAX_LDS);
+}
+
 static void lsi_test_build_read10(struct kunit *test)
 {
 	static const u8 cdb[10] = { READ_10, 0, 0, 0, 0x10, 0, 0, 0, 8, 0 };
@@ -796,6 +815,7 @@ static void lsi_test_fw_string(struct kunit *test)
 
 static struct kunit_case lsi_test_cases[] = {
 	KUNIT_CASE(lsi_test_cdb_classes),
+	KUNIT_CASE(lsi_test_ld_addressing),
 	KUNIT_CASE(lsi_test_build_read10),
 	KUNIT_CASE(lsi_test_build_write16_fua),
 	KUNIT_CASE(lsi_test_build_non_rw),
