@@ -22,6 +22,7 @@
 
 #include <linux/ioctl.h>
 #include <linux/types.h>
+/* (User space defines __packed before including this: tests/tools/mrioctl.c.) */
 
 /* The character device's name in /proc/devices (tools mknod from it). */
 #define LSI_IOC_CHRDEV_NAME	"megaraid_sas_ioctl"
@@ -39,29 +40,29 @@ struct lsi_ioc_head {
 	__u32	sense_off;	/* where in the frame the sense address goes */
 	__u32	sense_len;	/* 0: no sense wanted */
 	__u8	frame[LSI_IOC_FRAME_SIZE];
-} __attribute__((packed));
+} __packed;
 
 /* struct iovec of a 64-bit process */
 struct lsi_ioc_iov64 {
 	__u64	base;
 	__u64	len;
-} __attribute__((packed));
+} __packed;
 
 /* struct iovec of a 32-bit process (struct compat_iovec) */
 struct lsi_ioc_iov32 {
 	__u32	base;
 	__u32	len;
-} __attribute__((packed));
+} __packed;
 
 struct lsi_iocpacket64 {
 	struct lsi_ioc_head	head;
 	struct lsi_ioc_iov64	sgl[LSI_IOC_MAX_SGE];
-} __attribute__((packed));
+} __packed;
 
 struct lsi_iocpacket32 {
 	struct lsi_ioc_head	head;
 	struct lsi_ioc_iov32	sgl[LSI_IOC_MAX_SGE];
-} __attribute__((packed));
+} __packed;
 
 /* Offset of the frame's cmd_status in either packet (the driver writes it back). */
 #define LSI_IOC_CMD_STATUS_OFF	(sizeof(struct lsi_ioc_head) - LSI_IOC_FRAME_SIZE + 2)
@@ -72,7 +73,7 @@ struct lsi_ioc_aen {
 	__u16	pad;
 	__u32	seq_num;
 	__u32	class_locale;	/* LSI_EVT_CLASS_LOCALE() of lsi3108_hw.h */
-} __attribute__((packed));
+} __packed;
 
 #define LSI_IOC_FIRMWARE64	_IOWR('M', 1, struct lsi_iocpacket64)
 #define LSI_IOC_FIRMWARE32	_IOWR('M', 1, struct lsi_iocpacket32)

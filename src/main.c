@@ -479,6 +479,7 @@ static struct pci_driver lsi_pci_driver = {
 		.pm	= pm_sleep_ptr(&lsi_pm_ops),
 	},
 };
+
 /* The management ioctl's character device lives as long as the module. */
 static int __init lsi_init(void)
 {

@@ -181,10 +181,10 @@ static ssize_t lsi3108_flush_mode_show(struct device *dev,
 {
 	struct scsi_device *sdev = to_scsi_device(dev);
 	struct lsi_ctrl *ctrl = shost_priv(sdev->host);
+	unsigned int target = lsi_ld_target(sdev->channel, sdev->id);
 
 	return sysfs_emit(buf, "%s\n",
-			  lsi_flush_mode_name(lsi_flush_mode_of(ctrl,
-					lsi_ld_target(sdev->channel, sdev->id))));
+			  lsi_flush_mode_name(lsi_flush_mode_of(ctrl, target)));
 }
 static DEVICE_ATTR_RO(lsi3108_flush_mode);
 

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "lsi3108_hw.h"
+#define __packed __attribute__((packed))	/* the kernel's, for the ABI header */
 #include "lsi3108_ioctl.h"
 
 #define NODE "/dev/" LSI_IOC_NODE_NAME
