@@ -17,11 +17,96 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/moduleparam.h>
+#include <linux/ratelimit.h>
 #include <linux/slab.h>
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_host.h>
 
 #include "lsi3108.h"
+
+/*
+ * Which events are logged: those of this class and above (the firmware's
+ * classes: -2 debug, -1 progress, 0 info, 1 warning, 2 critical, 3 fatal,
+ * 4 dead). The name and default are megaraid_sas's event_log_level; unlike
+ * it, a value out of range is refused.
+ */
+static int lsi_evt_log_level = LSI_EVT_CLASS_CRITICAL;
+
+static int lsi_evt_log_level_set(const char *val, const struct kernel_param *kp)
+{
+	int v;
+
+	if (kstrtoint(val, 0, &v) || v < LSI_EVT_CLASS_DEBUG ||
+	    v > LSI_EVT_CLASS_DEAD) {
+		pr_err("event_log_level must be -2 (debug) .. 4 (dead), not '%.*s'\n",
+		       (int)strcspn(val, "\n"), val);
+		return -EINVAL;
+	}
+	WRITE_ONCE(lsi_evt_log_level, v);
+	return 0;
+}
+
+static const struct kernel_param_ops lsi_evt_log_level_ops = {
+	.set	= lsi_evt_log_level_set,
+	.get	= param_get_int,
+};
+module_param_cb(event_log_level, &lsi_evt_log_level_ops, &lsi_evt_log_level,
+		0644);
+MODULE_PARM_DESC(event_log_level,
+		 "firmware events logged: this class and above (-2 debug, -1 progress, 0 info, 1 warning, 2 critical (default), 3 fatal, 4 dead)");
+
+static const char *lsi_evt_class_name(s8 cls)
+{
+	static const char * const names[] = {
+		"debug", "progress", "info", "warning", "critical", "fatal",
+		"dead",
+	};
+	int i = cls - LSI_EVT_CLASS_DEBUG;
+
+	return i >= 0 && i < ARRAY_SIZE(names) ? names[i] : "unknown";
+}
+
+/*
+ * Each group of classes has its own rate limit, so that a flood of progress
+ * reports never hides a failure, nor warnings a critical event.
+ */
+static struct ratelimit_state *lsi_evt_ratelimit(struct lsi_ctrl *ctrl, s8 cls)
+{
+	if (cls >= LSI_EVT_CLASS_CRITICAL)
+		return &ctrl->evt_rs[LSI_EVT_RS_FAILURE];
+	if (cls >= LSI_EVT_CLASS_INFO)
+		return &ctrl->evt_rs[LSI_EVT_RS_NOTICE];
+	return &ctrl->evt_rs[LSI_EVT_RS_PROGRESS];
+}
+
+static const char *lsi_evt_kern_level(s8 cls)
+{
+	if (cls >= LSI_EVT_CLASS_FATAL)
+		return KERN_CRIT;
+	if (cls == LSI_EVT_CLASS_CRITICAL)
+		return KERN_ERR;
+	if (cls == LSI_EVT_CLASS_WARNING)
+		return KERN_WARNING;
+	if (cls >= LSI_EVT_CLASS_PROGRESS)
+		return KERN_INFO;
+	return KERN_DEBUG;
+}
+
+/* Log an event by its class, if event_log_level asks for it. */
+static void lsi_evt_log(struct lsi_ctrl *ctrl, u32 class_locale, u32 seq,
+			u32 code, const char *desc)
+{
+	s8 cls = (s8)(class_locale >> 24);
+
+	if (cls < READ_ONCE(lsi_evt_log_level))
+		return;
+	if (!__ratelimit(lsi_evt_ratelimit(ctrl, cls)))
+		return;
+	dev_printk(lsi_evt_kern_level(cls), ctrl->dev,
+		   "firmware event %u (%s), code %#06x: %s\n", seq,
+		   lsi_evt_class_name(cls), code, desc);
+}
 
 /* Learn the newest event number: the next wait is for the one after it. */
 static int lsi_evt_resync(struct lsi_ctrl *ctrl)
@@ -141,8 +226,7 @@ static void lsi_event_consume(struct lsi_ctrl *ctrl)
 	}
 	lsi_fw_string(desc, sizeof(desc), e->description,
 		      sizeof(e->description));
-	dev_info_ratelimited(ctrl->dev, "firmware event %u, code %#06x: %s\n",
-			     seq, code, desc);
+	lsi_evt_log(ctrl, le32_to_cpu(e->class_locale), seq, code, desc);
 	lsi_ioc_event(ctrl, le32_to_cpu(e->class_locale));
 	if (lsi_evt_changes_lds(code))
 		set_bit(LSI_EVT_RESCAN, &ctrl->flags);
@@ -249,5 +333,9 @@ void lsi_events_start(struct lsi_ctrl *ctrl, bool rescan)
 
 void lsi_event_init(struct lsi_ctrl *ctrl)
 {
+	/* critical and above; info and warning; progress and debug */
+	ratelimit_state_init(&ctrl->evt_rs[LSI_EVT_RS_FAILURE], 5 * HZ, 20);
+	ratelimit_state_init(&ctrl->evt_rs[LSI_EVT_RS_NOTICE], 5 * HZ, 10);
+	ratelimit_state_init(&ctrl->evt_rs[LSI_EVT_RS_PROGRESS], 30 * HZ, 2);
 	INIT_WORK(&ctrl->event_work, lsi_event_work);
 }

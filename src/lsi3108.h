@@ -42,6 +42,7 @@
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/irq_poll.h>
 #include <linux/list.h>
+#include <linux/ratelimit_types.h>
 #include <linux/rwsem.h>
 #include <linux/semaphore.h>
 #include <linux/scatterlist.h>
@@ -179,6 +180,14 @@ enum {
 	LSI_EVT_PENDING,	/* an EVENT_WAIT ended: event_work consumes it */
 	LSI_EVT_RESCAN,		/* event_work re-reads the LD list */
 	LSI_EVT_CACHE,		/* event_work re-reads the cache policies */
+};
+
+/* The event log's rate limits, one per group of classes (event.c) */
+enum {
+	LSI_EVT_RS_FAILURE,	/* critical, fatal, dead */
+	LSI_EVT_RS_NOTICE,	/* info, warning */
+	LSI_EVT_RS_PROGRESS,	/* progress, debug */
+	LSI_EVT_RS_COUNT,
 };
 
 /* What the driver does with a SYNCHRONIZE CACHE for an LD (cache.c). */
@@ -345,6 +354,7 @@ struct lsi_ctrl {
 	int			evt_result;	/* of the last EVENT_WAIT */
 	u8			evt_status;
 	struct lsi_evt_detail	evt;		/* copy of the last event */
+	struct ratelimit_state	evt_rs[LSI_EVT_RS_COUNT];	/* by class */
 
 	/* Counters for sysfs */
 	atomic_long_t		reset_count;
