@@ -56,7 +56,7 @@ module_param_cb(event_log_level, &lsi_evt_log_level_ops, &lsi_evt_log_level,
 MODULE_PARM_DESC(event_log_level,
 		 "firmware events logged: this class and above (-2 debug, -1 progress, 0 info, 1 warning, 2 critical (default), 3 fatal, 4 dead)");
 
-static const char *lsi_evt_class_name(s8 cls)
+const char *lsi_evt_class_name(s8 cls)
 {
 	static const char * const names[] = {
 		"debug", "progress", "info", "warning", "critical", "fatal",
@@ -91,6 +91,42 @@ static const char *lsi_evt_kern_level(s8 cls)
 	if (cls >= LSI_EVT_CLASS_PROGRESS)
 		return KERN_INFO;
 	return KERN_DEBUG;
+}
+
+/* Keep the event among the last LSI_EVT_RING, for the events attribute. */
+static void lsi_evt_remember(struct lsi_ctrl *ctrl, u32 seq, u32 code, s8 cls,
+			     const char *desc)
+{
+	struct lsi_evt_record *r;
+
+	spin_lock(&ctrl->evt_ring_lock);
+	r = &ctrl->evt_ring[ctrl->evt_ring_next++ % LSI_EVT_RING];
+	r->seq = seq;
+	r->code = code;
+	r->cls = cls;
+	strscpy(r->desc, desc, sizeof(r->desc));
+	spin_unlock(&ctrl->evt_ring_lock);
+}
+
+/* The kept events, oldest first: "seq class code description" lines. */
+ssize_t lsi_evt_ring_show(struct lsi_ctrl *ctrl, char *buf)
+{
+	u32 n, i, first;
+	ssize_t len = 0;
+
+	spin_lock(&ctrl->evt_ring_lock);
+	n = min_t(u32, ctrl->evt_ring_next, LSI_EVT_RING);
+	first = ctrl->evt_ring_next - n;
+	for (i = 0; i < n; i++) {
+		const struct lsi_evt_record *r =
+			&ctrl->evt_ring[(first + i) % LSI_EVT_RING];
+
+		len += sysfs_emit_at(buf, len, "%u %s %#06x %s\n", r->seq,
+				     lsi_evt_class_name(r->cls), r->code,
+				     r->desc);
+	}
+	spin_unlock(&ctrl->evt_ring_lock);
+	return len;
 }
 
 /* Log an event by its class, if event_log_level asks for it. */
@@ -226,6 +262,8 @@ static void lsi_event_consume(struct lsi_ctrl *ctrl)
 	}
 	lsi_fw_string(desc, sizeof(desc), e->description,
 		      sizeof(e->description));
+	lsi_evt_remember(ctrl, seq, code, (s8)(le32_to_cpu(e->class_locale) >> 24),
+			 desc);
 	lsi_evt_log(ctrl, le32_to_cpu(e->class_locale), seq, code, desc);
 	lsi_ioc_event(ctrl, le32_to_cpu(e->class_locale));
 	if (lsi_evt_changes_lds(code))
@@ -333,6 +371,7 @@ void lsi_events_start(struct lsi_ctrl *ctrl, bool rescan)
 
 void lsi_event_init(struct lsi_ctrl *ctrl)
 {
+	spin_lock_init(&ctrl->evt_ring_lock);
 	/* critical and above; info and warning; progress and debug */
 	ratelimit_state_init(&ctrl->evt_rs[LSI_EVT_RS_FAILURE], 5 * HZ, 20);
 	ratelimit_state_init(&ctrl->evt_rs[LSI_EVT_RS_NOTICE], 5 * HZ, 10);

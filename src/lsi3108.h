@@ -182,6 +182,17 @@ enum {
 	LSI_EVT_CACHE,		/* event_work re-reads the cache policies */
 };
 
+/* The last events taken, for the events attribute (event.c, sysfs.c) */
+#define LSI_EVT_RING		16
+#define LSI_EVT_DESC_LEN	96
+
+struct lsi_evt_record {
+	u32			seq;
+	u32			code;
+	s8			cls;
+	char			desc[LSI_EVT_DESC_LEN];
+};
+
 /* The event log's rate limits, one per group of classes (event.c) */
 enum {
 	LSI_EVT_RS_FAILURE,	/* critical, fatal, dead */
@@ -355,6 +366,9 @@ struct lsi_ctrl {
 	u8			evt_status;
 	struct lsi_evt_detail	evt;		/* copy of the last event */
 	struct ratelimit_state	evt_rs[LSI_EVT_RS_COUNT];	/* by class */
+	spinlock_t		evt_ring_lock;
+	struct lsi_evt_record	evt_ring[LSI_EVT_RING];
+	u32			evt_ring_next;	/* records ever added */
 
 	/* Counters for sysfs */
 	atomic_long_t		reset_count;
@@ -657,6 +671,8 @@ extern const struct pci_error_handlers lsi_err_handlers;
 
 /* event.c */
 void lsi_event_init(struct lsi_ctrl *ctrl);
+const char *lsi_evt_class_name(s8 cls);
+ssize_t lsi_evt_ring_show(struct lsi_ctrl *ctrl, char *buf);
 void lsi_events_start(struct lsi_ctrl *ctrl, bool rescan);
 
 /* fw.c */
