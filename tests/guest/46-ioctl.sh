@@ -13,7 +13,7 @@
 # log clean.
 . /tests/lib.sh
 if is_lsi3108; then
-    plan 38
+    plan 40
 else
     plan 19
 fi
@@ -139,6 +139,37 @@ fi
 out=$(mrioctl "$host" info 2>&1)
 expect_eq "CTRL_GET_INFO after the refused packets" "$info" "$out"
 if ctrl_up; then tap_ok "controller up ($(ctrl_states))"; else tap_fail "controller not up: $(ctrl_states)"; fi
+
+# ---- a controller reset while a frame is with the firmware (lsi3108) ----
+# The model holds a CTRL_CACHE_FLUSH for x-flush-delay-ms; the reset must end
+# the ioctl at once with ENODEV, not after the delay or the ioctl timeout.
+if is_lsi3108; then
+    if has_qom x-flush-delay-ms; then
+        qom_set x-flush-delay-ms 40000 >/dev/null
+        mrioctl "$host" dcmd 0x01101000 0 >/tmp/held.out 2>&1 &
+        pid=$!
+        sleep 3
+        t0=$(now_ms)
+        echo adapter >"/sys/class/scsi_host/host$host/host_reset" 2>/dev/null ||
+            tap_diag "host_reset write failed"
+        wait_until 30 pid_gone "$pid"
+        took=$(ms_since "$t0")
+        qom_set x-flush-delay-ms 0 >/dev/null
+        out=$(cat /tmp/held.out)
+        echo "$out"
+        if [ "$(val errno)" = 19 ] && [ "$took" -lt 30000 ]; then
+            tap_ok "a reset in the middle ends the ioctl with ENODEV ($took ms after the reset began)"
+        else
+            tap_fail "a reset in the middle: errno '$(val errno)' after $took ms (want 19, before the 40 s hold)"
+        fi
+        wait_until 60 ctrl_up
+        out=$(mrioctl "$host" info 2>&1)
+        expect_eq "after that reset: CTRL_GET_INFO answers as before" "$info" "$out"
+    else
+        tap_skip "a reset in the middle ends the ioctl" "model without x-flush-delay-ms"
+        tap_skip "after that reset" "model without x-flush-delay-ms"
+    fi
+fi
 
 # ---- fuzz (lsi3108 only) ----
 if is_lsi3108; then
