@@ -18,6 +18,10 @@
  *             bbu          BBU_GET_STATUS: type, voltage, state
  *             evtinfo      EVENT_GET_INFO: the event log's sequence numbers
  *             dcmd <opcode> <len>  any DCMD, data (hex) and status printed
+ *             aen <seq> <class_locale> <secs>  GET_AEN, wait for SIGIO
+ *             aen-nofasync <seq> <class_locale>  GET_AEN without fasync
+ *             pdinq <dev>  INQUIRY to a physical disk (MFI_CMD_PD_SCSI_IO,
+ *                          as smartctl -d megaraid,N sends it), with sense
  *             bad <case>   a malformed packet; prints errno
  *             fuzz <seed> <count>  random and mutated packets; prints a
  *                          histogram of the results
@@ -26,6 +30,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <stddef.h>
@@ -290,6 +295,84 @@ static void cmd_dcmd(int fd, uint16_t host, uint32_t opcode, uint32_t len)
 	printf("\n");
 }
 
+/*
+ * A SCSI INQUIRY to physical disk @dev through MFI_CMD_PD_SCSI_IO, laid out
+ * as smartctl -d megaraid,N does (SGL at 0x30), with a sense buffer whose
+ * address the driver finds at 0x18 (the frame's sense address).
+ */
+static void cmd_pdinq(int fd, uint16_t host, unsigned int dev)
+{
+	unsigned char *data = mem(36), *sense = mem(32);
+	struct lsi_mfi_pthru_frame *f;
+	uint64_t sense_ptr = (uintptr_t)sense;
+	uint8_t status = 0xff;
+	struct pkt p;
+	int ret;
+
+	memset(sense, 0xa5, 32);	/* the driver must overwrite all of it */
+	memset(&p, 0, sizeof(p));
+	f = (void *)p.head.frame;
+	f->hdr.cmd = LSI_MFI_CMD_PD_SCSI_IO;
+	f->hdr.cmd_status = 0xff;
+	f->hdr.target_id = (uint8_t)dev;
+	f->hdr.cdb_len = 6;
+	f->hdr.sense_len = 32;
+	f->hdr.flags = LSI_MFI_FLAG_DIR_READ;
+	f->hdr.data_xfer_len = 36;
+	f->hdr.sge_count = 1;
+	f->cdb[0] = 0x12;		/* INQUIRY */
+	f->cdb[4] = 36;
+	memcpy(p.head.frame + offsetof(struct lsi_mfi_pthru_frame, sense_addr_lo),
+	       &sense_ptr, use_compat ? 4 : 8);
+	p.head.host_no = host;
+	p.head.sgl_off = offsetof(struct lsi_mfi_pthru_frame, sgl);
+	p.head.sge_count = 1;
+	p.head.sense_off = offsetof(struct lsi_mfi_pthru_frame, sense_addr_lo);
+	p.head.sense_len = 32;
+	p.base[0] = (uintptr_t)data;
+	p.len[0] = 36;
+	ret = send_pkt(fd, &p, &status);
+	printf("pd=%u errno=%d cmd_status=0x%02x sense0=0x%02x sense31=0x%02x\n",
+	       dev, -ret, status, sense[0], sense[31]);
+	if (!ret && !status)
+		printf("vendor=%.8s product=%.16s\n", data + 8, data + 16);
+}
+
+static volatile sig_atomic_t got_sigio;
+
+static void on_sigio(int sig)
+{
+	(void)sig;
+	got_sigio = 1;
+}
+
+/*
+ * MEGASAS_IOC_GET_AEN for events from @seq of @class_locale on, then wait up
+ * to @secs for the SIGIO; without @fasync the descriptor never asked for
+ * signals (the driver refuses). Prints the ioctl's errno and sigio=0|1.
+ */
+static void cmd_aen(int fd, uint16_t host, uint32_t seq, uint32_t class_locale,
+		    unsigned int secs, int fasync)
+{
+	struct lsi_ioc_aen *aen = mem(sizeof(*aen));
+	unsigned int i;
+	int ret;
+
+	signal(SIGIO, on_sigio);
+	if (fasync && (fcntl(fd, F_SETOWN, getpid()) ||
+		       fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_ASYNC)))
+		die("fcntl O_ASYNC");
+	aen->host_no = host;
+	aen->seq_num = seq;
+	aen->class_locale = class_locale;
+	ret = do_ioctl(fd, LSI_IOC_GET_AEN, aen);
+	printf("aen errno=%d\n", ret < 0 ? errno : 0);
+	fflush(stdout);
+	for (i = 0; ret == 0 && i < secs * 10 && !got_sigio; i++)
+		usleep(100000);
+	printf("sigio=%d\n", (int)got_sigio);
+}
+
 /* Malformed packets: each must get EINVAL (and change nothing). */
 static void cmd_bad(int fd, uint16_t host, const char *what)
 {
@@ -456,7 +539,7 @@ static void cmd_fuzz(int fd, uint16_t host, uint64_t seed, unsigned long count)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: mrioctl [--compat] [--as-nobody|--open-as-nobody] <host_no> info|lds|bbu|evtinfo|dcmd <opcode> <len>|bad <case>|fuzz <seed> <count>\n");
+	fprintf(stderr, "usage: mrioctl [--compat] [--as-nobody|--open-as-nobody] <host_no> info|lds|bbu|evtinfo|pdinq <dev>|dcmd <opcode> <len>|bad <case>|fuzz <seed> <count>\n");
 	exit(1);
 }
 
@@ -497,6 +580,14 @@ int main(int argc, char **argv)
 		cmd_bbu(fd, host);
 	else if (!strcmp(cmd, "evtinfo"))
 		cmd_evtinfo(fd, host);
+	else if (!strcmp(cmd, "aen") && argc - i >= 5)
+		cmd_aen(fd, host, strtoul(argv[i + 2], NULL, 0),
+			strtoul(argv[i + 3], NULL, 0), strtoul(argv[i + 4], NULL, 0), 1);
+	else if (!strcmp(cmd, "aen-nofasync") && argc - i >= 4)
+		cmd_aen(fd, host, strtoul(argv[i + 2], NULL, 0),
+			strtoul(argv[i + 3], NULL, 0), 0, 0);
+	else if (!strcmp(cmd, "pdinq") && argc - i >= 3)
+		cmd_pdinq(fd, host, strtoul(argv[i + 2], NULL, 0));
 	else if (!strcmp(cmd, "dcmd") && argc - i >= 4)
 		cmd_dcmd(fd, host, strtoul(argv[i + 2], NULL, 0),
 			 strtoul(argv[i + 3], NULL, 0));
