@@ -57,6 +57,10 @@ static_assert(sizeof(struct lsi_iocpacket64) == 404);
 static_assert(sizeof(struct lsi_iocpacket32) == 276);
 static_assert(sizeof(struct lsi_ioc_aen) == 12);
 
+/* A DCMD's opcode and mailbox: from the end of the header to its SGL. */
+#define LSI_IOC_DCMD_FIXED \
+	(offsetof(struct lsi_mfi_dcmd_frame, sgl) - sizeof(struct lsi_mfi_header))
+
 static int lsi_ioc_major = -1;
 static DEFINE_MUTEX(lsi_ioc_lock);	/* lsi_ioc_ctrls */
 static LIST_HEAD(lsi_ioc_ctrls);
@@ -167,11 +171,19 @@ static const char *lsi_ioc_check(const struct lsi_ioc_req *req)
 		return "the sense address and the SGL overlap";
 	if (!lsi_ioc_cmd_allowed(cmd))
 		return "MFI command class not allowed";
-	if (cmd == LSI_MFI_CMD_DCMD) {
-		why = lsi_ioc_dcmd_refused(h->frame);
-		if (why)
-			return why;
-	}
+	if (cmd != LSI_MFI_CMD_DCMD)
+		return NULL;
+	/*
+	 * The opcode and mailbox the checks below read must be the ones the
+	 * firmware gets: no DMA address may be written over them.
+	 */
+	if (lsi_ioc_overlap(h->sgl_off, sgl_bytes, hdr, LSI_IOC_DCMD_FIXED) ||
+	    (h->sense_len && lsi_ioc_overlap(h->sense_off, sizeof(u64), hdr,
+					     LSI_IOC_DCMD_FIXED)))
+		return "the SGL or the sense address would cover the DCMD's opcode or mailbox";
+	why = lsi_ioc_dcmd_refused(h->frame);
+	if (why)
+		return why;
 	return NULL;
 }
 

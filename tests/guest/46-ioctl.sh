@@ -13,7 +13,7 @@
 # log clean.
 . /tests/lib.sh
 if is_lsi3108; then
-    plan 44
+    plan 46
 else
     plan 23
 fi
@@ -152,7 +152,7 @@ expect_eq "sense_off outside the frame: EINVAL" 22 "$(val errno)"
 if is_lsi3108; then
     out=$(mrioctl --as-nobody "$host" info 2>&1)
     expect_eq "descriptor used after dropping root: EPERM" 1 "$(val errno)"
-    for c in sge-len sense-len sgl-off cmd init shutdown event-wait; do
+    for c in sge-len sense-len sgl-off sgl-over-opcode sense-over-opcode cmd init shutdown event-wait; do
         out=$(mrioctl "$host" bad "$c" 2>&1)
         expect_eq "malformed packet '$c': EINVAL" 22 "$(val errno)"
     done

@@ -393,6 +393,10 @@ static void cmd_bad(int fd, uint16_t host, const char *what)
 		p.head.sense_len = 32, p.head.sense_off = 4096;
 	else if (!strcmp(what, "sgl-off"))
 		p.head.sgl_off = 250;
+	else if (!strcmp(what, "sgl-over-opcode"))
+		p.head.sgl_off = 0x18;	/* SGE addresses would become the opcode */
+	else if (!strcmp(what, "sense-over-opcode"))
+		p.head.sense_len = 32, p.head.sense_off = 0x18;
 	else if (!strcmp(what, "cmd"))
 		d->hdr.cmd = 0x42;
 	else if (!strcmp(what, "init"))
