@@ -54,6 +54,7 @@
 
 #include "compat.h"
 #include "lsi3108_hw.h"
+#include "lsi3108_ioctl.h"
 
 /*
  * The functions the KUnit suite calls are exported into KUnit's namespace,
@@ -843,5 +844,6 @@ void lsi_build_tm(struct lsi_tm_request *tm, u8 type, u16 target_id, u8 lun,
 		  u16 task_mid);
 int lsi_map_tm_response(u8 response_code);
 void lsi_fw_string(char *dst, size_t size, const char *src, size_t len);
+const char *lsi_ioc_check(const struct lsi_ioc_head *h, const u32 *len);
 
 #endif /* LSI3108_H */
