@@ -462,8 +462,6 @@ LSI_SIZE_CHECK(struct lsi_rdpq_entry, 16);
 #define LSI_MFI_CMD_PD_SCSI_IO		0x04
 #define LSI_MFI_CMD_DCMD		0x05
 #define LSI_MFI_CMD_ABORT		0x06
-#define LSI_MFI_CMD_SMP			0x07	/* SAS management protocol (ioctl only) */
-#define LSI_MFI_CMD_STP			0x08	/* SATA tunneled protocol (ioctl only) */
 
 /* MFI header flags */
 #define LSI_MFI_FLAG_DONT_POST		0x0001

@@ -30,6 +30,10 @@
 #define LSI_IOC_NODE_NAME	"megaraid_sas_ioctl_node"
 
 #define LSI_IOC_MAX_SGE		16	/* upstream MAX_IOCTL_SGE */
+
+/* MFI command classes only tools send (the others: lsi3108_hw.h) */
+#define LSI_MFI_CMD_SMP		0x07	/* SAS management protocol */
+#define LSI_MFI_CMD_STP		0x08	/* SATA tunneled protocol */
 #define LSI_IOC_FRAME_SIZE	128	/* two 64-byte MFI frames */
 
 struct lsi_ioc_head {
