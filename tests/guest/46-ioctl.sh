@@ -13,7 +13,7 @@
 # log clean.
 . /tests/lib.sh
 if is_lsi3108; then
-    plan 46
+    plan 47
 else
     plan 23
 fi
@@ -230,6 +230,24 @@ if is_lsi3108; then
     expect_eq "after the fuzz: CTRL_GET_INFO answers as before" "$info" "$out"
     if probe_io "$dev"; then tap_ok "after the fuzz: I/O on $dev"; else tap_fail "after the fuzz: I/O on $dev failed"; fi
     expect_eq "after the fuzz: LDs still there" "$LSI_LDS" "$(driver_disks | wc -l)"
+fi
+
+# ---- megaraid_sas loaded beside lsi3108 (docs/driver.md) ----
+# Both register megaraid_sas_ioctl; a tool takes the first line of
+# /proc/devices (megaraid_sas's: loaded last, the lower dynamic major), and
+# megaraid_sas answers ENODEV for lsi3108's host; unloaded, lsi3108's again.
+if is_lsi3108; then
+    if modprobe megaraid_sas 2>/dev/null; then
+        lines=$(grep -c ' megaraid_sas_ioctl$' /proc/devices)
+        out=$(mrioctl "$host" info 2>&1)
+        first=$(val errno)
+        rmmod megaraid_sas
+        out=$(mrioctl "$host" info 2>&1)
+        expect_eq "with megaraid_sas loaded too: two megaraid_sas_ioctl devices, the first (megaraid_sas's) answers ENODEV for lsi3108's host; unloaded, lsi3108's answers" \
+            "2 19 $info" "$lines $first $out"
+    else
+        tap_skip "megaraid_sas beside lsi3108" "megaraid_sas does not load"
+    fi
 fi
 
 if command -v smartctl >/dev/null 2>&1; then
