@@ -640,7 +640,7 @@ static void smart_read_data(const Lsi3108PD *pd, uint8_t *d)
     d[362] = 0x82;                      /* offline collection: completed */
     d[363] = 0x00;                      /* self-test: none running */
     stw_le_p(d + 364, 600);
-    d[367] = 0x7b;                      /* offline, self-tests supported */
+    d[367] = 0x1b;                      /* offline, self-tests; no selective */
     stw_le_p(d + 368, 0x0003);          /* saves, autosave */
     d[370] = 0x01;                      /* error logging supported */
     d[372] = 2;                         /* short self-test, minutes */
