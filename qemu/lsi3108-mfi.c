@@ -1121,9 +1121,9 @@ static void lsi3108_mfi_abort(Lsi3108State *s, Lsi3108Mfi *m)
 static void lsi3108_mfi_scsi(Lsi3108State *s, Lsi3108Mfi *m);
 
 /*
- * Run an MFI frame: a DCMD, an ABORT or (Fusion) a PD pass-through SCSI
- * command (lsi3108-pd.c); in polled MFI mode also an LD pass-through SCSI
- * command. Anything else: INVALID_CMD.
+ * Run an MFI frame: a DCMD, an ABORT or a PD pass-through SCSI command
+ * (lsi3108-pd.c); in polled MFI mode also an LD pass-through SCSI command.
+ * Anything else: INVALID_CMD.
  */
 static void lsi3108_mfi_run(Lsi3108State *s, Lsi3108Mfi *m)
 {
@@ -1133,10 +1133,9 @@ static void lsi3108_mfi_run(Lsi3108State *s, Lsi3108Mfi *m)
         lsi3108_dcmd(s, m);
     } else if (cmd == LSI_MFI_CMD_ABORT) {
         lsi3108_mfi_abort(s, m);
-    } else if (cmd == LSI_MFI_CMD_PD_SCSI_IO && !m->mfi_mode) {
+    } else if (cmd == LSI_MFI_CMD_PD_SCSI_IO) {
         lsi3108_pd_scsi(s, m);
-    } else if (m->mfi_mode && (cmd == LSI_MFI_CMD_LD_SCSI_IO ||
-                               cmd == LSI_MFI_CMD_PD_SCSI_IO)) {
+    } else if (m->mfi_mode && cmd == LSI_MFI_CMD_LD_SCSI_IO) {
         lsi3108_mfi_scsi(s, m);
     } else {
         lsi3108_guest_error("unsupported MFI command", cmd, m->smid);

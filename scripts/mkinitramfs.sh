@@ -128,6 +128,9 @@ install_tools() {
     # The hostile host of 81-bounds and 82-regs (tests/tools), static.
     gcc -O2 -Wall -static -I"$top/include" -o "$stage/usr/bin/lsi3108-poke" \
         "$top/tests/tools/lsi3108-poke.c" || die "cannot build tests/tools/lsi3108-poke.c"
+    # The firmware's PD answers through the megaraid ioctl (45-pds), static.
+    gcc -O2 -Wall -static -I"$top/include" -o "$stage/usr/bin/mfi-pd" \
+        "$top/tests/tools/mfi-pd.c" || die "cannot build tests/tools/mfi-pd.c"
     ln -sf mke2fs "$stage/usr/sbin/mkfs.ext4"
     ln -sf e2fsck "$stage/usr/sbin/fsck.ext4"
     # kmod, not busybox, wherever Debian has it: /sbin/modprobe too (modprobe.d

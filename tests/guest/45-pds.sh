@@ -12,13 +12,17 @@
 #   - a SATA PD whose health is failing, and a SAS PD set failing at run time
 #     (qom-set health), report FAILED;
 #   - a device id no PD has (MFI status 0x0c): smartctl cannot open it;
+#   - the DCMDs storcli-class tools read, through the same ioctl
+#     (tests/tools/mfi-pd): PD list and list query, PD info per PD,
+#     CTRL_GET_INFO's PD counts, the config read (the scratch LD's array);
+#     a PD_SCSI_IO to a missing device id: MFI status 12;
 #   - a member PD of the scratch LD (RAID 1) failed by QMP: the firmware's
 #     PD and LD state-change events reach the driver's log, the LD is
 #     degraded and still serves I/O; back online (through rebuild): optimal.
 # lsi3108 joins once its ioctl node exists (PENDING in tests/bench/layout.py).
 . /tests/lib.sh
 [ "${LSI_PDS:-0}" -gt 0 ] || skip_test "physical disks" "the bench has no PDs"
-plan 22
+plan 30
 time_limit 300
 need_driver
 smartctl() { /usr/sbin/smartctl "$@"; }
@@ -70,7 +74,54 @@ while [ "$i" -lt "$LSI_PDS" ]; do
 done
 expect_eq "smartctl --scan-open lists every PD (megaraid,<id>)" "" "$missing"
 
-# 2-6: a SAS PD
+# 2-9: the firmware's PD answers (DCMDs through the ioctl)
+host=$(driver_hosts | head -n 1)
+mfi() { /usr/bin/mfi-pd "$host" "$@" 2>&1; }
+kv() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+all_ids=""
+i=0
+while [ "$i" -lt "$LSI_PDS" ]; do
+    all_ids="$all_ids${all_ids:+,}$(pd_field $i id)"
+    i=$((i + 1))
+done
+out=$(mfi pdlist)
+expect_eq "PD_GET_LIST: status and every PD" "0 $all_ids" "$(kv "$out" status) $(kv "$out" ids)"
+out=$(mfi pdlist 5)
+expect_eq "PD_LIST_QUERY exposed-to-host: no JBOD exposed" "0 0" "$(kv "$out" status) $(kv "$out" count)"
+pd_state_code() {
+    case "$1" in
+        online) echo 0x18 ;; unconfigured-good) echo 0x0 ;; failed) echo 0x11 ;;
+        rebuild) echo 0x14 ;; hotspare) echo 0x2 ;; jbod) echo 0x40 ;;
+    esac
+}
+for i in "$sas" "$sata" "$sata_bad"; do
+    id=$(pd_field "$i" id)
+    out=$(mfi pdinfo "$id")
+    [ "$(pd_field "$i" intf)" = sas ] && intf=2 || intf=3
+    [ "$(pd_field "$i" health)" = failing ] && pf=1 || pf=0
+    expect_eq "PD_GET_INFO $id: status state interface enclosure/slot temperature pred-fail" \
+        "0 $(pd_state_code "$(pd_field "$i" state)") $intf 252/$(pd_field "$i" slot) $(pd_field "$i" temp) $pf" \
+        "$(kv "$out" status) $(kv "$out" state) $(kv "$out" intf) $(kv "$out" encl)/$(kv "$out" slot) $(kv "$out" temp) $(kv "$out" pred_fail)"
+done
+out=$(mfi ctrl)
+expect_eq "CTRL_GET_INFO: PDs present, failing; LDs degraded" "$LSI_PDS 1 0" \
+    "$(kv "$out" pd_present) $(kv "$out" pd_pred_fail) $(kv "$out" ld_degraded)"
+out=$(mfi inquiry 77)
+expect_eq "PD_SCSI_IO to device id 77 (none): MFI status 12 (DEVICE_NOT_FOUND)" 12 "$(kv "$out" status)"
+# the scratch LD's members, as the layout names them (online PDs)
+members=""
+i=0
+while [ "$i" -lt "$LSI_PDS" ]; do
+    [ "$(pd_field $i state)" = online ] && members="$members${members:+,}$(pd_field $i id):0x18"
+    i=$((i + 1))
+done
+ldt=$(ld_field "$idx" target)
+out=$(mfi cfg)
+echo "$out"
+expect_eq "CFG_READ: the scratch LD's array and RAID 1 config (optimal)" \
+    "0 $members raid1:3:1" "$(kv "$out" status) $(kv "$out" array0) $(kv "$out" "ld$ldt")"
+
+# 10-14: a SAS PD
 id=$(pd_field "$sas" id)
 out=$(smartctl -i -H -A -d "megaraid,$id" "$dev" 2>&1)
 echo "$out"
@@ -84,7 +135,7 @@ expect_eq "SAS PD $id: grown defect list (reallocated sectors)" "$(pd_field "$sa
 expect_eq "SAS PD $id: power-on time" "$(pd_field "$sas" poh):00" \
     "$(echo "$out" | sed -n 's/.*Accumulated power on time, hours:minutes \([0-9:]*\).*/\1/p')"
 
-# 7-11: a SATA PD behind the SAT layer
+# 15-19: a SATA PD behind the SAT layer
 id=$(pd_field "$sata" id)
 out=$(smartctl -i -H -A -d "megaraid,$id" "$dev" 2>&1)
 echo "$out"
@@ -97,14 +148,14 @@ expect_eq "SATA PD $id: Reallocated_Sector_Ct raw" "$(pd_field "$sata" realloc)"
 expect_eq "SATA PD $id: Power_On_Hours raw" "$(pd_field "$sata" poh)" "$(echo "$out" | attr_raw 9)"
 expect_eq "SATA PD $id: Temperature_Celsius raw" "$(pd_field "$sata" temp)" "$(echo "$out" | attr_raw 194)"
 
-# 12: a failing SATA PD
+# 20: a failing SATA PD
 id=$(pd_field "$sata_bad" id)
 out=$(smartctl -H -A -d "megaraid,$id" "$dev" 2>&1)
 echo "$out"
 expect_eq "failing SATA PD $id: overall health" "FAILED!" \
     "$(echo "$out" | sed -n 's/^SMART overall-health self-assessment test result: //p')"
 
-# 13-14: a SAS PD set failing at run time, then healthy again
+# 21-22: a SAS PD set failing at run time, then healthy again
 id=$(pd_field "$sas" id)
 at_finish "host_req qom-set pd$id health ok >/dev/null"
 host_req qom-set "pd$id" health failing >/dev/null || bail "qom-set pd$id health failing refused"
@@ -118,7 +169,7 @@ host_req qom-set "pd$id" health ok >/dev/null
 expect_eq "SAS PD $id healthy again" "OK" \
     "$(smartctl -H -d "megaraid,$id" "$dev" 2>&1 | field 'SMART Health Status')"
 
-# 15-16: everything smartctl -a asks a SAS and a SATA PD is answered (exit
+# 23-24: everything smartctl -a asks a SAS and a SATA PD is answered (exit
 # status bits 1 and 2: open failed, a SMART or other command failed)
 for i in "$sas" "$sata"; do
     id=$(pd_field "$i" id)
@@ -127,7 +178,7 @@ for i in "$sas" "$sata"; do
     expect_eq "smartctl -a on $(pd_field "$i" intf) PD $id: no command failed (exit status $rc)" 0 $((rc & 6))
 done
 
-# 17: no such device id: the firmware's DEVICE_NOT_FOUND fails smartctl's
+# 25: no such device id: the firmware's DEVICE_NOT_FOUND fails smartctl's
 # first command (its INQUIRY), which is all smartctl says about it
 out=$(smartctl -i -d megaraid,77 "$dev" 2>&1)
 if echo "$out" | grep -q "megaraid_disk_77\] failed: INQUIRY failed"; then
@@ -136,7 +187,7 @@ else
     tap_fail "megaraid,77 (no such PD): $(echo "$out" | tail -n 3 | tr '\n' '|')"
 fi
 
-# 18-21: a member of the scratch LD fails and comes back through a rebuild
+# 26-29: a member of the scratch LD fails and comes back through a rebuild
 member=""
 i=0
 while [ "$i" -lt "$LSI_PDS" ]; do
@@ -159,7 +210,11 @@ if echo "$log" | grep -qF "$pd_event" && echo "$log" | grep -qF "$ld_event"; the
 else
     tap_fail "PD $member failed: events missing: $(echo "$log" | grep -i 'state change' | tr '\n' '|')"
 fi
-expect_eq "scratch LD degraded (firmware view)" degraded "$(qom_get x-state "/machine/peripheral/ld$idx")"
+ctrl=$(mfi ctrl)
+cfg=$(mfi cfg)
+expect_eq "scratch LD degraded: model x-state, CTRL_GET_INFO degraded/failed, CFG_READ member and LD state" \
+    "degraded 1/1 $member:0x11 raid1:2:1" \
+    "$(qom_get x-state "/machine/peripheral/ld$idx") $(kv "$ctrl" ld_degraded)/$(kv "$ctrl" pd_failed) $(kv "$cfg" array0 | tr ',' '\n' | grep "^$member:") $(kv "$cfg" "ld$ldt")"
 if dd if="$dev" of=/dev/null bs=1M count=16 iflag=direct status=none; then
     tap_ok "degraded scratch LD still reads"
 else
@@ -176,6 +231,6 @@ else
     tap_fail "PD $member online: LD $(qom_get x-state "/machine/peripheral/ld$idx"), no '$back' in the log"
 fi
 
-# 22
+# 30
 check_dmesg
 finish
