@@ -16,13 +16,15 @@
 #     (tests/tools/mfi-pd): PD list and list query, PD info per PD,
 #     CTRL_GET_INFO's PD counts, the config read (the scratch LD's array);
 #     a PD_SCSI_IO to a missing device id: MFI status 12;
+#   - 3000 seeded random PD_SCSI_IO frames (CDBs, lengths, directions,
+#     sense buffers): every one answered, the firmware still answers;
 #   - a member PD of the scratch LD (RAID 1) failed by QMP: the firmware's
 #     PD and LD state-change events reach the driver's log, the LD is
 #     degraded and still serves I/O; back online (through rebuild): optimal.
 # lsi3108 joins once its ioctl node exists (PENDING in tests/bench/layout.py).
 . /tests/lib.sh
 [ "${LSI_PDS:-0}" -gt 0 ] || skip_test "physical disks" "the bench has no PDs"
-plan 30
+plan 31
 time_limit 300
 need_driver
 smartctl() { /usr/sbin/smartctl "$@"; }
@@ -121,7 +123,14 @@ echo "$out"
 expect_eq "CFG_READ: the scratch LD's array and RAID 1 config (optimal)" \
     "0 $members raid1:3:1" "$(kv "$out" status) $(kv "$out" array0) $(kv "$out" "ld$ldt")"
 
-# 10-14: a SAS PD
+# 10: the pass-through under random frames (the model must stay up)
+out=$(mfi fuzz 45 3000)
+echo "$out"
+after=$(mfi inquiry "$(pd_field "$sas" id)")
+expect_eq "3000 random PD_SCSI_IO frames all answered; then INQUIRY to PD $(pd_field "$sas" id) still works" \
+    "3000 0 $(pd_field "$sas" product)" "$(kv "$out" ran) $(kv "$after" status) $(kv "$after" product)"
+
+# 11-15: a SAS PD
 id=$(pd_field "$sas" id)
 out=$(smartctl -i -H -A -d "megaraid,$id" "$dev" 2>&1)
 echo "$out"
@@ -135,7 +144,7 @@ expect_eq "SAS PD $id: grown defect list (reallocated sectors)" "$(pd_field "$sa
 expect_eq "SAS PD $id: power-on time" "$(pd_field "$sas" poh):00" \
     "$(echo "$out" | sed -n 's/.*Accumulated power on time, hours:minutes \([0-9:]*\).*/\1/p')"
 
-# 15-19: a SATA PD behind the SAT layer
+# 16-20: a SATA PD behind the SAT layer
 id=$(pd_field "$sata" id)
 out=$(smartctl -i -H -A -d "megaraid,$id" "$dev" 2>&1)
 echo "$out"
@@ -148,14 +157,14 @@ expect_eq "SATA PD $id: Reallocated_Sector_Ct raw" "$(pd_field "$sata" realloc)"
 expect_eq "SATA PD $id: Power_On_Hours raw" "$(pd_field "$sata" poh)" "$(echo "$out" | attr_raw 9)"
 expect_eq "SATA PD $id: Temperature_Celsius raw" "$(pd_field "$sata" temp)" "$(echo "$out" | attr_raw 194)"
 
-# 20: a failing SATA PD
+# 21: a failing SATA PD
 id=$(pd_field "$sata_bad" id)
 out=$(smartctl -H -A -d "megaraid,$id" "$dev" 2>&1)
 echo "$out"
 expect_eq "failing SATA PD $id: overall health" "FAILED!" \
     "$(echo "$out" | sed -n 's/^SMART overall-health self-assessment test result: //p')"
 
-# 21-22: a SAS PD set failing at run time, then healthy again
+# 22-23: a SAS PD set failing at run time, then healthy again
 id=$(pd_field "$sas" id)
 at_finish "host_req qom-set pd$id health ok >/dev/null"
 host_req qom-set "pd$id" health failing >/dev/null || bail "qom-set pd$id health failing refused"
@@ -169,7 +178,7 @@ host_req qom-set "pd$id" health ok >/dev/null
 expect_eq "SAS PD $id healthy again" "OK" \
     "$(smartctl -H -d "megaraid,$id" "$dev" 2>&1 | field 'SMART Health Status')"
 
-# 23-24: everything smartctl -a asks a SAS and a SATA PD is answered (exit
+# 24-25: everything smartctl -a asks a SAS and a SATA PD is answered (exit
 # status bits 1 and 2: open failed, a SMART or other command failed)
 for i in "$sas" "$sata"; do
     id=$(pd_field "$i" id)
@@ -178,7 +187,7 @@ for i in "$sas" "$sata"; do
     expect_eq "smartctl -a on $(pd_field "$i" intf) PD $id: no command failed (exit status $rc)" 0 $((rc & 6))
 done
 
-# 25: no such device id: the firmware's DEVICE_NOT_FOUND fails smartctl's
+# 26: no such device id: the firmware's DEVICE_NOT_FOUND fails smartctl's
 # first command (its INQUIRY), which is all smartctl says about it
 out=$(smartctl -i -d megaraid,77 "$dev" 2>&1)
 if echo "$out" | grep -q "megaraid_disk_77\] failed: INQUIRY failed"; then
@@ -187,7 +196,7 @@ else
     tap_fail "megaraid,77 (no such PD): $(echo "$out" | tail -n 3 | tr '\n' '|')"
 fi
 
-# 26-29: a member of the scratch LD fails and comes back through a rebuild
+# 27-30: a member of the scratch LD fails and comes back through a rebuild
 member=""
 i=0
 while [ "$i" -lt "$LSI_PDS" ]; do
@@ -231,6 +240,6 @@ else
     tap_fail "PD $member online: LD $(qom_get x-state "/machine/peripheral/ld$idx"), no '$back' in the log"
 fi
 
-# 30
+# 31
 check_dmesg
 finish

@@ -13,6 +13,11 @@
  *   cfg           CFG_READ: arrays (member id:state) and LDs (level, state)
  *   inquiry <id>  MFI_CMD_PD_SCSI_IO with a standard INQUIRY to PD <id>:
  *                 the MFI and SCSI status, the vendor and product
+ *   fuzz <seed> <count>  PD_SCSI_IO frames with random CDBs (mostly the
+ *                 opcodes the PDs answer), CDB lengths 0..20, directions,
+ *                 sense and data lengths up to 8 KiB, to device ids
+ *                 8..11 and random ones; prints how many ran and a
+ *                 histogram of the MFI statuses
  * Output: "key=value" words on one line. status= is the MFI status.
  * Exit status: 0 the ioctl ran, 1 usage, 2 no device or ioctl failure.
  */
@@ -141,6 +146,80 @@ static void inquiry(int host, unsigned int id)
 	       (const char *)data + 8, (const char *)data + 16);
 }
 
+/* xorshift64*: the same seed gives the same frames */
+static uint64_t rnd_state;
+
+static uint32_t rnd(void)
+{
+	rnd_state ^= rnd_state >> 12;
+	rnd_state ^= rnd_state << 25;
+	rnd_state ^= rnd_state >> 27;
+	return (rnd_state * 0x2545f4914f6cdd1dULL) >> 32;
+}
+
+static void fuzz(int host, unsigned long seed, unsigned int count)
+{
+	static const uint8_t ops[] = { 0x00, 0x03, 0x12, 0x1a, 0x25, 0x37, 0x4d,
+				       0x5a, 0x85, 0x9e, 0xa1, 0xb7, 0x28, 0x2a };
+	static uint8_t data[8192], sense[256];
+	unsigned int hist[256] = { 0 }, ran = 0, i, k;
+	int fd = open_node();
+
+	rnd_state = seed * 2654435761ULL + 1;
+	for (i = 0; i < count; i++) {
+		struct mfi_ioc_packet p;
+		struct lsi_mfi_pthru_frame *f = (void *)p.frame;
+		uint32_t len = rnd() % 4 ? rnd() % 1024 : rnd() % sizeof(data);
+
+		memset(&p, 0, sizeof(p));
+		p.host_no = host;
+		f->hdr.cmd = LSI_MFI_CMD_PD_SCSI_IO;
+		f->hdr.cmd_status = 0xff;
+		f->hdr.target_id = rnd() % 8 ? 8 + rnd() % 4 : rnd();
+		f->hdr.lun = rnd() % 16 ? 0 : rnd();
+		f->hdr.cdb_len = rnd() % 8 ? 6 + rnd() % 11 : rnd() % 21;
+		if (f->hdr.cdb_len > 16)
+			f->hdr.cdb_len = 16;	/* the frame holds 16 */
+		for (k = 0; k < 16; k++)
+			f->cdb[k] = rnd();
+		if (rnd() % 8)
+			f->cdb[0] = ops[rnd() % sizeof(ops)];
+		if (f->cdb[0] == 0x85 || f->cdb[0] == 0xa1) {
+			/* SMART or IDENTIFY mostly, with the SMART keys */
+			uint8_t *c = f->cdb + (f->cdb[0] == 0x85 ? 14 : 9);
+
+			*c = rnd() % 2 ? 0xb0 : 0xec;
+			f->cdb[f->cdb[0] == 0x85 ? 10 : 6] = 0x4f;
+			f->cdb[f->cdb[0] == 0x85 ? 12 : 7] = 0xc2;
+		}
+		f->hdr.flags = (rnd() % 3) << 3;	/* none, write, read */
+		f->hdr.data_xfer_len = len;
+		if (len) {
+			f->hdr.sge_count = 1;
+			p.sgl_off = offsetof(struct lsi_mfi_pthru_frame, sgl);
+			p.sge_count = 1;
+			p.sgl[0].iov_base = data;
+			p.sgl[0].iov_len = len;
+		}
+		if (rnd() % 2) {
+			f->hdr.sense_len = rnd() % 2 ? 18 : rnd() % 256;
+			p.sense_off = offsetof(struct lsi_mfi_pthru_frame, sense_addr_lo);
+			p.sense_len = f->hdr.sense_len ? f->hdr.sense_len : 1;
+			memcpy(p.frame + p.sense_off, &(void *){ sense }, sizeof(void *));
+		}
+		if (ioctl(fd, MFI_IOC_FIRMWARE, &p) == 0) {
+			ran++;
+			hist[f->hdr.cmd_status]++;
+		}
+	}
+	close(fd);
+	printf("ran=%u", ran);
+	for (k = 0; k < 256; k++)
+		if (hist[k])
+			printf(" status_%u=%u", k, hist[k]);
+	printf("\n");
+}
+
 static void ctrl(int host)
 {
 	static struct lsi_ctrl_info ci;
@@ -220,7 +299,7 @@ int main(int argc, char **argv)
 	int host;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: mfi-pd <host_no> ctrl|pdlist [q]|pdinfo <id>|cfg|inquiry <id>\n");
+		fprintf(stderr, "usage: mfi-pd <host_no> ctrl|pdlist [q]|pdinfo <id>|cfg|inquiry <id>|fuzz <seed> <n>\n");
 		return 1;
 	}
 	host = atoi(argv[1]);
@@ -234,6 +313,8 @@ int main(int argc, char **argv)
 		cfg(host);
 	else if (!strcmp(argv[2], "inquiry") && argc > 3)
 		inquiry(host, atoi(argv[3]));
+	else if (!strcmp(argv[2], "fuzz") && argc > 4)
+		fuzz(host, strtoul(argv[3], NULL, 0), atoi(argv[4]));
 	else
 		return 1;
 	return 0;
