@@ -82,8 +82,20 @@ unsigned int lsi3108_pd_array_refs(Lsi3108State *s);
 void lsi3108_pd_counts(Lsi3108State *s, unsigned int *present,
                        unsigned int *failed, unsigned int *pred_fail);
 
+static inline bool lsi3108_pd_is_sata(const Lsi3108PD *pd)
+{
+    return pd->intf == LSI3108_PD_SATA;
+}
+
+/* ---- SCSI answers (lsi3108-pd-scsi.c) ---- */
 /* MFI_CMD_PD_SCSI_IO: complete @m (always, synchronously). */
 void lsi3108_pd_scsi(Lsi3108State *s, Lsi3108Mfi *m);
+/* The disk's standard INQUIRY data (96 bytes into buf); returns 96 */
+size_t lsi3108_pd_std_inquiry(const Lsi3108PD *pd, uint8_t *buf);
+/* Its VPD page 0x83, at most size bytes; returns the page's length */
+size_t lsi3108_pd_vpd83(const Lsi3108PD *pd, uint8_t *buf, size_t size);
+/* The SAS address of the PD's port (SAS: its own; SATA: the PHY's) */
+uint64_t lsi3108_pd_sas_address(const Lsi3108PD *pd);
 
 /* ---- LDs built from PDs ---- */
 /* LSI_LD_STATE_* of an LD, from its member PDs (OPTIMAL without any) */
