@@ -1341,6 +1341,22 @@ struct lsi_cfg_ld {
 
 LSI_SIZE_CHECK(struct lsi_cfg_ld, 256);
 
+/* A hot spare of the configuration: global (no arrays) or dedicated */
+#define LSI_CFG_SPARE_ARRAYS		16
+#define LSI_SPARE_DEDICATED		BIT(0)
+#define LSI_SPARE_REVERTIBLE		BIT(1)
+
+struct lsi_cfg_spare {
+	__le16	device_id;
+	__le16	seq_num;
+	__u8	spare_type;		/* LSI_SPARE_*; 0: global */
+	__u8	reserved[2];
+	__u8	array_count;
+	__le16	array_ref[LSI_CFG_SPARE_ARRAYS];
+};
+
+LSI_SIZE_CHECK(struct lsi_cfg_spare, 40);
+
 /* RAID level numbers of lsi_ld_params.primary_raid_level */
 #define LSI_RAID_LEVEL_0		0
 #define LSI_RAID_LEVEL_1		1

@@ -372,8 +372,9 @@ bool lsi3108_ld_parse_members(Lsi3108LD *ld, Error **errp)
 
 /*
  * The config read (MR_DCMD_CFG_READ): one array per span of each LD with
- * members (an LD's arrays numbered from its array_base, given here), then
- * one LD config per LD, no spares. size is the bytes it all needs.
+ * members (an LD's arrays numbered from its array_base), then one LD
+ * config per LD, then one global spare per hot-spare PD. size is the bytes
+ * it all needs.
  */
 /* Number the arrays: each LD's from its array_base, in target order. */
 unsigned int lsi3108_pd_array_refs(Lsi3108State *s)
@@ -394,10 +395,11 @@ unsigned int lsi3108_pd_array_refs(Lsi3108State *s)
 
 int lsi3108_pd_dcmd_cfg_read(Lsi3108State *s, Lsi3108Mfi *m)
 {
-    unsigned int t, i, narrays, nlds = 0;
+    unsigned int t, i, narrays, nlds = 0, nspares = 0;
     struct lsi_cfg_header *hdr;
     struct lsi_cfg_array *arr;
     struct lsi_cfg_ld *cld;
+    struct lsi_cfg_spare *spare;
     g_autofree uint8_t *buf = NULL;
     size_t size;
 
@@ -405,7 +407,11 @@ int lsi3108_pd_dcmd_cfg_read(Lsi3108State *s, Lsi3108Mfi *m)
     for (t = 0; t < LSI3108_MAX_LD_TARGETS; t++) {
         nlds += s->lds[t] != NULL;
     }
-    size = sizeof(*hdr) + narrays * sizeof(*arr) + nlds * sizeof(*cld);
+    for (i = 0; i < LSI3108_MAX_PDS; i++) {
+        nspares += s->pds[i] && s->pds[i]->state == LSI3108_PDS_HOTSPARE;
+    }
+    size = sizeof(*hdr) + narrays * sizeof(*arr) + nlds * sizeof(*cld) +
+           nspares * sizeof(*spare);
     buf = g_malloc0(size);
     hdr = (void *)buf;
     hdr->size = cpu_to_le32(size);
@@ -413,8 +419,18 @@ int lsi3108_pd_dcmd_cfg_read(Lsi3108State *s, Lsi3108Mfi *m)
     hdr->array_size = cpu_to_le16(sizeof(*arr));
     hdr->log_drv_count = cpu_to_le16(nlds);
     hdr->log_drv_size = cpu_to_le16(sizeof(*cld));
+    hdr->spares_count = cpu_to_le16(nspares);
+    hdr->spares_size = cpu_to_le16(sizeof(*spare));
     arr = (void *)(hdr + 1);
     cld = (void *)(arr + narrays);
+    spare = (void *)(cld + nlds);
+    for (i = 0; i < LSI3108_MAX_PDS; i++) {
+        if (s->pds[i] && s->pds[i]->state == LSI3108_PDS_HOTSPARE) {
+            spare->device_id = cpu_to_le16(i);
+            spare->seq_num = cpu_to_le16(s->pds[i]->seq_num);
+            spare++;
+        }
+    }
     for (t = 0; t < LSI3108_MAX_LD_TARGETS; t++) {
         Lsi3108LD *ld = s->lds[t];
         unsigned int per, a, spans;

@@ -84,13 +84,13 @@ class PhysicalDisk:
 
 
 # The standard layout's disks: two SAS disks forming the scratch LD (RAID 1),
-# two unconfigured SATA disks, one of them failing. Not JBOD: neither driver
+# two SATA disks: a global hot spare and an unconfigured one that is failing. Not JBOD: neither driver
 # addresses system PDs yet (the model lists JBOD PDs as exposed only with the
 # controller's expose-jbod=on).
 STANDARD_PDS = [
     PhysicalDisk(8, 0, "sas", "online", "ST1200MM0009", "Z1WSAS008A", 31, 3, 12000),
     PhysicalDisk(9, 1, "sas", "online", "ST1200MM0009", "Z1WSAS009B", 33, 0, 12001),
-    PhysicalDisk(10, 2, "sata", "unconfigured-good", "ST1000NM0033-9ZM173", "Z1WSATA10C",
+    PhysicalDisk(10, 2, "sata", "hotspare", "ST1000NM0033-9ZM173", "Z1WSATA10C",
                  29, 5, 4000),
     PhysicalDisk(11, 3, "sata", "unconfigured-good", "ST1000NM0033-9ZM173", "Z1WSATA11D",
                  45, 250, 30000, health="failing"),

@@ -110,18 +110,21 @@ expect_eq "CTRL_GET_INFO: PDs present, failing; LDs degraded" "$LSI_PDS 1 0" \
     "$(kv "$out" pd_present) $(kv "$out" pd_pred_fail) $(kv "$out" ld_degraded)"
 out=$(mfi inquiry 77)
 expect_eq "PD_SCSI_IO to device id 77 (none): MFI status 12 (DEVICE_NOT_FOUND)" 12 "$(kv "$out" status)"
-# the scratch LD's members, as the layout names them (online PDs)
+# the scratch LD's members, as the layout names them (online PDs), and the hot spares
 members=""
+spares=""
 i=0
 while [ "$i" -lt "$LSI_PDS" ]; do
     [ "$(pd_field $i state)" = online ] && members="$members${members:+,}$(pd_field $i id):0x18"
+    [ "$(pd_field $i state)" = hotspare ] && spares="$spares${spares:+,}$(pd_field $i id)"
     i=$((i + 1))
 done
 ldt=$(ld_field "$idx" target)
 out=$(mfi cfg)
 echo "$out"
-expect_eq "CFG_READ: the scratch LD's array and RAID 1 config (optimal)" \
-    "0 $members raid1:3:1" "$(kv "$out" status) $(kv "$out" array0) $(kv "$out" "ld$ldt")"
+expect_eq "CFG_READ: the scratch LD's array and RAID 1 config (optimal), the hot spares" \
+    "0 $members raid1:3:1 $spares" \
+    "$(kv "$out" status) $(kv "$out" array0) $(kv "$out" "ld$ldt") $(kv "$out" spares)"
 
 # 10: the pass-through under random frames (the model must stay up)
 out=$(mfi fuzz 45 3000)

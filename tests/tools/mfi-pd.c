@@ -10,7 +10,8 @@
  *   ctrl          CTRL_GET_INFO: LD and PD counts
  *   pdlist [q]    PD_GET_LIST, or PD_LIST_QUERY with query type q: the ids
  *   pdinfo <id>   PD_GET_INFO: state, interface, slot, sizes, counters
- *   cfg           CFG_READ: arrays (member id:state) and LDs (level, state)
+ *   cfg           CFG_READ: arrays (member id:state), LDs (level, state,
+ *                 span depth) and hot spares (ids)
  *   inquiry <id>  MFI_CMD_PD_SCSI_IO with a standard INQUIRY to PD <id>:
  *                 the MFI and SCSI status, the vendor and product
  *   fuzz <seed> <count>  PD_SCSI_IO frames with random CDBs (mostly the
@@ -272,7 +273,10 @@ static void cfg(int host)
 	printf("status=%d size=%u arrays=%u lds=%u", st, h->size, h->array_count,
 	       h->log_drv_count);
 	if (h->size > sizeof(buf) || h->array_size != sizeof(struct lsi_cfg_array) ||
-	    h->log_drv_size != sizeof(struct lsi_cfg_ld)) {
+	    h->log_drv_size != sizeof(struct lsi_cfg_ld) ||
+	    off + (size_t)h->array_count * h->array_size +
+	    (size_t)h->log_drv_count * h->log_drv_size +
+	    (size_t)h->spares_count * h->spares_size > h->size) {
 		printf(" bad_layout=1\n");
 		return;
 	}
@@ -290,6 +294,13 @@ static void cfg(int host)
 		printf(" ld%u=raid%u:%u:%u", ld->properties.target_id,
 		       ld->params.primary_raid_level, ld->params.state,
 		       ld->params.span_depth);
+	}
+	printf(" spares=");
+	for (a = 0; a < h->spares_count && h->spares_size == sizeof(struct lsi_cfg_spare);
+	     a++, off += h->spares_size) {
+		struct lsi_cfg_spare *sp = (void *)(buf + off);
+
+		printf("%s%u", a ? "," : "", sp->device_id);
 	}
 	printf("\n");
 }
