@@ -152,6 +152,12 @@ int lsi3108_pd_dcmd_get_info(Lsi3108State *s, Lsi3108Mfi *m,
     info->device_id = cpu_to_le16(pd->device_id);
     info->seq_num = cpu_to_le16(pd->seq_num);
     lsi3108_pd_std_inquiry(pd, info->inquiry_data);
+    /*
+     * The firmware's copy of the INQUIRY data carries the serial number in
+     * the vendor-specific bytes 36-55 (MegaCli prints these bytes as a PD's
+     * "Inquiry Data"; lsi3108-ctl pds reads the serial there).
+     */
+    strpadcpy((char *)info->inquiry_data + 36, 20, pd->serial, ' ');
     lsi3108_pd_vpd83(pd, info->vpd_page83, sizeof(info->vpd_page83));
     info->scsi_dev_type = TYPE_DISK;
     info->connected_port_bitmap = 1;
@@ -295,6 +301,9 @@ void lsi3108_ld_fill_layout(Lsi3108State *s, Lsi3108LD *ld,
         params->stripe_size = 7;
         params->num_drives = 1;
         span[0].num_blocks = cpu_to_le64(ld->sectors);
+        /* no array behind it: a reference no array of CFG_READ carries
+         * (array 0 belongs to the first LD with PDs) */
+        span[0].array_ref = cpu_to_le16(0xffff);
         return;
     }
     params->primary_raid_level = ld->raid_level == 10 ? LSI_RAID_LEVEL_1 :

@@ -764,6 +764,10 @@ void lsi_ioc_attach(struct lsi_ctrl *ctrl);
 void lsi_ioc_detach(struct lsi_ctrl *ctrl);
 void lsi_ioc_event(struct lsi_ctrl *ctrl, u32 class_locale);
 
+/* pd.c */
+ssize_t lsi_pds_show(struct lsi_ctrl *ctrl, char *buf);
+ssize_t lsi_ld_pds_show(struct lsi_ctrl *ctrl, unsigned int target, char *buf);
+
 /* sysfs.c */
 extern const struct attribute_group *lsi_host_groups[];
 extern const struct attribute_group *lsi_sdev_groups[];

@@ -10,7 +10,7 @@
  *
  * Per LD, /sys/class/scsi_device/H:0:T:0/device/lsi3108_flush_mode: what a
  * SYNCHRONIZE CACHE to it becomes (cache.c): flush-dcmd, firmware or
- * complete.
+ * complete. hostN/pds and H:C:T:L/lsi3108_ld_pds: the PDs (pd.c).
  */
 #include <linux/device.h>
 #include <linux/slab.h>
@@ -95,6 +95,14 @@ static ssize_t events_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(events);
 
+/* The firmware's physical disks, one per line (pd.c). */
+static ssize_t pds_show(struct device *dev, struct device_attribute *attr,
+			char *buf)
+{
+	return lsi_pds_show(lsi_dev_ctrl(dev), buf);
+}
+static DEVICE_ATTR_RO(pds);
+
 /* Write 1: re-read the LD list and add/remove disks to match it. */
 static ssize_t rescan_store(struct device *dev, struct device_attribute *attr,
 			    const char *buf, size_t count)
@@ -165,6 +173,7 @@ static struct attribute *lsi_host_attrs[] = {
 	&dev_attr_sync_cache_mode.attr,
 	&dev_attr_bbu.attr,
 	&dev_attr_events.attr,
+	&dev_attr_pds.attr,
 	&dev_attr_rescan.attr,
 	&lsi_counters[0].attr.attr,
 	&lsi_counters[1].attr.attr,
@@ -321,6 +330,17 @@ static ssize_t lsi3108_ld_target_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(lsi3108_ld_target);
 
+/* The LD's member PDs from the firmware's configuration (pd.c). */
+static ssize_t lsi3108_ld_pds_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	struct scsi_device *sdev = to_scsi_device(dev);
+
+	return lsi_ld_pds_show(shost_priv(sdev->host),
+			       lsi_ld_target(sdev->channel, sdev->id), buf);
+}
+static DEVICE_ATTR_RO(lsi3108_ld_pds);
+
 static struct attribute *lsi_sdev_attrs[] = {
 	&dev_attr_lsi3108_flush_mode.attr,
 	&dev_attr_lsi3108_ld_target.attr,
@@ -328,6 +348,7 @@ static struct attribute *lsi_sdev_attrs[] = {
 	&dev_attr_lsi3108_ld_state.attr,
 	&dev_attr_lsi3108_cache_current.attr,
 	&dev_attr_lsi3108_cache_default.attr,
+	&dev_attr_lsi3108_ld_pds.attr,
 	NULL,
 };
 

@@ -102,6 +102,11 @@ def layout_pds(ctrl, lds):
     return STANDARD_PDS if ctrl.device == "lsi3108" and lds is STANDARD_LDS else []
 
 
+def pds_on(ctrl, lds):
+    """Whether the LDs of this layout are built from PDs on this controller."""
+    return bool(layout_pds(ctrl, lds))
+
+
 @dataclass
 class Controller:
     device: str
@@ -124,7 +129,6 @@ CONTROLLERS = {
 BOTH = ("megaraid_sas", "lsi3108")
 PENDING = {
     # e.g. "93-flr": (BOTH, "model: FLR; driver: reset_prepare/reset_done"),
-    "45-pds": (("lsi3108",), "driver: the megaraid ioctl node smartctl uses (ioctl slice)"),
 }
 
 
@@ -290,7 +294,10 @@ def lsi_params(driver, ctrl: Controller, lds, expect, variant):
     params = {"driver": driver, "lds": str(len(lds)), "vendor": ctrl.vendor,
               "model": ctrl.model, "bs": "512", "variant": variant}
     for ld in lds:
-        params[f"ld{ld.index}"] = f"{ld.target},{ld.blocks},{ld.serial}"
+        # target,blocks,serial,raid level,member PD ids (":"-separated, "-": none)
+        pds = ld.pds.replace(",", ":") if ld.pds and pds_on(ctrl, lds) else "-"
+        raid = ld.raid_level if pds != "-" else 0
+        params[f"ld{ld.index}"] = f"{ld.target},{ld.blocks},{ld.serial},raid{raid},{pds}"
         params[f"ld_{ld.role}"] = str(ld.index)
     # The hot-plug test removes and re-adds the big LD with exactly this.
     big = next((ld for ld in lds if ld.role == "big"), None)

@@ -21,7 +21,8 @@
 #   - a member PD of the scratch LD (RAID 1) failed by QMP: the firmware's
 #     PD and LD state-change events reach the driver's log, the LD is
 #     degraded and still serves I/O; back online (through rebuild): optimal.
-# lsi3108 joins once its ioctl node exists (PENDING in tests/bench/layout.py).
+# Both drivers: megaraid_sas and lsi3108 register the same ioctl node (the
+# scan, test 1, finds megaraid_sas hosts only).
 . /tests/lib.sh
 [ "${LSI_PDS:-0}" -gt 0 ] || skip_test "physical disks" "the bench has no PDs"
 plan 31
@@ -64,7 +65,11 @@ sas=$(pd_pick sas ok) || bail "the bench has no healthy SAS PD"
 sata=$(pd_pick sata ok) || bail "the bench has no healthy SATA PD"
 sata_bad=$(pd_pick sata failing) || bail "the bench has no failing SATA PD"
 
-# 1: the scan lists every PD by device id
+# 1: the scan lists every PD by device id. smartctl scans for MegaRAID PDs
+# only on hosts whose proc_name starts with "megaraid_sas" (smartmontools
+# os_linux.cpp, linux_smart_interface::get_dev_megasas); lsi3108's hosts are
+# named lsi3108, so its PDs are reached with -d megaraid,N on one of its
+# disks (below), not found by the scan.
 scan=$(smartctl --scan-open 2>&1)
 echo "$scan"
 missing=""
@@ -74,7 +79,12 @@ while [ "$i" -lt "$LSI_PDS" ]; do
     echo "$scan" | grep -qE -- "-d (sat\+)?megaraid,$(pd_field $i id) " || missing="$missing $(pd_field $i id)"
     i=$((i + 1))
 done
-expect_eq "smartctl --scan-open lists every PD (megaraid,<id>)" "" "$missing"
+if is_lsi3108; then
+    tap_skip "smartctl --scan-open lists every PD" \
+        "smartctl scans only hosts named megaraid_sas* (proc_name); lsi3108's PDs: -d megaraid,N"
+else
+    expect_eq "smartctl --scan-open lists every PD (megaraid,<id>)" "" "$missing"
+fi
 
 # 2-9: the firmware's PD answers (DCMDs through the ioctl)
 host=$(driver_hosts | head -n 1)

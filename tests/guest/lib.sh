@@ -239,7 +239,8 @@ driver_disks() {
     done
 }
 
-# Usage: ld_field <index> target|blocks|serial — from lsi.ld<i>=<target>,<blocks>,<serial>
+# Usage: ld_field <index> target|blocks|serial|raid|pds — from
+# lsi.ld<i>=<target>,<blocks>,<serial>,raid<level>,<member PD ids, ":"-separated, or ->
 ld_field() {
     local spec
     eval "spec=\${LSI_LD$1:-}"
@@ -248,6 +249,8 @@ ld_field() {
         target) echo "$spec" | cut -d, -f1 ;;
         blocks) echo "$spec" | cut -d, -f2 ;;
         serial) echo "$spec" | cut -d, -f3 ;;
+        raid) echo "$spec" | cut -d, -f4 ;;
+        pds) echo "$spec" | cut -d, -f5 ;;
         *) echo "lib: unknown LD field '$2'" >&2; return 1 ;;
     esac
 }
