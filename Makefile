@@ -32,6 +32,7 @@ module modules:
 install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	install -D -m 755 scripts/lsi3108-ctl $(DESTDIR)/usr/local/sbin/lsi3108-ctl
+	install -D -m 644 docs/lsi3108-ctl.8 $(DESTDIR)/usr/local/share/man/man8/lsi3108-ctl.8
 
 dkms-install:
 	bash scripts/dkms-install.sh

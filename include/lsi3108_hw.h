@@ -1141,4 +1141,268 @@ LSI_OFFSET_CHECK(struct lsi_bbu_status, fw_status, 8);
 #define LSI_EVT_BBU_GOOD		0x00c2
 #define LSI_EVT_BBU_BAD			0x00c3
 
+/* ------------------------------------------------------------------ */
+/* Physical disks (PDs): lists, info, configuration, pass-through      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The PD DCMDs. PD_GET_LIST lists every PD the firmware sees (smartctl's
+ * --scan uses it); PD_LIST_QUERY filters by mailbox byte 0 (ALL, or
+ * EXPOSED_TO_HOST: only the system PDs / JBODs the host may address).
+ * Both answer struct lsi_pd_list; its size field is the bytes the whole
+ * list needs, so a caller with a short buffer can ask again.
+ */
+#define LSI_DCMD_PD_GET_LIST		0x02010000
+#define LSI_PD_QUERY_ALL		0x00
+#define LSI_PD_QUERY_STATE		0x01
+#define LSI_PD_QUERY_MEDIA_TYPE		0x03
+
+/* PD firmware states (fw_state of PD info; PD list query by state) */
+#define LSI_PD_STATE_UNCONFIGURED_GOOD	0x00
+#define LSI_PD_STATE_UNCONFIGURED_BAD	0x01
+#define LSI_PD_STATE_HOT_SPARE		0x02
+#define LSI_PD_STATE_OFFLINE		0x10
+#define LSI_PD_STATE_FAILED		0x11
+#define LSI_PD_STATE_REBUILD		0x14
+#define LSI_PD_STATE_ONLINE		0x18
+#define LSI_PD_STATE_COPYBACK		0x20
+#define LSI_PD_STATE_SYSTEM		0x40	/* JBOD: exposed to the host */
+
+/* LD states between OFFLINE (0) and OPTIMAL (3) */
+#define LSI_LD_STATE_PARTIALLY_DEGRADED	1
+#define LSI_LD_STATE_DEGRADED		2
+
+/*
+ * PD interface type: bits 15:12 of the DDF type word (pd_type) of PD info;
+ * Linux picks a system PD's queue depth from it.
+ */
+#define LSI_PD_INTF_UNKNOWN		0
+#define LSI_PD_INTF_PARALLEL_SCSI	1
+#define LSI_PD_INTF_SAS			2
+#define LSI_PD_INTF_SATA		3
+#define LSI_PD_INTF_FC			4
+#define LSI_PD_INTF_NVME		5
+#define LSI_PD_TYPE_INTF_SHIFT		12
+/* The other DDF type bits */
+#define LSI_PD_TYPE_IN_VD		BIT(1)
+#define LSI_PD_TYPE_GLOBAL_SPARE	BIT(2)
+#define LSI_PD_TYPE_SPARE		BIT(3)
+
+/* Bytes in a PD list answer with n entries */
+#define LSI_PD_LIST_SIZE(n) \
+	(sizeof(struct lsi_pd_list) + (n) * sizeof(struct lsi_pd_address))
+#define LSI_MAX_PDS			256
+
+/* MR_DCMD_PD_GET_INFO payload (mbox w[0] low half = device id), 512 bytes */
+struct lsi_pd_path_info {
+	__u8	count;			/* valid SAS addresses */
+	__u8	flags;			/* path broken 3:0, wide port 7 */
+	__u8	connector_index[2];
+	__u8	reserved0[4];
+	__le64	sas_addr[2];
+	__u8	reserved1[16];
+};
+
+LSI_SIZE_CHECK(struct lsi_pd_path_info, 40);
+
+struct lsi_pd_progress {
+	__le32	active;			/* bit 0 rebuild, 1 patrol, 2 clear ... */
+	__le16	rebuild_progress;	/* 0xffff = 100% */
+	__le16	rebuild_elapsed_secs;
+	__le32	patrol;
+	__le32	clear;
+	__le32	pause;
+	__le32	reserved[3];
+};
+
+LSI_SIZE_CHECK(struct lsi_pd_progress, 32);
+
+struct lsi_pd_info {
+	__le16	device_id;
+	__le16	seq_num;
+	__u8	inquiry_data[96];	/* the disk's standard INQUIRY data */
+	__u8	vpd_page83[64];
+	__u8	not_supported;
+	__u8	scsi_dev_type;
+	__u8	connected_port_bitmap;
+	__u8	device_speed;
+	__le32	media_err_count;
+	__le32	other_err_count;
+	__le32	pred_fail_count;
+	__le32	last_pred_fail_event_seq;
+	__le16	fw_state;		/* LSI_PD_STATE_* */
+	__u8	disabled_for_removal;
+	__u8	link_speed;
+	__le16	pd_type;		/* DDF type bits, interface in 15:12 */
+	__le16	reserved0;
+	struct lsi_pd_path_info path_info;
+	__le64	raw_size;		/* sectors */
+	__le64	non_coerced_size;
+	__le64	coerced_size;
+	__le16	encl_device_id;
+	__u8	encl_index;
+	__u8	slot_number;
+	struct lsi_pd_progress prog_info;
+	__u8	bad_block_table_full;
+	__u8	unusable_in_current_config;
+	__u8	vpd_page83_ext[64];
+	__u8	power_state;		/* 0 active */
+	__u8	encl_position;
+	__le32	allowed_ops;
+	__le16	copyback_partner_id;
+	__le16	encl_partner_device_id;
+	__le16	security;
+	__u8	media_type;		/* 0 rotating, 1 SSD */
+	__u8	not_certified;
+	__u8	bridge_vendor[8];
+	__u8	bridge_product_id[16];
+	__u8	bridge_product_rev[4];
+	__u8	sat_bridge_exists;
+	__u8	interface_type;
+	__u8	temperature;		/* degrees C */
+	__u8	emulated_block_size;
+	__le16	user_data_block_size;
+	__le16	reserved1;
+	__le32	properties;
+	__le32	shield_diag_completion_time[2];	/* a u64, unaligned */
+	__u8	shield_counter;
+	__u8	link_speed_other;
+	__u8	reserved2[2];
+	__le32	bbm_err;
+	__u8	reserved3[84];
+};
+
+LSI_SIZE_CHECK(struct lsi_pd_info, 512);
+LSI_OFFSET_CHECK(struct lsi_pd_info, inquiry_data, 0x04);
+LSI_OFFSET_CHECK(struct lsi_pd_info, media_err_count, 0xa8);
+LSI_OFFSET_CHECK(struct lsi_pd_info, fw_state, 0xb8);
+LSI_OFFSET_CHECK(struct lsi_pd_info, pd_type, 0xbc);
+LSI_OFFSET_CHECK(struct lsi_pd_info, path_info, 0xc0);
+LSI_OFFSET_CHECK(struct lsi_pd_info, raw_size, 0xe8);
+LSI_OFFSET_CHECK(struct lsi_pd_info, coerced_size, 0xf8);
+LSI_OFFSET_CHECK(struct lsi_pd_info, encl_device_id, 0x100);
+LSI_OFFSET_CHECK(struct lsi_pd_info, prog_info, 0x104);
+LSI_OFFSET_CHECK(struct lsi_pd_info, allowed_ops, 0x168);
+LSI_OFFSET_CHECK(struct lsi_pd_info, interface_type, 0x191);
+LSI_OFFSET_CHECK(struct lsi_pd_info, properties, 0x198);
+LSI_OFFSET_CHECK(struct lsi_pd_info, bbm_err, 0x1a8);
+
+/*
+ * MR_DCMD_CFG_READ: the whole RAID configuration. A header, then
+ * array_count arrays (each array_size bytes), log_drv_count LD configs
+ * (log_drv_size bytes each), spares_count spares, packed in that order;
+ * size is the bytes the whole answer needs.
+ */
+#define LSI_DCMD_CFG_READ		0x04010000
+#define LSI_CFG_MAX_ROW_SIZE		32
+#define LSI_CFG_MAX_SPAN_DEPTH		8
+#define LSI_PD_MISSING			0xffff	/* array member slot left empty */
+
+struct lsi_cfg_header {
+	__le32	size;
+	__le16	array_count;
+	__le16	array_size;
+	__le16	log_drv_count;
+	__le16	log_drv_size;
+	__le16	spares_count;
+	__le16	spares_size;
+	__u8	reserved[16];
+};
+
+LSI_SIZE_CHECK(struct lsi_cfg_header, 32);
+
+struct lsi_cfg_array_member {
+	__le16	device_id;		/* LSI_PD_MISSING when empty */
+	__le16	seq_num;
+	__le16	fw_state;		/* LSI_PD_STATE_* */
+	__u8	encl_index;
+	__u8	slot_number;
+};
+
+LSI_SIZE_CHECK(struct lsi_cfg_array_member, 8);
+
+struct lsi_cfg_array {
+	__le64	size;			/* sectors each member gives the array */
+	__u8	num_drives;
+	__u8	reserved0;
+	__le16	array_ref;
+	__u8	pad[20];
+	struct lsi_cfg_array_member pd[LSI_CFG_MAX_ROW_SIZE];
+};
+
+LSI_SIZE_CHECK(struct lsi_cfg_array, 288);
+
+/* An LD of the configuration: the same properties/params/spans as LD info */
+struct lsi_cfg_ld {
+	struct lsi_ld_properties properties;
+	struct lsi_ld_params params;
+	struct lsi_ld_span span[LSI_CFG_MAX_SPAN_DEPTH];
+};
+
+LSI_SIZE_CHECK(struct lsi_cfg_ld, 256);
+
+/* A hot spare of the configuration: global (no arrays) or dedicated */
+#define LSI_CFG_SPARE_ARRAYS		16
+#define LSI_SPARE_DEDICATED		BIT(0)
+#define LSI_SPARE_REVERTIBLE		BIT(1)
+
+struct lsi_cfg_spare {
+	__le16	device_id;
+	__le16	seq_num;
+	__u8	spare_type;		/* LSI_SPARE_*; 0: global */
+	__u8	reserved[2];
+	__u8	array_count;
+	__le16	array_ref[LSI_CFG_SPARE_ARRAYS];
+};
+
+LSI_SIZE_CHECK(struct lsi_cfg_spare, 40);
+
+/* RAID level numbers of lsi_ld_params.primary_raid_level */
+#define LSI_RAID_LEVEL_0		0
+#define LSI_RAID_LEVEL_1		1
+#define LSI_RAID_LEVEL_5		5
+/* RAID 10 is RAID 1 arrays spanned: primary 1, span_depth > 1 */
+
+/*
+ * MFI_CMD_PD_SCSI_IO: a SCSI command for a PD, in a struct lsi_mfi_pthru_frame
+ * (hdr.target_id = device id, hdr.lun 0). A missing device id is answered with
+ * LSI_MFI_STAT_DEVICE_NOT_FOUND (smartctl: "Device N does not exist");
+ * a CHECK CONDITION with LSI_MFI_STAT_SCSI_DONE_WITH_ERROR, scsi_status and
+ * the sense data at sense_addr (up to hdr.sense_len bytes).
+ */
+#define LSI_MFI_PTHRU_SENSE_MAX		96
+
+/* PD events (LSI's MR_EVT enum; locale PD) */
+#define LSI_EVT_LOCALE_PD		0x0002
+#define LSI_EVT_LOCALE_CONFIG		0x0040
+#define LSI_EVT_PD_INSERTED		0x005b
+#define LSI_EVT_PD_REMOVED		0x0070
+#define LSI_EVT_PD_STATE_CHANGE		0x0072
+
+/* evt_detail args for LSI_EVT_ARG_PD / PD_STATE */
+struct lsi_evt_arg_pd {
+	__le16	device_id;
+	__u8	encl_index;
+	__u8	slot_number;
+};
+
+struct lsi_evt_arg_pd_state {
+	struct lsi_evt_arg_pd pd;
+	__le32	prev_state;
+	__le32	new_state;
+};
+
+LSI_SIZE_CHECK(struct lsi_evt_arg_pd_state, 12);
+
+/* evt_detail args for LSI_EVT_ARG_LD_STATE */
+struct lsi_evt_arg_ld_state {
+	__le16	target_id;
+	__u8	ld_index;
+	__u8	reserved;
+	__le32	prev_state;
+	__le32	new_state;
+};
+
+LSI_SIZE_CHECK(struct lsi_evt_arg_ld_state, 12);
+
 #endif /* LSI3108_HW_H */

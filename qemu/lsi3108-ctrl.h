@@ -51,6 +51,7 @@ typedef struct Lsi3108Event {
     uint32_t    time_stamp;
     uint8_t     arg_type;
     uint16_t    target;
+    uint8_t     args[12];           /* PD_STATE / LD_STATE arguments */
     char        description[64];
 } Lsi3108Event;
 
@@ -242,6 +243,9 @@ struct Lsi3108State {
 
     /* logical drives, by target id */
     Lsi3108LD       *lds[LSI3108_MAX_LD_TARGETS];
+    /* physical disks, by device id (lsi3108-pd.c) */
+    Lsi3108PD       *pds[LSI_MAX_PDS];
+    bool            expose_jbod;    /* property "expose-jbod" */
     uint16_t        config_seq;     /* the configuration's generation */
 
     /* event log */
@@ -338,6 +342,11 @@ void lsi3108_mfi_free(Lsi3108Mfi *m);
 void lsi3108_hold(Lsi3108State *s, Lsi3108Mfi *m);
 /* DCMD data to the host, truncated to what the host's buffer holds. */
 uint8_t lsi3108_mfi_data_in(Lsi3108Mfi *m, const void *buf, size_t len);
+/* Map an MFI frame's SGL at @off (DCMD 0x28, pass-through 0x30) into m->sgl */
+bool lsi3108_mfi_map_sgl(Lsi3108State *s, Lsi3108Mfi *m, size_t off);
+/* A PD's state moved (LSI_PD_STATE_*): the firmware's PD event */
+void lsi3108_log_pd_state_event(Lsi3108State *s, Lsi3108PD *pd,
+                                uint16_t prev, uint16_t now);
 /* A reset: forget every held MFI command. */
 void lsi3108_mfi_drop_work(Lsi3108State *s);
 /* Does @ld take task management (its RAID map tmCapable bit)? */

@@ -37,6 +37,7 @@
 #include "sysemu/block-backend.h"
 #include "sysemu/dma.h"
 #include "lsi3108-ld.h"
+#include "lsi3108-pd.h"
 #include "trace.h"
 
 #define LD_SERIAL_MAX           64
@@ -1179,9 +1180,10 @@ static void lsi3108_ld_realize(DeviceState *dev, Error **errp)
 
     ld->ctrl = lsi3108_from_bus(qdev_get_parent_bus(dev));
     if (!ld_check_target(ld, errp) || !ld_setup_backend(ld, errp) ||
-        !ld_setup_serial(ld, errp)) {
+        !ld_setup_serial(ld, errp) || !lsi3108_ld_parse_members(ld, errp)) {
         return;
     }
+    ld->ld_state = lsi3108_ld_state(ld->ctrl, ld);
     lsi3108_ld_cache_init(ld);
     ld->write_back = false;
     lsi3108_ld_apply_policy(ld);
@@ -1225,6 +1227,25 @@ static void ld_get_dirty_bytes(Object *obj, Visitor *v, const char *name,
                                void *opaque, Error **errp)
 {
     visit_type_uint64(v, name, &LSI3108_LD(obj)->dirty_bytes, errp);
+}
+
+/* x-state (read-only, tests): the LD's state as the firmware reports it */
+static char *ld_get_state(Object *obj, Error **errp)
+{
+    Lsi3108LD *ld = LSI3108_LD(obj);
+
+    if (!ld->ctrl) {
+        return g_strdup("unrealized");
+    }
+    switch (lsi3108_ld_state(ld->ctrl, ld)) {
+    case LSI_LD_STATE_OPTIMAL:
+        return g_strdup("optimal");
+    case LSI_LD_STATE_DEGRADED:
+    case LSI_LD_STATE_PARTIALLY_DEGRADED:
+        return g_strdup("degraded");
+    default:
+        return g_strdup("offline");
+    }
 }
 
 /*
@@ -1351,6 +1372,9 @@ static Property lsi3108_ld_props[] = {
     DEFINE_PROP_STRING("serial", Lsi3108LD, serial),
     DEFINE_PROP_ON_OFF_AUTO("tm-capable", Lsi3108LD, tm_capable,
                             ON_OFF_AUTO_AUTO),
+    DEFINE_PROP_STRING("pds", Lsi3108LD, pds),
+    DEFINE_PROP_UINT32("raid-level", Lsi3108LD, raid_level, 0),
+    DEFINE_PROP_UINT32("strip-kib", Lsi3108LD, strip_kib, 64),
     DEFINE_PROP_END_OF_LIST(),
 };
 
@@ -1367,6 +1391,7 @@ static void lsi3108_ld_class_init(ObjectClass *oc, void *data)
     device_class_set_props(dc, lsi3108_ld_props);
     object_class_property_add(oc, "x-dirty-bytes", "uint64", ld_get_dirty_bytes,
                               NULL, NULL, NULL);
+    object_class_property_add_str(oc, "x-state", ld_get_state, NULL);
 }
 
 static const TypeInfo lsi3108_ld_info = {

@@ -33,6 +33,7 @@
 #include "sysemu/dma.h"
 #include "trace.h"
 #include "lsi3108-ctrl.h"
+#include "lsi3108-pd.h"
 
 #define LSI3108_PACKAGE_VERSION     "24.21.0-0151"
 #define LSI3108_PRODUCT_NAME        "AVAGO MegaRAID SAS 9361-8i"
@@ -138,7 +139,7 @@ void lsi3108_mfi_complete(Lsi3108State *s, Lsi3108Mfi *m, uint8_t status)
  * pass-through), sge_count of them, all within the frame we read. Transfers
  * never exceed data_xfer_len or the SGL.
  */
-static bool lsi3108_mfi_map_sgl(Lsi3108State *s, Lsi3108Mfi *m, size_t off)
+bool lsi3108_mfi_map_sgl(Lsi3108State *s, Lsi3108Mfi *m, size_t off)
 {
     const struct lsi_mfi_header *hdr = lsi3108_mfi_hdr(m);
     uint16_t flags = le16_to_cpu(hdr->flags);
@@ -275,6 +276,9 @@ static uint8_t lsi3108_event_reply(Lsi3108Mfi *m, const Lsi3108Event *e)
     if (e->arg_type == LSI_EVT_ARG_LD) {
         d.args.ld.target_id = cpu_to_le16(e->target);
         d.args.ld.ld_index = e->target;
+    } else if (e->arg_type == LSI_EVT_ARG_PD_STATE ||
+               e->arg_type == LSI_EVT_ARG_LD_STATE) {
+        memcpy(d.args.raw, e->args, sizeof(e->args));
     }
     lsi3108_copy_str(d.description, sizeof(d.description), e->description);
     trace_lsi3108_event_delivered(m->smid, e->seq, e->code);
@@ -302,13 +306,18 @@ static void lsi3108_wake_event_waiters(Lsi3108State *s, const Lsi3108Event *e)
     }
 }
 
-static void lsi3108_log_event(Lsi3108State *s, uint32_t code, int8_t cls,
-                              uint16_t locale, uint8_t arg_type,
-                              uint16_t target, const char *description)
+/* Log an event whose arguments (at most 12 bytes) go out as they are. */
+static void lsi3108_log_event_args(Lsi3108State *s, uint32_t code, int8_t cls,
+                                   uint16_t locale, uint8_t arg_type,
+                                   uint16_t target, const void *args,
+                                   size_t args_len, const char *description)
 {
     Lsi3108Event *e = &s->events[s->next_seq % LSI3108_EVT_LOG_SIZE];
 
     memset(e, 0, sizeof(*e));
+    if (args_len) {
+        memcpy(e->args, args, MIN(args_len, sizeof(e->args)));
+    }
     e->seq = s->next_seq++;
     e->code = code;
     e->class_locale = LSI_EVT_CLASS_LOCALE(cls, locale);
@@ -320,6 +329,14 @@ static void lsi3108_log_event(Lsi3108State *s, uint32_t code, int8_t cls,
     if (lsi3108_running(s)) {
         lsi3108_wake_event_waiters(s, e);
     }
+}
+
+static void lsi3108_log_event(Lsi3108State *s, uint32_t code, int8_t cls,
+                              uint16_t locale, uint8_t arg_type,
+                              uint16_t target, const char *description)
+{
+    lsi3108_log_event_args(s, code, cls, locale, arg_type, target, NULL, 0,
+                           description);
 }
 
 void lsi3108_log_bbu_event(Lsi3108State *s, uint32_t code, int8_t cls,
@@ -339,6 +356,99 @@ void lsi3108_log_ld_policy_event(Lsi3108State *s, Lsi3108LD *ld)
 
     lsi3108_log_event(s, LSI_EVT_LD_CACHE_POLICY_CHANGE, LSI_EVT_CLASS_INFO,
                       LSI_EVT_LOCALE_LD, LSI_EVT_ARG_LD, ld->target, desc);
+}
+
+static const char *lsi3108_pd_state_name(uint16_t state)
+{
+    switch (state) {
+    case LSI_PD_STATE_UNCONFIGURED_GOOD:
+        return "UNCONFIGURED_GOOD";
+    case LSI_PD_STATE_HOT_SPARE:
+        return "HOT_SPARE";
+    case LSI_PD_STATE_FAILED:
+        return "FAILED";
+    case LSI_PD_STATE_REBUILD:
+        return "REBUILD";
+    case LSI_PD_STATE_ONLINE:
+        return "ONLINE";
+    case LSI_PD_STATE_SYSTEM:
+        return "JBOD";
+    default:
+        return "OFFLINE";
+    }
+}
+
+/*
+ * "State change on PD": class INFO, except a PD going FAILED (CRITICAL);
+ * the arguments are the PD's address and both states (MR_EVT_ARGS_PD_STATE).
+ */
+void lsi3108_log_pd_state_event(Lsi3108State *s, Lsi3108PD *pd,
+                                uint16_t prev, uint16_t now)
+{
+    struct lsi_evt_arg_pd_state a = {
+        .pd.device_id = cpu_to_le16(pd->device_id),
+        .pd.encl_index = 1,
+        .pd.slot_number = pd->slot,
+        .prev_state = cpu_to_le32(prev),
+        .new_state = cpu_to_le32(now),
+    };
+    g_autofree char *desc = g_strdup_printf(
+        "State change on PD %02x(e0x%02x/s%u) from %s(%x) to %s(%x)",
+        pd->device_id, pd->enclosure, pd->slot, lsi3108_pd_state_name(prev),
+        prev, lsi3108_pd_state_name(now), now);
+
+    lsi3108_log_event_args(s, LSI_EVT_PD_STATE_CHANGE,
+                           now == LSI_PD_STATE_FAILED ? LSI_EVT_CLASS_CRITICAL
+                                                      : LSI_EVT_CLASS_INFO,
+                           LSI_EVT_LOCALE_PD, LSI_EVT_ARG_PD_STATE,
+                           pd->device_id, &a, sizeof(a), desc);
+}
+
+static const char *lsi3108_ld_state_name(uint8_t state)
+{
+    switch (state) {
+    case LSI_LD_STATE_OPTIMAL:
+        return "OPTIMAL";
+    case LSI_LD_STATE_DEGRADED:
+        return "DEGRADED";
+    case LSI_LD_STATE_PARTIALLY_DEGRADED:
+        return "PARTIALLY DEGRADED";
+    default:
+        return "OFFLINE";
+    }
+}
+
+/*
+ * "State change on VD": its class by the new state (optimal INFO, degraded
+ * WARNING, offline CRITICAL); an LD going offline also logs LD OFFLINE.
+ */
+void lsi3108_log_ld_state_event(Lsi3108State *s, Lsi3108LD *ld,
+                                uint8_t prev, uint8_t now)
+{
+    struct lsi_evt_arg_ld_state a = {
+        .target_id = cpu_to_le16(ld->target),
+        .ld_index = ld->target,
+        .prev_state = cpu_to_le32(prev),
+        .new_state = cpu_to_le32(now),
+    };
+    int8_t cls = now == LSI_LD_STATE_OPTIMAL ? LSI_EVT_CLASS_INFO :
+                 now == LSI_LD_STATE_OFFLINE ? LSI_EVT_CLASS_CRITICAL :
+                 LSI_EVT_CLASS_WARNING;
+    g_autofree char *desc = g_strdup_printf(
+        "State change on VD %02u/%u from %s(%u) to %s(%u)", ld->target,
+        ld->target, lsi3108_ld_state_name(prev), prev,
+        lsi3108_ld_state_name(now), now);
+
+    lsi3108_log_event_args(s, LSI_EVT_LD_STATE_CHANGE, cls, LSI_EVT_LOCALE_LD,
+                           LSI_EVT_ARG_LD_STATE, ld->target, &a, sizeof(a),
+                           desc);
+    if (now == LSI_LD_STATE_OFFLINE) {
+        g_autofree char *off = g_strdup_printf("VD %02u/%u is now OFFLINE",
+                                               ld->target, ld->target);
+
+        lsi3108_log_event(s, LSI_EVT_LD_OFFLINE, LSI_EVT_CLASS_CRITICAL,
+                          LSI_EVT_LOCALE_LD, LSI_EVT_ARG_LD, ld->target, off);
+    }
 }
 
 static void lsi3108_log_ld_event(Lsi3108State *s, uint32_t code,
@@ -379,7 +489,7 @@ static void lsi3108_fill_ld_raid(Lsi3108State *s, struct lsi_map_ld_raid *raid,
     raid->mod_factor = 1;
     raid->write_mode = ld->write_back ? 1 : 0;
     raid->target_id = cpu_to_le16(ld->target);
-    raid->ld_state = LSI_LD_STATE_OPTIMAL;
+    raid->ld_state = lsi3108_ld_state(s, ld);
     raid->seq_num = cpu_to_le16(ld->seq_num);
     raid->logical_block_length = cpu_to_le32(512);
 }
@@ -490,6 +600,29 @@ static void lsi3108_fill_image(struct lsi_image_component *c,
  * 2048 and its SGE limit (256 * 4 KiB / 512 = 2048): 1 MiB either way.
  * Legacy limits (max_lds 64, no supportMaxExtLDs) select the legacy map.
  */
+/* LD and PD counts: degraded / offline LDs, PDs present, failed, failing */
+static void lsi3108_fill_disk_counts(Lsi3108State *s, struct lsi_ctrl_info *ci)
+{
+    unsigned int t, degraded = 0, offline = 0, present, failed, pred;
+
+    for (t = 0; t < LSI3108_MAX_LD_TARGETS; t++) {
+        if (s->lds[t]) {
+            uint8_t st = lsi3108_ld_state(s, s->lds[t]);
+
+            degraded += st == LSI_LD_STATE_DEGRADED ||
+                        st == LSI_LD_STATE_PARTIALLY_DEGRADED;
+            offline += st == LSI_LD_STATE_OFFLINE;
+        }
+    }
+    lsi3108_pd_counts(s, &present, &failed, &pred);
+    ci->ld_degraded_count = cpu_to_le16(degraded);
+    ci->ld_offline_count = cpu_to_le16(offline);
+    ci->pd_present_count = cpu_to_le16(present);
+    ci->pd_disk_present_count = cpu_to_le16(present);
+    ci->pd_disk_pred_failure_count = cpu_to_le16(pred);
+    ci->pd_disk_failed_count = cpu_to_le16(failed);
+}
+
 static int lsi3108_dcmd_ctrl_get_info(Lsi3108State *s, Lsi3108Mfi *m)
 {
     g_autofree struct lsi_ctrl_info *ci = g_new0(struct lsi_ctrl_info, 1);
@@ -512,6 +645,7 @@ static int lsi3108_dcmd_ctrl_get_info(Lsi3108State *s, Lsi3108Mfi *m)
     ci->max_sge_count = cpu_to_le16(s->chain_size / LSI_SGE_SIZE);
     ci->max_request_size = cpu_to_le32(LSI3108_MAX_REQUEST_SECTORS);
     ci->ld_present_count = cpu_to_le16(lsi3108_ld_count(s));
+    lsi3108_fill_disk_counts(s, ci);
     ci->memory_size = cpu_to_le16(LSI3108_CACHE_MEMORY_MB);
     /* a BBU or CacheVault module is fitted unless bbu=absent */
     ci->hw_present = LSI_HW_PRESENT_NVRAM |
@@ -622,11 +756,12 @@ static int lsi3108_dcmd_shutdown(Lsi3108State *s, Lsi3108Mfi *m)
     return lsi3108_flush_all(s, m, LSI_MFI_STAT_SHUTDOWN_FAILED);
 }
 
-static void lsi3108_fill_ld_entry(struct lsi_ld_list_entry *e, Lsi3108LD *ld)
+static void lsi3108_fill_ld_entry(Lsi3108State *s, struct lsi_ld_list_entry *e,
+                                  Lsi3108LD *ld)
 {
     e->target_id = ld->target;
     e->seq_num = cpu_to_le16(ld->seq_num);
-    e->state = LSI_LD_STATE_OPTIMAL;
+    e->state = lsi3108_ld_state(s, ld);
     e->size = cpu_to_le64(ld->sectors);
 }
 
@@ -642,7 +777,7 @@ static int lsi3108_dcmd_ld_get_list(Lsi3108State *s, Lsi3108Mfi *m)
     for (t = 0; t < LSI3108_MAX_LD_TARGETS; t++) {
         if (s->lds[t]) {
             ids[n] = t;
-            lsi3108_fill_ld_entry(&list->ld[n++], s->lds[t]);
+            lsi3108_fill_ld_entry(s, &list->ld[n++], s->lds[t]);
         }
     }
     list->ld_count = cpu_to_le32(n);
@@ -655,7 +790,7 @@ static int lsi3108_dcmd_ld_get_list(Lsi3108State *s, Lsi3108Mfi *m)
         list->ld_count = cpu_to_le32(bad.count);
         if (bad.slot >= 0) {
             if (bad.id < LSI3108_MAX_LD_TARGETS && s->lds[bad.id]) {
-                lsi3108_fill_ld_entry(&list->ld[n], s->lds[bad.id]);
+                lsi3108_fill_ld_entry(s, &list->ld[n], s->lds[bad.id]);
             } else {
                 list->ld[n].target_id = bad.id;
                 list->ld[n].state = LSI_LD_STATE_OPTIMAL;
@@ -781,12 +916,9 @@ static int lsi3108_dcmd_ld_get_info(Lsi3108State *s, Lsi3108Mfi *m)
         return LSI_MFI_STAT_DEVICE_NOT_FOUND;
     }
     lsi3108_fill_ld_props(&info->properties, ld);
-    info->params.stripe_size = 7;
-    info->params.num_drives = 1;
-    info->params.span_depth = 1;
-    info->params.state = LSI_LD_STATE_OPTIMAL;
-    info->params.is_consistent = 1;
-    info->span[0].num_blocks = cpu_to_le64(ld->sectors);
+    lsi3108_pd_array_refs(s);
+    lsi3108_ld_fill_layout(s, ld, &info->params, info->span,
+                           ARRAY_SIZE(info->span));
     info->size = cpu_to_le64(ld->sectors);
     lsi3108_ld_vpd83(ld, info->vpd_page83, sizeof(info->vpd_page83));
     return lsi3108_mfi_data_in(m, info, sizeof(*info));
@@ -842,20 +974,38 @@ static int lsi3108_dcmd_bbu_get_status(Lsi3108State *s, Lsi3108Mfi *m)
     return lsi3108_mfi_data_in(m, &st, sizeof(st));
 }
 
-/* No JBODs are exposed: an empty PD list. */
-static int lsi3108_dcmd_pd_list_query(Lsi3108State *s, Lsi3108Mfi *m)
+/* PD_GET_LIST: every PD the firmware sees (smartctl --scan) */
+static int lsi3108_dcmd_pd_get_list(Lsi3108State *s, Lsi3108Mfi *m)
 {
-    struct lsi_pd_list list = {
-        .size = cpu_to_le32(sizeof(list)),
-        .count = 0,
-    };
-
-    return lsi3108_mfi_data_in(m, &list, sizeof(list));
+    return lsi3108_pd_dcmd_get_list(s, m, false, s->expose_jbod);
 }
 
+/*
+ * PD_LIST_QUERY, mbox b[0] = query type: ALL lists every PD,
+ * EXPOSED_TO_HOST the JBOD (system) PDs the host may address, which
+ * upstream megaraid_sas adds as SCSI devices; only with expose-jbod=on.
+ */
+static int lsi3108_dcmd_pd_list_query(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    switch (lsi3108_mbox(m)[0]) {
+    case LSI_PD_QUERY_ALL:
+        return lsi3108_pd_dcmd_get_list(s, m, false, s->expose_jbod);
+    case LSI_PD_QUERY_EXPOSED_TO_HOST:
+        return lsi3108_pd_dcmd_get_list(s, m, true, s->expose_jbod);
+    default:
+        return LSI_MFI_STAT_INVALID_PARAMETER;
+    }
+}
+
+/* PD_GET_INFO: mbox w[0] low 16 bits = device id */
 static int lsi3108_dcmd_pd_get_info(Lsi3108State *s, Lsi3108Mfi *m)
 {
-    return LSI_MFI_STAT_DEVICE_NOT_FOUND;
+    return lsi3108_pd_dcmd_get_info(s, m, lduw_le_p(lsi3108_mbox(m)));
+}
+
+static int lsi3108_dcmd_cfg_read(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    return lsi3108_pd_dcmd_cfg_read(s, m);
 }
 
 /* The JBOD sequence map: empty; the pended form is held (abortable). */
@@ -895,7 +1045,9 @@ static const Lsi3108Dcmd lsi3108_dcmds[] = {
       lsi3108_dcmd_ld_set_properties },
     { LSI_DCMD_LD_MAP_GET_INFO, "LD_MAP_GET_INFO",
       lsi3108_dcmd_ld_map_get_info },
+    { LSI_DCMD_PD_GET_LIST, "PD_GET_LIST", lsi3108_dcmd_pd_get_list },
     { LSI_DCMD_PD_LIST_QUERY, "PD_LIST_QUERY", lsi3108_dcmd_pd_list_query },
+    { LSI_DCMD_CFG_READ, "CFG_READ", lsi3108_dcmd_cfg_read },
     { LSI_DCMD_BBU_GET_STATUS, "BBU_GET_STATUS", lsi3108_dcmd_bbu_get_status },
     { LSI_DCMD_PD_GET_INFO, "PD_GET_INFO", lsi3108_dcmd_pd_get_info },
     { LSI_DCMD_SYSTEM_PD_MAP_GET_INFO, "SYSTEM_PD_MAP_GET_INFO",
@@ -969,8 +1121,9 @@ static void lsi3108_mfi_abort(Lsi3108State *s, Lsi3108Mfi *m)
 static void lsi3108_mfi_scsi(Lsi3108State *s, Lsi3108Mfi *m);
 
 /*
- * Run an MFI frame: a DCMD or an ABORT; in polled MFI mode also an LD
- * pass-through SCSI command. Anything else: INVALID_CMD.
+ * Run an MFI frame: a DCMD, an ABORT or a PD pass-through SCSI command
+ * (lsi3108-pd.c); in polled MFI mode also an LD pass-through SCSI command.
+ * Anything else: INVALID_CMD.
  */
 static void lsi3108_mfi_run(Lsi3108State *s, Lsi3108Mfi *m)
 {
@@ -980,8 +1133,9 @@ static void lsi3108_mfi_run(Lsi3108State *s, Lsi3108Mfi *m)
         lsi3108_dcmd(s, m);
     } else if (cmd == LSI_MFI_CMD_ABORT) {
         lsi3108_mfi_abort(s, m);
-    } else if (m->mfi_mode && (cmd == LSI_MFI_CMD_LD_SCSI_IO ||
-                               cmd == LSI_MFI_CMD_PD_SCSI_IO)) {
+    } else if (cmd == LSI_MFI_CMD_PD_SCSI_IO) {
+        lsi3108_pd_scsi(s, m);
+    } else if (m->mfi_mode && cmd == LSI_MFI_CMD_LD_SCSI_IO) {
         lsi3108_mfi_scsi(s, m);
     } else {
         lsi3108_guest_error("unsupported MFI command", cmd, m->smid);

@@ -54,6 +54,7 @@
 #include "sysemu/dma.h"
 #include "trace.h"
 #include "lsi3108-ctrl.h"
+#include "lsi3108-pd.h"
 
 /* ------------------------------------------------------------------ */
 /* Model parameters (choices of this model, not hardware facts)        */
@@ -1273,6 +1274,9 @@ static void lsi3108_pre_plug(HotplugHandler *hotplug_dev, DeviceState *dev,
     Lsi3108LD *ld = (Lsi3108LD *)object_dynamic_cast(OBJECT(dev),
                                                      TYPE_LSI3108_LD);
 
+    if (object_dynamic_cast(OBJECT(dev), TYPE_LSI3108_PD)) {
+        return;                         /* PDs check themselves */
+    }
     if (!ld) {
         error_setg(errp, "only %s devices plug into %s", TYPE_LSI3108_LD,
                    TYPE_LSI3108_BUS);
@@ -1734,6 +1738,7 @@ static Property lsi3108_properties[] = {
                      true),
     DEFINE_PROP_STRING("mfi-reply-queue", Lsi3108State, mfi_reply_queue),
     DEFINE_PROP_BOOL("sgl-check", Lsi3108State, sgl_check, true),
+    DEFINE_PROP_BOOL("expose-jbod", Lsi3108State, expose_jbod, false),
     DEFINE_PROP_END_OF_LIST(),
 };
 

@@ -27,9 +27,12 @@
 
 /* LD target ids the model accepts (firmware: 0..255; legacy map: < 64) */
 #define LSI3108_MAX_LD_TARGETS  LSI_MAX_LDS_LEGACY
+/* PDs an LD may be built from (one row of the RAID map) */
+#define LSI3108_LD_MAX_MEMBERS  LSI_CFG_MAX_ROW_SIZE
 
 typedef struct Lsi3108State Lsi3108State;
 typedef struct Lsi3108LD Lsi3108LD;
+typedef struct Lsi3108PD Lsi3108PD;          /* lsi3108-pd.h */
 typedef struct Lsi3108Request Lsi3108Request;
 
 OBJECT_DECLARE_SIMPLE_TYPE(Lsi3108LD, LSI3108_LD)
@@ -138,6 +141,14 @@ struct Lsi3108LD {
                                        auto: the controller's tm-capable */
     uint64_t        sectors;        /* 512-byte blocks, from the backend */
     uint16_t        seq_num;        /* config sequence (RAID map seqNum) */
+    /* built from PDs (lsi3108-pd.c): "pds", "raid-level", "strip-kib" */
+    char            *pds;
+    uint32_t        raid_level;
+    uint32_t        strip_kib;
+    uint16_t        members[LSI3108_LD_MAX_MEMBERS];    /* PD device ids */
+    uint8_t         n_members;
+    uint8_t         ld_state;       /* LSI_LD_STATE_* last reported */
+    uint16_t        array_base;     /* its first array in the config read */
     /* write-back cache, owned by lsi3108-cache.c */
     GHashTable      *cache;         /* block index -> Lsi3108CacheBlock */
     QTAILQ_HEAD(, Lsi3108CacheBlock) lru;
@@ -202,6 +213,9 @@ void lsi3108_cache_add_properties(Object *obj);
 void lsi3108_log_bbu_event(Lsi3108State *s, uint32_t code, int8_t cls,
                            const char *description);
 void lsi3108_log_ld_policy_event(Lsi3108State *s, Lsi3108LD *ld);
+/* Added by lsi3108-mfi.c: an LD's state moved (LSI_LD_STATE_*). */
+void lsi3108_log_ld_state_event(Lsi3108State *s, Lsi3108LD *ld,
+                                uint8_t prev, uint8_t now);
 
 /*
  * Added by lsi3108-ld.c: the LD's VPD page 0x83 (device identification),

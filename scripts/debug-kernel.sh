@@ -137,7 +137,7 @@ cache_key() {
 
 main() {
 	local ver key dir tree
-	need_pkgs gcc make flex bison bc libelf-dev libssl-dev kmod xz-utils time
+	need_pkgs gcc make flex bison bc libelf-dev libssl-dev kmod xz-utils lz4 time
 	ver=$(pick_source_version "$(guest_version)")
 	key=$(cache_key "$ver")
 	dir=$cache/kernel-debug-$key

@@ -19,7 +19,7 @@ remove() {
 	if command -v dkms >/dev/null && [ -n "$(dkms status -m "$name" -v "$version")" ]; then
 		dkms remove -m "$name" -v "$version" --all
 	fi
-	rm -rf /usr/src/"$name"-* /usr/local/sbin/lsi3108-ctl /etc/modprobe.d/lsi3108.conf \
+	rm -rf /usr/src/"$name"-* /usr/local/sbin/lsi3108-ctl /usr/local/share/man/man8/lsi3108-ctl.8 /etc/modprobe.d/lsi3108.conf \
 		/etc/initramfs-tools/hooks/lsi3108
 	echo "lsi3108 removed; megaraid_sas drives SAS3108s"
 }
@@ -47,6 +47,7 @@ dkms build -m "$name" -v "$version" -k "$kver"
 dkms install -m "$name" -v "$version" -k "$kver"
 dkms status -m "$name" -v "$version"
 install -D -m 755 scripts/lsi3108-ctl /usr/local/sbin/lsi3108-ctl
+install -D -m 644 docs/lsi3108-ctl.8 /usr/local/share/man/man8/lsi3108-ctl.8
 if [ ! -e /etc/modprobe.d/lsi3108.conf ]; then
 	# No initramfs changes: lsi3108 is in none yet, megaraid_sas in all.
 	LSI3108_KVER=$kver /usr/local/sbin/lsi3108-ctl use megaraid_sas --no-update-initramfs >/dev/null ||

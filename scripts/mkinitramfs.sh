@@ -2,7 +2,7 @@
 # mkinitramfs.sh <kver> <out.cpio.gz|.cpio.lz4|.cpio> [extra.ko ...] — the test guest's initramfs.
 #
 # Contents: busybox-static (/bin, /bin/sh), the real tools the tests call by
-# full path (sg3_utils, fio, lsscsi, sfdisk, wipefs, blkid, e2fsprogs, kmod, rtcwake,
+# full path (sg3_utils, fio, lsscsi, sfdisk, wipefs, blkid, e2fsprogs, kmod, rtcwake, smartctl,
 # udev with its rules), every shared library they need (ldd), the module
 # closure of megaraid_sas, sd_mod, sg, ext4 and crc32c from the unpacked guest
 # kernel (scripts/guest-kernel.sh), the extra modules under
@@ -28,14 +28,17 @@ extra_kos=("$@")
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${LSI3108_CACHE:-$HOME/.cache/lsi3108}
 modroot=${MODROOT:-$cache/kernel-$kver/root}
-base_modules="megaraid_sas sd_mod sg ext4 crc32c crc32c_generic virtio_scsi virtio_pci null_blk"
-host_packages="busybox-static sg3-utils fio lsscsi udev e2fsprogs util-linux fdisk kmod cpio lz4 gcc libc6-dev"
+base_modules="megaraid_sas sd_mod sg ext4 crc32c crc32c_generic"
+# make bench's anchors (tests/guest/bench-fio.sh): packed where the kernel has
+# them (Debian's kernels do; the debug kernel, scripts/debug-kernel.sh, not).
+optional_modules="virtio_scsi virtio_pci null_blk"
+host_packages="busybox-static sg3-utils fio lsscsi udev e2fsprogs util-linux fdisk kmod cpio lz4 gcc libc6-dev smartmontools"
 # Real binaries, copied with their libraries. The guest's busybox runs its own
 # applets before PATH, so tests call these by full path (lib.sh wraps them).
 binaries="/usr/bin/fio /usr/bin/lsscsi /usr/sbin/sfdisk /usr/sbin/wipefs /usr/sbin/blkid
   /usr/bin/lsblk /usr/sbin/mke2fs /usr/sbin/e2fsck /usr/sbin/dumpe2fs /usr/sbin/tune2fs
   /usr/bin/udevadm /usr/bin/kmod /usr/lib/udev/scsi_id /usr/lib/udev/ata_id /usr/bin/dd
-  /usr/sbin/rtcwake"
+  /usr/sbin/rtcwake /usr/sbin/smartctl"
 
 [ -d "$modroot/lib/modules/$kver" ] ||
     die "no kernel modules at $modroot/lib/modules/$kver (run scripts/guest-kernel.sh first)"
@@ -60,7 +63,7 @@ ensure_host_packages() {
 # A hash over everything that ends up in the archive.
 inputs_hash() {
     {
-        echo "$kver $modroot $base_modules $binaries"
+        echo "$kver $modroot $base_modules $optional_modules $binaries"
         cat "$0" "$top/scripts/guest-init" "$top/scripts/lsi3108-ctl"
         for f in $(find "$top/tests/guest" "$top/tests/tools" -type f | sort); do echo "$f"; cat "$f"; done
         cat "$top/include/lsi3108_hw.h"
@@ -131,6 +134,12 @@ install_tools() {
     # make bench's instruction-count window (qemu/plugins/insn-count.c), static.
     gcc -O2 -Wall -static -o "$stage/usr/bin/insn-window" "$top/tests/tools/insn-window.c" ||
         die "cannot build tests/tools/insn-window.c"
+    # The megaraid ioctl client of 46-ioctl (tests/tools), static.
+    gcc -O2 -Wall -static -I"$top/include" -o "$stage/usr/bin/mrioctl" \
+        "$top/tests/tools/mrioctl.c" || die "cannot build tests/tools/mrioctl.c"
+    # The firmware's PD answers through the megaraid ioctl (45-pds), static.
+    gcc -O2 -Wall -static -I"$top/include" -o "$stage/usr/bin/mfi-pd" \
+        "$top/tests/tools/mfi-pd.c" || die "cannot build tests/tools/mfi-pd.c"
     ln -sf mke2fs "$stage/usr/sbin/mkfs.ext4"
     ln -sf e2fsck "$stage/usr/sbin/fsck.ext4"
     # kmod, not busybox, wherever Debian has it: /sbin/modprobe too (modprobe.d
@@ -171,7 +180,12 @@ install_modules() {
     for d in $deps; do
         case "$extra_names" in *" $d "*) ;; *) kernel_deps="$kernel_deps $d" ;; esac
     done
-    for f in $(module_closure $base_modules $kernel_deps); do
+    local m present=""
+    for m in $optional_modules; do
+        /usr/sbin/modprobe -d "$modroot" -S "$kver" --show-depends "$m" >/dev/null 2>&1 &&
+            present="$present $m"
+    done
+    for f in $(module_closure $base_modules $present $kernel_deps); do
         mkdir -p "$stage/usr/$mdir/$(dirname "${f#"$modroot/$mdir/"}")"
         cp "$f" "$stage/usr/$mdir/${f#"$modroot/$mdir/"}"
     done

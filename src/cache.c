@@ -115,7 +115,9 @@ static enum lsi_flush_mode lsi_read_ld_mode(struct lsi_ctrl *ctrl,
 /* sd reads WCE again from the firmware's caching page. */
 static void lsi_revalidate_ld(struct lsi_ctrl *ctrl, unsigned int id)
 {
-	struct scsi_device *sdev = scsi_device_lookup(ctrl->shost, 0, id, 0);
+	struct scsi_device *sdev = scsi_device_lookup(ctrl->shost,
+						      lsi_ld_channel(id),
+						      lsi_ld_id(id), 0);
 
 	if (!sdev)
 		return;

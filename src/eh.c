@@ -112,7 +112,7 @@ static int lsi_tm_exec(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd, u8 type,
 		       u16 task_mid, u32 *terminated)
 {
 	struct lsi_cmd *cmd = scsi_cmd_priv(scmd);
-	u16 target_id = scmd->device->id;
+	u16 target_id = lsi_ld_target(scmd->device->channel, scmd->device->id);
 	u8 lun = scmd->device->lun;
 	unsigned long timeout = LSI_TM_TIMEOUT_S * HZ;
 	struct lsi_icmd *ic;
@@ -152,7 +152,7 @@ static int lsi_tm_exec(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd, u8 type,
 static bool lsi_tm_allowed(struct lsi_ctrl *ctrl, struct scsi_device *sdev,
 			   const char *what)
 {
-	if (lsi_ld_tm_capable(ctrl, sdev->id))
+	if (lsi_ld_tm_capable(ctrl, lsi_ld_target(sdev->channel, sdev->id)))
 		return true;
 	sdev_printk(KERN_WARNING, sdev, "%s skipped: the RAID map does not mark this LD TM-capable; escalating\n",
 		    what);
@@ -189,7 +189,7 @@ static bool lsi_check_busy(struct scsi_cmnd *scmd, void *data)
 {
 	struct lsi_target_busy *t = data;
 	bool match = t->whole_target ?
-		     scmd->device->id == t->sdev->id :
+		     scsi_target(scmd->device) == scsi_target(t->sdev) :
 		     scmd->device == t->sdev;
 
 	if (match && lsi_scmd_inflight(scmd))

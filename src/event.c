@@ -17,11 +17,132 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/moduleparam.h>
+#include <linux/ratelimit.h>
 #include <linux/slab.h>
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_host.h>
 
 #include "lsi3108.h"
+
+/*
+ * Which events are logged: those of this class and above (the firmware's
+ * classes: -2 debug, -1 progress, 0 info, 1 warning, 2 critical, 3 fatal,
+ * 4 dead). The name and default are megaraid_sas's event_log_level; unlike
+ * it, a value out of range is refused.
+ */
+static int lsi_evt_log_level = LSI_EVT_CLASS_CRITICAL;
+
+static int lsi_evt_log_level_set(const char *val, const struct kernel_param *kp)
+{
+	int v;
+
+	if (kstrtoint(val, 0, &v) || v < LSI_EVT_CLASS_DEBUG ||
+	    v > LSI_EVT_CLASS_DEAD) {
+		pr_err("event_log_level must be -2 (debug) .. 4 (dead), not '%.*s'\n",
+		       (int)strcspn(val, "\n"), val);
+		return -EINVAL;
+	}
+	WRITE_ONCE(lsi_evt_log_level, v);
+	return 0;
+}
+
+static const struct kernel_param_ops lsi_evt_log_level_ops = {
+	.set	= lsi_evt_log_level_set,
+	.get	= param_get_int,
+};
+module_param_cb(event_log_level, &lsi_evt_log_level_ops, &lsi_evt_log_level,
+		0644);
+MODULE_PARM_DESC(event_log_level,
+		 "firmware events logged: this class and above (-2 debug, -1 progress, 0 info, 1 warning, 2 critical (default), 3 fatal, 4 dead)");
+
+const char *lsi_evt_class_name(s8 cls)
+{
+	static const char * const names[] = {
+		"debug", "progress", "info", "warning", "critical", "fatal",
+		"dead",
+	};
+	int i = cls - LSI_EVT_CLASS_DEBUG;
+
+	return i >= 0 && i < ARRAY_SIZE(names) ? names[i] : "unknown";
+}
+
+/*
+ * Each group of classes has its own rate limit, so that a flood of progress
+ * reports never hides a failure, nor warnings a critical event.
+ */
+static struct ratelimit_state *lsi_evt_ratelimit(struct lsi_ctrl *ctrl, s8 cls)
+{
+	if (cls >= LSI_EVT_CLASS_CRITICAL)
+		return &ctrl->evt_rs[LSI_EVT_RS_FAILURE];
+	if (cls >= LSI_EVT_CLASS_INFO)
+		return &ctrl->evt_rs[LSI_EVT_RS_NOTICE];
+	return &ctrl->evt_rs[LSI_EVT_RS_PROGRESS];
+}
+
+static const char *lsi_evt_kern_level(s8 cls)
+{
+	if (cls >= LSI_EVT_CLASS_FATAL)
+		return KERN_CRIT;
+	if (cls == LSI_EVT_CLASS_CRITICAL)
+		return KERN_ERR;
+	if (cls == LSI_EVT_CLASS_WARNING)
+		return KERN_WARNING;
+	if (cls >= LSI_EVT_CLASS_PROGRESS)
+		return KERN_INFO;
+	return KERN_DEBUG;
+}
+
+/* Keep the event among the last LSI_EVT_RING, for the events attribute. */
+static void lsi_evt_remember(struct lsi_ctrl *ctrl, u32 seq, u32 code, s8 cls,
+			     const char *desc)
+{
+	struct lsi_evt_record *r;
+
+	spin_lock(&ctrl->evt_ring_lock);
+	r = &ctrl->evt_ring[ctrl->evt_ring_next++ % LSI_EVT_RING];
+	r->seq = seq;
+	r->code = code;
+	r->cls = cls;
+	strscpy(r->desc, desc, sizeof(r->desc));
+	spin_unlock(&ctrl->evt_ring_lock);
+}
+
+/* The kept events, oldest first: "seq class code description" lines. */
+ssize_t lsi_evt_ring_show(struct lsi_ctrl *ctrl, char *buf)
+{
+	u32 n, i, first;
+	ssize_t len = 0;
+
+	spin_lock(&ctrl->evt_ring_lock);
+	n = min_t(u32, ctrl->evt_ring_next, LSI_EVT_RING);
+	first = ctrl->evt_ring_next - n;
+	for (i = 0; i < n; i++) {
+		const struct lsi_evt_record *r =
+			&ctrl->evt_ring[(first + i) % LSI_EVT_RING];
+
+		len += sysfs_emit_at(buf, len, "%u %s %#06x %s\n", r->seq,
+				     lsi_evt_class_name(r->cls), r->code,
+				     r->desc);
+	}
+	spin_unlock(&ctrl->evt_ring_lock);
+	return len;
+}
+
+/* Log an event by its class, if event_log_level asks for it. */
+static void lsi_evt_log(struct lsi_ctrl *ctrl, u32 class_locale, u32 seq,
+			u32 code, const char *desc)
+{
+	s8 cls = (s8)(class_locale >> 24);
+
+	if (cls < READ_ONCE(lsi_evt_log_level))
+		return;
+	if (!__ratelimit(lsi_evt_ratelimit(ctrl, cls)))
+		return;
+	dev_printk(lsi_evt_kern_level(cls), ctrl->dev,
+		   "firmware event %u (%s), code %#06x: %s\n", seq,
+		   lsi_evt_class_name(cls), code, desc);
+}
 
 /* Learn the newest event number: the next wait is for the one after it. */
 static int lsi_evt_resync(struct lsi_ctrl *ctrl)
@@ -141,8 +262,10 @@ static void lsi_event_consume(struct lsi_ctrl *ctrl)
 	}
 	lsi_fw_string(desc, sizeof(desc), e->description,
 		      sizeof(e->description));
-	dev_info_ratelimited(ctrl->dev, "firmware event %u, code %#06x: %s\n",
-			     seq, code, desc);
+	lsi_evt_remember(ctrl, seq, code, (s8)(le32_to_cpu(e->class_locale) >> 24),
+			 desc);
+	lsi_evt_log(ctrl, le32_to_cpu(e->class_locale), seq, code, desc);
+	lsi_ioc_event(ctrl, le32_to_cpu(e->class_locale));
 	if (lsi_evt_changes_lds(code))
 		set_bit(LSI_EVT_RESCAN, &ctrl->flags);
 	if (lsi_evt_changes_cache(code, le32_to_cpu(e->class_locale)))
@@ -151,7 +274,8 @@ static void lsi_event_consume(struct lsi_ctrl *ctrl)
 
 static void lsi_add_ld(struct lsi_ctrl *ctrl, unsigned int id)
 {
-	int ret = scsi_add_device(ctrl->shost, 0, id, 0);
+	int ret = scsi_add_device(ctrl->shost, lsi_ld_channel(id), lsi_ld_id(id),
+				  0);
 
 	if (ret)
 		dev_err(ctrl->dev, "LD %u appeared but could not be added: %d\n",
@@ -162,7 +286,9 @@ static void lsi_add_ld(struct lsi_ctrl *ctrl, unsigned int id)
 
 static void lsi_remove_ld(struct lsi_ctrl *ctrl, unsigned int id)
 {
-	struct scsi_device *sdev = scsi_device_lookup(ctrl->shost, 0, id, 0);
+	struct scsi_device *sdev = scsi_device_lookup(ctrl->shost,
+						      lsi_ld_channel(id),
+						      lsi_ld_id(id), 0);
 
 	if (!sdev)
 		return;
@@ -245,5 +371,10 @@ void lsi_events_start(struct lsi_ctrl *ctrl, bool rescan)
 
 void lsi_event_init(struct lsi_ctrl *ctrl)
 {
+	spin_lock_init(&ctrl->evt_ring_lock);
+	/* critical and above; info and warning; progress and debug */
+	ratelimit_state_init(&ctrl->evt_rs[LSI_EVT_RS_FAILURE], 5 * HZ, 20);
+	ratelimit_state_init(&ctrl->evt_rs[LSI_EVT_RS_NOTICE], 5 * HZ, 10);
+	ratelimit_state_init(&ctrl->evt_rs[LSI_EVT_RS_PROGRESS], 30 * HZ, 2);
 	INIT_WORK(&ctrl->event_work, lsi_event_work);
 }

@@ -71,6 +71,7 @@ struct lsi_icmd *lsi_icmd_tryget(struct lsi_ctrl *ctrl)
 static void lsi_icmd_release(struct lsi_ctrl *ctrl, struct lsi_icmd *ic)
 {
 	__clear_bit(ic - ctrl->icmd, &ctrl->icmd_busy);
+	ic->releases++;
 	wake_up(&ctrl->icmd_wait);
 }
 

@@ -218,7 +218,8 @@ static int lsi_submit_io(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd)
 	struct lsi_io_req req = {
 		.cdb		= scmd->cmnd,
 		.cdb_len	= scmd->cmd_len,
-		.target_id	= scmd->device->id,
+		.target_id	= lsi_ld_target(scmd->device->channel,
+					      scmd->device->id),
 		.lun		= scmd->device->lun,
 		.dir		= lsi_dma_dirs[scmd->sc_data_direction],
 		.data_len	= scsi_bufflen(scmd),
@@ -284,7 +285,9 @@ int lsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd)
 	if (state != LSI_CTRL_LIVE && state != LSI_CTRL_DELETING)
 		return lsi_finish_now(scmd, DID_NO_CONNECT);
 	if (lsi_cdb_is_sync_cache(scmd->cmnd[0])) {
-		switch (lsi_flush_mode_of(ctrl, scmd->device->id)) {
+		switch (lsi_flush_mode_of(ctrl,
+					  lsi_ld_target(scmd->device->channel,
+							scmd->device->id))) {
 		case LSI_FLUSH_DCMD:
 			return lsi_submit_flush(ctrl, scmd);
 		case LSI_FLUSH_COMPLETE:
@@ -567,12 +570,16 @@ void lsi_cancel_scsi(struct lsi_ctrl *ctrl, int host_byte)
 	scsi_host_busy_iter(ctrl->shost, lsi_cancel_one, &c);
 }
 
-/* Addressing: channel 0, id = LD target id, LUN 0; only listed LDs. */
+/*
+ * Addressing (lsi_ld_channel): an LD on channel 2 + target / 128, id
+ * target % 128, LUN 0; only listed LDs.
+ */
 int lsi_slave_alloc(struct scsi_device *sdev)
 {
 	struct lsi_ctrl *ctrl = shost_priv(sdev->host);
+	unsigned int target = lsi_ld_target(sdev->channel, sdev->id);
 
-	if (sdev->channel || sdev->lun || !lsi_ld_present(ctrl, sdev->id))
+	if (sdev->lun || !lsi_ld_present(ctrl, target))
 		return -ENXIO;
 	return 0;
 }

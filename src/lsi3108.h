@@ -24,6 +24,7 @@
  *   icmd.c   internal commands: the reserved SMID slots DCMDs and TMs use
  *   mfi.c    DCMDs (MFI frames) and the ones the driver sends
  *   sysfs.c  Scsi_Host attributes
+ *   ioctl.c  the megaraid management ioctl (character device)
  *   proto.c  pure protocol logic (MFI frames, firmware limits, DCMD payloads)
  *
  * The KUnit suite (tests/kunit/lsi3108_test.c) calls the inlines of this
@@ -40,6 +41,10 @@
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/irq_poll.h>
+#include <linux/list.h>
+#include <linux/ratelimit_types.h>
+#include <linux/rwsem.h>
+#include <linux/semaphore.h>
 #include <linux/scatterlist.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -49,6 +54,7 @@
 
 #include "compat.h"
 #include "lsi3108_hw.h"
+#include "lsi3108_ioctl.h"
 
 /*
  * The functions the KUnit suite calls are exported into KUnit's namespace,
@@ -70,6 +76,15 @@ struct scsi_cmnd;
 struct scsi_device;
 struct Scsi_Host;
 struct dma_pool;
+
+/*
+ * SCSI addressing, as megaraid_sas numbers its devices (so that by-path
+ * names and H:C:T:L match): channels 0-1 are the system PDs' (JBOD), the
+ * LDs sit on channel 2 + target / 128 with id target % 128, LUN 0.
+ */
+#define LSI_PD_CHANNELS		2
+#define LSI_DEV_PER_CHANNEL	128
+#define LSI_LD_CHANNELS		(LSI_MAX_LDS / LSI_DEV_PER_CHANNEL)
 
 /* Driver limits and timeouts */
 #define LSI_NR_INTERNAL		8	/* SMIDs reserved for DCMDs */
@@ -112,6 +127,15 @@ struct dma_pool;
 #define LSI_CMD_LIMIT_DEFAULT_S	60	/* module parameter cmd_limit */
 #define LSI_CMD_LIMIT_MIN_S	5
 #define LSI_CMD_LIMIT_MAX_S	3600
+
+/* The management ioctl (ioctl.c; docs/driver.md, "Management ioctl") */
+#define LSI_IOC_MAX_BUF		(1024 * 1024)	/* per buffer and per frame */
+#define LSI_IOC_MAX_SENSE	255	/* what the frame's sense_len can say */
+#define LSI_IOC_SENSE_OFF_MAX	(64 - 8)	/* a 64-bit address in the first frame */
+#define LSI_IOC_MAX_ACTIVE	3	/* frames per controller at a time */
+#define LSI_IOC_SLOT_WAIT_S	30	/* for a free internal slot */
+#define LSI_IOC_TIMEOUT_S	180	/* for the firmware's answer */
+#define LSI_IOC_RECLAIM_S	300	/* for the reset that takes the slot back */
 
 /*
  * Controller state: the one variable that says what the controller may do.
@@ -157,6 +181,25 @@ enum {
 	LSI_EVT_PENDING,	/* an EVENT_WAIT ended: event_work consumes it */
 	LSI_EVT_RESCAN,		/* event_work re-reads the LD list */
 	LSI_EVT_CACHE,		/* event_work re-reads the cache policies */
+};
+
+/* The last events taken, for the events attribute (event.c, sysfs.c) */
+#define LSI_EVT_RING		16
+#define LSI_EVT_DESC_LEN	96
+
+struct lsi_evt_record {
+	u32			seq;
+	u32			code;
+	s8			cls;
+	char			desc[LSI_EVT_DESC_LEN];
+};
+
+/* The event log's rate limits, one per group of classes (event.c) */
+enum {
+	LSI_EVT_RS_FAILURE,	/* critical, fatal, dead */
+	LSI_EVT_RS_NOTICE,	/* info, warning */
+	LSI_EVT_RS_PROGRESS,	/* progress, debug */
+	LSI_EVT_RS_COUNT,
 };
 
 /* What the driver does with a SYNCHRONIZE CACHE for an LD (cache.c). */
@@ -277,6 +320,7 @@ struct lsi_icmd {
 	u32			tm_terminated;
 	int			result;		/* 0, or -ENODEV if cancelled */
 	bool			abandoned;	/* the waiter timed out */
+	u32			releases;	/* times freed (icmd_lock) */
 };
 
 /* A DCMD as its callers describe it. */
@@ -322,6 +366,10 @@ struct lsi_ctrl {
 	int			evt_result;	/* of the last EVENT_WAIT */
 	u8			evt_status;
 	struct lsi_evt_detail	evt;		/* copy of the last event */
+	struct ratelimit_state	evt_rs[LSI_EVT_RS_COUNT];	/* by class */
+	spinlock_t		evt_ring_lock;
+	struct lsi_evt_record	evt_ring[LSI_EVT_RING];
+	u32			evt_ring_next;	/* records ever added */
 
 	/* Counters for sysfs */
 	atomic_long_t		reset_count;
@@ -387,10 +435,38 @@ struct lsi_ctrl {
 	u32			info_max_sectors;	/* 0: no limit given */
 
 	spinlock_t		desc_lock;	/* 32-bit kernels: descriptor halves */
+
+	/* The management ioctl (ioctl.c) */
+	struct list_head	ioc_node;	/* on the list of controllers */
+	struct rw_semaphore	ioc_rwsem;	/* read: an ioctl; write: removal */
+	struct semaphore	ioc_active;	/* LSI_IOC_MAX_ACTIVE frames */
+	u32			aen_class_locale;	/* what the tools want */
+	bool			aen_wanted;
 };
 
 static_assert(LSI_NR_INTERNAL <= BITS_PER_LONG);
 static_assert(LSI_MIN_CHAIN_FRAME_SIZE >= LSI_MFI_FRAME_SIZE);
+
+static inline unsigned int lsi_ld_channel(unsigned int target)
+{
+	return LSI_PD_CHANNELS + target / LSI_DEV_PER_CHANNEL;
+}
+
+static inline unsigned int lsi_ld_id(unsigned int target)
+{
+	return target % LSI_DEV_PER_CHANNEL;
+}
+
+/* The LD target id at SCSI channel:id, or LSI_MAX_LDS if none can be there. */
+static inline unsigned int lsi_ld_target(unsigned int channel, unsigned int id)
+{
+	if (channel < LSI_PD_CHANNELS || id >= LSI_DEV_PER_CHANNEL)
+		return LSI_MAX_LDS;
+	channel -= LSI_PD_CHANNELS;
+	if (channel >= LSI_LD_CHANNELS)
+		return LSI_MAX_LDS;
+	return channel * LSI_DEV_PER_CHANNEL + id;
+}
 
 /* The firmware is up: internal commands may be posted, handlers act. */
 static inline bool lsi_state_fw_up(enum lsi_ctrl_state state)
@@ -596,6 +672,8 @@ extern const struct pci_error_handlers lsi_err_handlers;
 
 /* event.c */
 void lsi_event_init(struct lsi_ctrl *ctrl);
+const char *lsi_evt_class_name(s8 cls);
+ssize_t lsi_evt_ring_show(struct lsi_ctrl *ctrl, char *buf);
 void lsi_events_start(struct lsi_ctrl *ctrl, bool rescan);
 
 /* fw.c */
@@ -679,6 +757,18 @@ enum lsi_flush_mode lsi_flush_mode_of(struct lsi_ctrl *ctrl, unsigned int id);
 const char *lsi_flush_mode_name(enum lsi_flush_mode mode);
 const char *lsi_bbu_name(enum lsi_bbu bbu);
 
+/* ioctl.c */
+int lsi_ioc_register(void);
+void lsi_ioc_unregister(void);
+void lsi_ioc_ctrl_init(struct lsi_ctrl *ctrl);
+void lsi_ioc_attach(struct lsi_ctrl *ctrl);
+void lsi_ioc_detach(struct lsi_ctrl *ctrl);
+void lsi_ioc_event(struct lsi_ctrl *ctrl, u32 class_locale);
+
+/* pd.c */
+ssize_t lsi_pds_show(struct lsi_ctrl *ctrl, char *buf);
+ssize_t lsi_ld_pds_show(struct lsi_ctrl *ctrl, unsigned int target, char *buf);
+
 /* sysfs.c */
 extern const struct attribute_group *lsi_host_groups[];
 extern const struct attribute_group *lsi_sdev_groups[];
@@ -759,5 +849,6 @@ void lsi_build_tm(struct lsi_tm_request *tm, u8 type, u16 target_id, u8 lun,
 		  u16 task_mid);
 int lsi_map_tm_response(u8 response_code);
 void lsi_fw_string(char *dst, size_t size, const char *src, size_t len);
+const char *lsi_ioc_check(const struct lsi_ioc_head *h, const u32 *len);
 
 #endif /* LSI3108_H */

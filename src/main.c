@@ -290,8 +290,8 @@ static void lsi_set_host_limits(struct lsi_ctrl *ctrl)
 	shost->sg_tablesize = ctrl->max_sge;
 	shost->max_sectors = max_sectors;
 	shost->nr_hw_queues = ctrl->nr_queues;
-	shost->max_channel = 0;
-	shost->max_id = LSI_MAX_LDS;
+	shost->max_channel = LSI_PD_CHANNELS + LSI_LD_CHANNELS - 1;
+	shost->max_id = LSI_DEV_PER_CHANNEL;
 	shost->max_lun = 1;
 	shost->max_cmd_len = 16;
 }
@@ -371,6 +371,7 @@ static struct lsi_ctrl *lsi_alloc_ctrl(struct pci_dev *pdev)
 	spin_lock_init(&ctrl->ld_lock);
 	spin_lock_init(&ctrl->desc_lock);
 	init_waitqueue_head(&ctrl->icmd_wait);
+	lsi_ioc_ctrl_init(ctrl);
 	pci_set_drvdata(pdev, ctrl);
 	return ctrl;
 }
@@ -395,8 +396,10 @@ static int lsi_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		if (lsi_host_added(ctrl))
 			scsi_remove_host(ctrl->shost);
 		lsi_release(ctrl);
+		return ret;
 	}
-	return ret;
+	lsi_ioc_attach(ctrl);
+	return 0;
 }
 
 /*
@@ -442,6 +445,8 @@ static void lsi_remove(struct pci_dev *pdev)
 		lsi_fw_flush_shutdown(ctrl);
 	lsi_change_state(ctrl, LSI_CTRL_DEAD);
 	lsi_disable(ctrl, LSI_DISABLE_DEAD);
+	/* Every slot is cancelled: ioctls under way end now. */
+	lsi_ioc_detach(ctrl);
 	lsi_release(ctrl);
 }
 
@@ -475,7 +480,28 @@ static struct pci_driver lsi_pci_driver = {
 		.pm	= pm_sleep_ptr(&lsi_pm_ops),
 	},
 };
-module_pci_driver(lsi_pci_driver);
+
+/* The management ioctl's character device lives as long as the module. */
+static int __init lsi_init(void)
+{
+	int ret = lsi_ioc_register();
+
+	if (ret)
+		return ret;
+	ret = pci_register_driver(&lsi_pci_driver);
+	if (ret)
+		lsi_ioc_unregister();
+	return ret;
+}
+
+static void __exit lsi_exit(void)
+{
+	pci_unregister_driver(&lsi_pci_driver);
+	lsi_ioc_unregister();
+}
+
+module_init(lsi_init);
+module_exit(lsi_exit);
 
 MODULE_DESCRIPTION("LSI/Broadcom MegaRAID SAS3108 SCSI driver");
 MODULE_AUTHOR("The lsi3108 developers");

@@ -415,3 +415,114 @@ void lsi_fw_string(char *dst, size_t size, const char *src, size_t len)
 	dst[n] = '\0';
 }
 EXPORT_SYMBOL_IF_LSI_TEST(lsi_fw_string);
+
+/* ---- the management ioctl's packets (ioctl.c) ---- */
+
+/* A DCMD's opcode and mailbox: from the end of the header to its SGL. */
+#define LSI_IOC_DCMD_FIXED \
+	(offsetof(struct lsi_mfi_dcmd_frame, sgl) - sizeof(struct lsi_mfi_header))
+
+static bool lsi_ioc_cmd_allowed(u8 cmd)
+{
+	switch (cmd) {
+	case LSI_MFI_CMD_LD_SCSI_IO:
+	case LSI_MFI_CMD_PD_SCSI_IO:
+	case LSI_MFI_CMD_DCMD:
+	case LSI_MFI_CMD_SMP:
+	case LSI_MFI_CMD_STP:
+		return true;
+	default:
+		/*
+		 * INIT would re-initialise the firmware under the driver,
+		 * LD_READ/LD_WRITE are MFI-mode I/O, ABORT names the driver's
+		 * own contexts; NVMe and toolbox frames are not a 3108's.
+		 */
+		return false;
+	}
+}
+
+/*
+ * DCMDs the driver keeps for itself: the event wait (the firmware holds it
+ * until an event: tools ask with MEGASAS_IOC_GET_AEN instead), the RAID and
+ * system-PD map waits (held until the map changes), and the shutdowns, which
+ * stop the firmware under the driver's I/O.
+ */
+static const char *lsi_ioc_dcmd_refused(const u8 *frame)
+{
+	const struct lsi_mfi_dcmd_frame *d = (const void *)frame;
+	u32 opcode = le32_to_cpu(d->opcode);
+
+	switch (opcode) {
+	case LSI_DCMD_CTRL_EVENT_WAIT:
+		return "EVENT_WAIT is the driver's (use MEGASAS_IOC_GET_AEN)";
+	case LSI_DCMD_CTRL_SHUTDOWN:
+	case LSI_DCMD_HIBERNATE_SHUTDOWN:
+		return "shutdown DCMDs are the driver's";
+	case LSI_DCMD_LD_MAP_GET_INFO:
+	case LSI_DCMD_SYSTEM_PD_MAP_GET_INFO:
+		if (d->mbox[1] == LSI_DCMD_MBOX_PEND)
+			return "map waits are the driver's";
+		return NULL;
+	default:
+		return NULL;
+	}
+}
+
+/* [a, a + alen) and [b, b + blen) overlap */
+static bool lsi_ioc_overlap(u32 a, u32 alen, u32 b, u32 blen)
+{
+	return alen && blen && a < b + blen && b < a + alen;
+}
+
+/*
+ * Check a management ioctl's packet (ioctl.c) before anything is allocated
+ * for it: its head and the lengths of its sge_count buffers. Returns NULL if
+ * it may run, or why not. The limits: docs/driver.md, "Management ioctl".
+ */
+const char *lsi_ioc_check(const struct lsi_ioc_head *h, const u32 *len)
+{
+	u32 hdr = sizeof(struct lsi_mfi_header);
+	u32 sgl_bytes, total = 0, i;
+	u8 cmd = h->frame[0];
+	const char *why;
+
+	if (h->sge_count > LSI_IOC_MAX_SGE)
+		return "sge_count above 16";
+	for (i = 0; i < h->sge_count; i++) {
+		if (len[i] > LSI_IOC_MAX_BUF)
+			return "a buffer longer than 1 MiB";
+		total += len[i];
+	}
+	if (total > LSI_IOC_MAX_BUF)
+		return "buffers longer than 1 MiB together";
+	sgl_bytes = h->sge_count * sizeof(struct lsi_mfi_sge64);
+	if (h->sge_count &&
+	    (h->sgl_off < hdr || h->sgl_off > LSI_MFI_FRAME_SIZE ||
+	     sgl_bytes > LSI_MFI_FRAME_SIZE - h->sgl_off))
+		return "sgl_off puts the SGL outside the frame";
+	if (h->sense_len > LSI_IOC_MAX_SENSE)
+		return "sense_len above 255";
+	if (h->sense_len &&
+	    (h->sense_off < hdr || h->sense_off > LSI_IOC_SENSE_OFF_MAX))
+		return "sense_off outside the frame";
+	if (h->sense_len && lsi_ioc_overlap(h->sense_off, sizeof(u64),
+					    h->sgl_off, sgl_bytes))
+		return "the sense address and the SGL overlap";
+	if (!lsi_ioc_cmd_allowed(cmd))
+		return "MFI command class not allowed";
+	if (cmd != LSI_MFI_CMD_DCMD)
+		return NULL;
+	/*
+	 * The opcode and mailbox the checks below read must be the ones the
+	 * firmware gets: no DMA address may be written over them.
+	 */
+	if (lsi_ioc_overlap(h->sgl_off, sgl_bytes, hdr, LSI_IOC_DCMD_FIXED) ||
+	    (h->sense_len && lsi_ioc_overlap(h->sense_off, sizeof(u64), hdr,
+					     LSI_IOC_DCMD_FIXED)))
+		return "the SGL or the sense address would cover the DCMD's opcode or mailbox";
+	why = lsi_ioc_dcmd_refused(h->frame);
+	if (why)
+		return why;
+	return NULL;
+}
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_ioc_check);

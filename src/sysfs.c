@@ -10,9 +10,10 @@
  *
  * Per LD, /sys/class/scsi_device/H:0:T:0/device/lsi3108_flush_mode: what a
  * SYNCHRONIZE CACHE to it becomes (cache.c): flush-dcmd, firmware or
- * complete.
+ * complete. hostN/pds and H:C:T:L/lsi3108_ld_pds: the PDs (pd.c).
  */
 #include <linux/device.h>
+#include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_host.h>
@@ -86,6 +87,22 @@ static ssize_t bbu_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(bbu);
 
+/* The last firmware events taken, oldest first (event.c). */
+static ssize_t events_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return lsi_evt_ring_show(lsi_dev_ctrl(dev), buf);
+}
+static DEVICE_ATTR_RO(events);
+
+/* The firmware's physical disks, one per line (pd.c). */
+static ssize_t pds_show(struct device *dev, struct device_attribute *attr,
+			char *buf)
+{
+	return lsi_pds_show(lsi_dev_ctrl(dev), buf);
+}
+static DEVICE_ATTR_RO(pds);
+
 /* Write 1: re-read the LD list and add/remove disks to match it. */
 static ssize_t rescan_store(struct device *dev, struct device_attribute *attr,
 			    const char *buf, size_t count)
@@ -155,6 +172,8 @@ static struct attribute *lsi_host_attrs[] = {
 	&dev_attr_ctrl_state.attr,
 	&dev_attr_sync_cache_mode.attr,
 	&dev_attr_bbu.attr,
+	&dev_attr_events.attr,
+	&dev_attr_pds.attr,
 	&dev_attr_rescan.attr,
 	&lsi_counters[0].attr.attr,
 	&lsi_counters[1].attr.attr,
@@ -181,14 +200,155 @@ static ssize_t lsi3108_flush_mode_show(struct device *dev,
 {
 	struct scsi_device *sdev = to_scsi_device(dev);
 	struct lsi_ctrl *ctrl = shost_priv(sdev->host);
+	unsigned int target = lsi_ld_target(sdev->channel, sdev->id);
 
 	return sysfs_emit(buf, "%s\n",
-			  lsi_flush_mode_name(lsi_flush_mode_of(ctrl, sdev->id)));
+			  lsi_flush_mode_name(lsi_flush_mode_of(ctrl, target)));
 }
 static DEVICE_ATTR_RO(lsi3108_flush_mode);
 
+/*
+ * What the firmware says of the LD now (LD_GET_INFO, read at each show):
+ * RAID level, state, cache policies. -EIO if it does not answer.
+ */
+static int lsi_sdev_ld_info(struct device *dev, struct lsi_ld_info *info)
+{
+	struct scsi_device *sdev = to_scsi_device(dev);
+	struct lsi_ctrl *ctrl = shost_priv(sdev->host);
+	unsigned int target = lsi_ld_target(sdev->channel, sdev->id);
+	struct lsi_dcmd dcmd = {
+		.opcode	= LSI_DCMD_LD_GET_INFO,
+		.mbox	= { target },
+		.dir	= LSI_DIR_READ,
+		.data	= info,
+		.len	= sizeof(*info),
+		.timeout_s = LSI_EVT_DCMD_TIMEOUT_S,
+	};
+	int ret;
+
+	if (target >= LSI_MAX_LDS)
+		return -ENODEV;
+	ret = lsi_dcmd_exec(ctrl, &dcmd);
+	if (ret)
+		return ret;
+	return info->properties.target_id == target ? 0 : -EIO;
+}
+
+static ssize_t lsi_sdev_ld_show(struct device *dev, char *buf,
+				ssize_t (*fmt)(const struct lsi_ld_info *info,
+					       char *buf))
+{
+	struct lsi_ld_info *info = kzalloc(sizeof(*info), GFP_KERNEL);
+	ssize_t ret;
+
+	if (!info)
+		return -ENOMEM;
+	ret = lsi_sdev_ld_info(dev, info);
+	if (!ret)
+		ret = fmt(info, buf);
+	kfree(info);
+	return ret;
+}
+
+/* RAID 1 (or 5, 6) spanned is RAID 10 (50, 60). */
+static ssize_t lsi_fmt_raid_level(const struct lsi_ld_info *info, char *buf)
+{
+	const struct lsi_ld_params *p = &info->params;
+
+	if (p->span_depth > 1 && p->primary_raid_level)
+		return sysfs_emit(buf, "raid%u0\n", p->primary_raid_level);
+	return sysfs_emit(buf, "raid%u\n", p->primary_raid_level);
+}
+
+static ssize_t lsi_fmt_ld_state(const struct lsi_ld_info *info, char *buf)
+{
+	static const char * const names[] = {
+		"offline", "partially-degraded", "degraded", "optimal",
+	};
+	u8 s = info->params.state;
+
+	if (s < ARRAY_SIZE(names))
+		return sysfs_emit(buf, "%s\n", names[s]);
+	return sysfs_emit(buf, "unknown-%u\n", s);
+}
+
+static ssize_t lsi_fmt_policy(u8 policy, char *buf)
+{
+	return sysfs_emit(buf, "%s,%s%s\n",
+			  policy & LSI_LD_CACHE_WRITE_BACK ? "WB" : "WT",
+			  policy & LSI_LD_CACHE_READ_AHEAD ? "RA" : "NORA",
+			  policy & LSI_LD_CACHE_WRITE_CACHE_BAD_BBU ?
+			  ",CachedBadBBU" : "");
+}
+
+static ssize_t lsi_fmt_cache_current(const struct lsi_ld_info *info, char *buf)
+{
+	return lsi_fmt_policy(info->properties.current_cache_policy, buf);
+}
+
+static ssize_t lsi_fmt_cache_default(const struct lsi_ld_info *info, char *buf)
+{
+	return lsi_fmt_policy(info->properties.default_cache_policy, buf);
+}
+
+static ssize_t lsi3108_raid_level_show(struct device *dev,
+				       struct device_attribute *attr, char *buf)
+{
+	return lsi_sdev_ld_show(dev, buf, lsi_fmt_raid_level);
+}
+static DEVICE_ATTR_RO(lsi3108_raid_level);
+
+static ssize_t lsi3108_ld_state_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	return lsi_sdev_ld_show(dev, buf, lsi_fmt_ld_state);
+}
+static DEVICE_ATTR_RO(lsi3108_ld_state);
+
+static ssize_t lsi3108_cache_current_show(struct device *dev,
+					  struct device_attribute *attr,
+					  char *buf)
+{
+	return lsi_sdev_ld_show(dev, buf, lsi_fmt_cache_current);
+}
+static DEVICE_ATTR_RO(lsi3108_cache_current);
+
+static ssize_t lsi3108_cache_default_show(struct device *dev,
+					  struct device_attribute *attr,
+					  char *buf)
+{
+	return lsi_sdev_ld_show(dev, buf, lsi_fmt_cache_default);
+}
+static DEVICE_ATTR_RO(lsi3108_cache_default);
+
+static ssize_t lsi3108_ld_target_show(struct device *dev,
+				      struct device_attribute *attr, char *buf)
+{
+	struct scsi_device *sdev = to_scsi_device(dev);
+
+	return sysfs_emit(buf, "%u\n", lsi_ld_target(sdev->channel, sdev->id));
+}
+static DEVICE_ATTR_RO(lsi3108_ld_target);
+
+/* The LD's member PDs from the firmware's configuration (pd.c). */
+static ssize_t lsi3108_ld_pds_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	struct scsi_device *sdev = to_scsi_device(dev);
+
+	return lsi_ld_pds_show(shost_priv(sdev->host),
+			       lsi_ld_target(sdev->channel, sdev->id), buf);
+}
+static DEVICE_ATTR_RO(lsi3108_ld_pds);
+
 static struct attribute *lsi_sdev_attrs[] = {
 	&dev_attr_lsi3108_flush_mode.attr,
+	&dev_attr_lsi3108_ld_target.attr,
+	&dev_attr_lsi3108_raid_level.attr,
+	&dev_attr_lsi3108_ld_state.attr,
+	&dev_attr_lsi3108_cache_current.attr,
+	&dev_attr_lsi3108_cache_default.attr,
+	&dev_attr_lsi3108_ld_pds.attr,
 	NULL,
 };
 

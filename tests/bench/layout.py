@@ -28,6 +28,8 @@ class LogicalDrive:
     write_back: Optional[bool] = None
     present: bool = True            # False: its backend is there, the LD is hot-added later
     backing: Optional[Path] = None  # qcow2 only: a raw image it starts as (copy-on-write)
+    pds: str = ""                   # lsi3108 only: member PD device ids ("8,9")
+    raid_level: int = 0             # ... and the RAID level they form
 
     @property
     def blocks(self):
@@ -36,7 +38,8 @@ class LogicalDrive:
 
 # The standard layout the guest tests expect (roles are passed as lsi.ld_<role>).
 STANDARD_LDS = [
-    LogicalDrive(0, 0, 512 * MiB, "raw", "LSI3108LD0S0001", "scratch", write_back=True),
+    LogicalDrive(0, 0, 512 * MiB, "raw", "LSI3108LD0S0001", "scratch", write_back=True,
+                 pds="8,9", raid_level=1),
     LogicalDrive(1, 1, 512 * MiB, "raw", "LSI3108LD1S0002", "fs", write_back=True),
     LogicalDrive(2, 2, 66 * TiB, "qcow2", "LSI3108LD2S0003", "big"),
 ]
@@ -48,6 +51,60 @@ BENCH_LDS = [
     LogicalDrive(0, 0, 4096 * MiB, "null", "LSI3108BENCH001", "scratch", write_back=False),
 ]
 LAYOUTS = {"standard": STANDARD_LDS, "bench": BENCH_LDS}
+
+
+@dataclass
+class PhysicalDisk:
+    """A disk in one of the lsi3108 model's slots (-device lsi3108-pd, on a
+    null-co backend: it only gives the size). The SMART values are what
+    45-pds expects smartctl to report."""
+    device_id: int
+    slot: int
+    interface: str       # sas | sata
+    state: str           # unconfigured-good | online | jbod | failed | rebuild | hotspare
+    product: str
+    serial: str
+    temperature: int
+    realloc: int         # reallocated sectors (SAS: grown defect list)
+    poh: int             # power-on hours
+    health: str = "ok"   # ok | failing
+    size: int = 1024 * MiB
+
+    def device(self):
+        return (f"lsi3108-pd,id=pd{self.device_id},bus=mr0.0,drive=pd{self.device_id},"
+                f"device-id={self.device_id},slot={self.slot},interface={self.interface},"
+                f"state={self.state},product={self.product},serial={self.serial},"
+                f"temperature={self.temperature},reallocated-sectors={self.realloc},"
+                f"power-on-hours={self.poh},health={self.health}")
+
+    def param(self):
+        """lsi.pd<i>: id,interface,slot,serial,product,temperature,realloc,poh,health,state"""
+        return (f"{self.device_id},{self.interface},{self.slot},{self.serial},{self.product},"
+                f"{self.temperature},{self.realloc},{self.poh},{self.health},{self.state}")
+
+
+# The standard layout's disks: two SAS disks forming the scratch LD (RAID 1),
+# two SATA disks: a global hot spare and an unconfigured one that is failing. Not JBOD: neither driver
+# addresses system PDs yet (the model lists JBOD PDs as exposed only with the
+# controller's expose-jbod=on).
+STANDARD_PDS = [
+    PhysicalDisk(8, 0, "sas", "online", "ST1200MM0009", "Z1WSAS008A", 31, 3, 12000),
+    PhysicalDisk(9, 1, "sas", "online", "ST1200MM0009", "Z1WSAS009B", 33, 0, 12001),
+    PhysicalDisk(10, 2, "sata", "hotspare", "ST1000NM0033-9ZM173", "Z1WSATA10C",
+                 29, 5, 4000),
+    PhysicalDisk(11, 3, "sata", "unconfigured-good", "ST1000NM0033-9ZM173", "Z1WSATA11D",
+                 45, 250, 30000, health="failing"),
+]
+
+
+def layout_pds(ctrl, lds):
+    """The PDs of a layout on a controller: the standard layout's on lsi3108."""
+    return STANDARD_PDS if ctrl.device == "lsi3108" and lds is STANDARD_LDS else []
+
+
+def pds_on(ctrl, lds):
+    """Whether the LDs of this layout are built from PDs on this controller."""
+    return bool(layout_pds(ctrl, lds))
 
 
 @dataclass
@@ -145,7 +202,7 @@ CHECK_KERNELS = [
 # what it trips on this kernel is upstream's, not ours to fix.
 DEBUG_SERIES = "6.1-debug"
 # (86-ocr is in CORE_TESTS already.)
-DEBUG_RELIABILITY = "85-reload,89-abort,91-hotplug,92-unplug,93-flr,94-suspend,95-garbage,96-fuzz"
+DEBUG_RELIABILITY = "46-ioctl,85-reload,89-abort,91-hotplug,92-unplug,93-flr,94-suspend,95-garbage,96-fuzz"
 DEBUG_ROWS = [
     ("debug kernel", "", "none", CORE_TESTS, "90-unit," + DEBUG_RELIABILITY),
 ]
@@ -184,6 +241,8 @@ def ld_device(ctrl: Controller, ld):
            f"drive=ld{ld.index},serial={ld.serial}")
     if ld.write_back is not None:
         dev += ",write-back=" + ("on" if ld.write_back else "off")
+    if ld.pds:
+        dev += f",pds={ld.pds.replace(',', ':')},raid-level={ld.raid_level}"
     return dev
 
 
@@ -191,6 +250,10 @@ def controller_args(ctrl: Controller, lds, workdir: Path, ctrl_opts=""):
     """-blockdev/-device arguments for the controller mr0 and its LDs."""
     opts = f",{ctrl_opts}" if ctrl_opts else ""
     args = ["-device", f"{ctrl.device},id=mr0{opts}"]
+    for pd in layout_pds(ctrl, lds):
+        args += ["-blockdev", f"driver=null-co,size={pd.size},read-zeroes=on,"
+                              f"node-name=pd{pd.device_id}",
+                 "-device", pd.device()]
     for ld in lds:
         path = workdir / f"ld{ld.index}.{ld.fmt}"
         if ld.fmt == "null":
@@ -247,12 +310,20 @@ def lsi_params(driver, ctrl: Controller, lds, expect, variant):
     params = {"driver": driver, "lds": str(len(lds)), "vendor": ctrl.vendor,
               "model": ctrl.model, "bs": "512", "variant": variant}
     for ld in lds:
-        params[f"ld{ld.index}"] = f"{ld.target},{ld.blocks},{ld.serial}"
+        # target,blocks,serial,raid level,member PD ids (":"-separated, "-": none)
+        pds = ld.pds.replace(",", ":") if ld.pds and pds_on(ctrl, lds) else "-"
+        raid = ld.raid_level if pds != "-" else 0
+        params[f"ld{ld.index}"] = f"{ld.target},{ld.blocks},{ld.serial},raid{raid},{pds}"
         params[f"ld_{ld.role}"] = str(ld.index)
     # The hot-plug test removes and re-adds the big LD with exactly this.
     big = next((ld for ld in lds if ld.role == "big"), None)
     if big:
         params["ld_big_device"] = ld_device(ctrl, big)
+    pds = layout_pds(ctrl, lds)
+    if pds:
+        params["pds"] = str(len(pds))
+        for i, pd in enumerate(pds):
+            params[f"pd{i}"] = pd.param()
     params.update(expect)
     return params
 

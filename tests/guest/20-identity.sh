@@ -1,9 +1,12 @@
 #!/bin/sh
 # 20-identity: per LD, standard INQUIRY identity, VPD 0x80 serial as
 # configured, VPD 0x83 designators present and unique across LDs, and
-# READ CAPACITY(16) block count and length as configured (incl. the >2 TiB LD).
+# READ CAPACITY(16) block count and length as configured (incl. the >2 TiB LD);
+# every LD at the SCSI address upstream megaraid_sas gives it (channel
+# 2 + target / 128, id target % 128: lib.sh's ld_ctl), the same for both
+# drivers, so by-path names and H:C:T:L match.
 . /tests/lib.sh
-plan $((LSI_LDS * 4 + 1))
+plan $((LSI_LDS * 5 + 1))
 need_driver
 
 field() { sed -n "s/^ *$1: *//p" | sed 's/ *$//' | head -n 1; }
@@ -12,6 +15,10 @@ designators=""
 i=0
 while [ "$i" -lt "$LSI_LDS" ]; do
     dev=$(ld_dev "$i") || { bail "ld$i has no disk"; }
+    t=$(ld_field "$i" target)
+    hctl=$(basename "$(readlink -f "/sys/block/${dev#/dev/}/device")")
+    want="$(driver_hosts | head -n 1):$(ld_ctl "$t")"
+    expect_eq "ld$i (target $t) $dev at SCSI address $want" "$want" "$hctl"
     inq=$(sg_inq "$dev" 2>&1)
     got="$(echo "$inq" | field 'Vendor identification')/$(echo "$inq" | field 'Product identification')"
     expect_eq "ld$i $dev INQUIRY vendor/product" "$LSI_VENDOR/$LSI_MODEL" "$got"

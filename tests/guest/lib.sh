@@ -239,7 +239,8 @@ driver_disks() {
     done
 }
 
-# Usage: ld_field <index> target|blocks|serial — from lsi.ld<i>=<target>,<blocks>,<serial>
+# Usage: ld_field <index> target|blocks|serial|raid|pds — from
+# lsi.ld<i>=<target>,<blocks>,<serial>,raid<level>,<member PD ids, ":"-separated, or ->
 ld_field() {
     local spec
     eval "spec=\${LSI_LD$1:-}"
@@ -248,16 +249,24 @@ ld_field() {
         target) echo "$spec" | cut -d, -f1 ;;
         blocks) echo "$spec" | cut -d, -f2 ;;
         serial) echo "$spec" | cut -d, -f3 ;;
+        raid) echo "$spec" | cut -d, -f4 ;;
+        pds) echo "$spec" | cut -d, -f5 ;;
         *) echo "lib: unknown LD field '$2'" >&2; return 1 ;;
     esac
 }
+
+# Usage: ld_ctl <target> — the SCSI channel:id:lun where both drivers put the
+# LD with that target id (megaraid_sas's numbering: channel 2 + target / 128,
+# id target % 128; channels 0-1 are the system PDs').
+ld_ctl() { echo "$((2 + $1 / 128)):$(($1 % 128)):0"; }
 
 # Usage: ld_dev <index> — /dev/sdX of the LD with that index's target id.
 ld_dev() {
     local t h d
     t=$(ld_field "$1" target) || return 1
     for h in $(driver_hosts); do
-        for d in /sys/class/scsi_disk/"$h":*:"$t":0; do
+        # Where it belongs, or (for 20-identity to report it) by id alone.
+        for d in /sys/class/scsi_disk/"$h":"$(ld_ctl "$t")" /sys/class/scsi_disk/"$h":*:"$t":0; do
             [ -e "$d/device/block" ] && { echo "/dev/$(ls "$d/device/block")"; return 0; }
         done
     done

@@ -61,6 +61,131 @@ static void lsi_test_cdb_classes(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, lsi_cdb_is_sync_cache(WRITE_10));
 }
 
+/* LDs at megaraid_sas's addresses: channel 2 + target / 128, id target % 128. */
+static void lsi_test_ld_addressing(struct kunit *test)
+{
+	unsigned int t;
+
+	KUNIT_EXPECT_EQ(test, lsi_ld_channel(0), 2U);
+	KUNIT_EXPECT_EQ(test, lsi_ld_id(0), 0U);
+	KUNIT_EXPECT_EQ(test, lsi_ld_channel(127), 2U);
+	KUNIT_EXPECT_EQ(test, lsi_ld_channel(128), 3U);
+	KUNIT_EXPECT_EQ(test, lsi_ld_id(130), 2U);
+	for (t = 0; t < LSI_MAX_LDS; t++)
+		KUNIT_EXPECT_EQ(test, lsi_ld_target(lsi_ld_channel(t), lsi_ld_id(t)), t);
+	/* The system PDs' channels, ids past 127, channels past the LDs': none */
+	KUNIT_EXPECT_EQ(test, lsi_ld_target(0, 0), (unsigned int)LSI_MAX_LDS);
+	KUNIT_EXPECT_EQ(test, lsi_ld_target(1, 5), (unsigned int)LSI_MAX_LDS);
+	KUNIT_EXPECT_EQ(test, lsi_ld_target(2, 128), (unsigned int)LSI_MAX_LDS);
+	KUNIT_EXPECT_EQ(test, lsi_ld_target(4, 0), (unsigned int)LSI_MAX_LDS);
+}
+
+/* A DCMD as smartctl sends one: one buffer, SGL at the DCMD's sgl. */
+static void lsi_test_ioc_dcmd(struct lsi_ioc_head *h, u32 opcode, u32 *len)
+{
+	struct lsi_mfi_dcmd_frame *d = (void *)h->frame;
+
+	memset(h, 0, sizeof(*h));
+	d->hdr.cmd = LSI_MFI_CMD_DCMD;
+	d->opcode = cpu_to_le32(opcode);
+	h->sgl_off = offsetof(struct lsi_mfi_dcmd_frame, sgl);
+	h->sge_count = 1;
+	memset(len, 0, LSI_IOC_MAX_SGE * sizeof(*len));
+	len[0] = 4096;
+}
+
+static void lsi_test_ioc_check(struct kunit *test)
+{
+	struct lsi_mfi_pthru_frame *pt;
+	u32 len[LSI_IOC_MAX_SGE];
+	struct lsi_ioc_head h;
+	int i;
+
+	lsi_test_ioc_dcmd(&h, LSI_DCMD_CTRL_GET_INFO, len);
+	KUNIT_EXPECT_NULL(test, lsi_ioc_check(&h, len));
+	h.sge_count = 0;
+	KUNIT_EXPECT_NULL(test, lsi_ioc_check(&h, len));
+
+	/* counts and lengths */
+	lsi_test_ioc_dcmd(&h, LSI_DCMD_CTRL_GET_INFO, len);
+	h.sge_count = LSI_IOC_MAX_SGE + 1;
+	KUNIT_EXPECT_NOT_NULL(test, lsi_ioc_check(&h, len));
+	lsi_test_ioc_dcmd(&h, LSI_DCMD_CTRL_GET_INFO, len);
+	len[0] = LSI_IOC_MAX_BUF + 1;
+	KUNIT_EXPECT_NOT_NULL(test, lsi_ioc_check(&h, len));
+	lsi_test_ioc_dcmd(&h, LSI_DCMD_CTRL_GET_INFO, len);
+	h.sgl_off = 0x28;
+	h.sge_count = 2;
+	len[0] = LSI_IOC_MAX_BUF;
+	len[1] = 1;
+	KUNIT_EXPECT_NOT_NULL(test, lsi_ioc_check(&h, len));
+
+	/* the SGL inside the 256-byte frame, after the header */
+	lsi_test_ioc_dcmd(&h, LSI_DCMD_CTRL_GET_INFO, len);
+	h.sge_count = LSI_IOC_MAX_SGE;
+	for (i = 0; i < LSI_IOC_MAX_SGE; i++)
+		len[i] = 512;
+	KUNIT_EXPECT_NULL(test, lsi_ioc_check(&h, len));	/* 0x28 + 16 * 12 */
+	h.sgl_off = LSI_MFI_FRAME_SIZE - LSI_IOC_MAX_SGE * 12 + 1;
+	KUNIT_EXPECT_NOT_NULL(test, lsi_ioc_check(&h, len));
+	h.sgl_off = 0xffffffff;
+	KUNIT_EXPECT_NOT_NULL(test, lsi_ioc_check(&h, len));
+	lsi_test_ioc_dcmd(&h, LSI_DCMD_CTRL_GET_INFO, len);
+	h.sgl_off = 0x10;					/* in the header */
+	KUNIT_EXPECT_NOT_NULL(test, lsi_ioc_check(&h, len));
+	h.sgl_off = 0x18;					/* over the opcode */
+	KUNIT_EXPECT_NOT_NULL(test, lsi_ioc_check(&h, len));
+
+	/* sense: length, where, not over the SGL nor a DCMD's opcode */
+	lsi_test_ioc_dcmd(&h, LSI_DCMD_CTRL_GET_INFO, len);
+	h.sense_len = 32;
+	h.sense_off = 0x18;
+	KUNIT_EXPECT_NOT_NULL(test, lsi_ioc_check(&h, len));
+	h.sge_count = 0;
+	h.sense_off = 0x30;
+	KUNIT_EXPECT_NULL(test, lsi_ioc_check(&h, len));
+	h.sense_off = 57;
+	KUNIT_EXPECT_NOT_NULL(test, lsi_ioc_check(&h, len));
+	h.sense_off = 0x30;
+	h.sense_len = 256;
+	KUNIT_EXPECT_NOT_NULL(test, lsi_ioc_check(&h, len));
+	lsi_test_ioc_dcmd(&h, LSI_DCMD_CTRL_GET_INFO, len);
+	h.sense_len = 32;
+	h.sense_off = 0x2c;					/* in the SGE */
+	KUNIT_EXPECT_NOT_NULL(test, lsi_ioc_check(&h, len));
+
+	/* a PD pass-through as smartctl lays it out, with sense at 0x18 */
+	memset(&h, 0, sizeof(h));
+	pt = (void *)h.frame;
+	pt->hdr.cmd = LSI_MFI_CMD_PD_SCSI_IO;
+	h.sgl_off = offsetof(struct lsi_mfi_pthru_frame, sgl);
+	h.sge_count = 1;
+	h.sense_off = offsetof(struct lsi_mfi_pthru_frame, sense_addr_lo);
+	h.sense_len = 32;
+	len[0] = 512;
+	KUNIT_EXPECT_NULL(test, lsi_ioc_check(&h, len));
+
+	/* command classes */
+	h.frame[0] = LSI_MFI_CMD_INIT;
+	KUNIT_EXPECT_NOT_NULL(test, lsi_ioc_check(&h, len));
+	h.frame[0] = LSI_MFI_CMD_ABORT;
+	KUNIT_EXPECT_NOT_NULL(test, lsi_ioc_check(&h, len));
+	h.frame[0] = 0x42;
+	KUNIT_EXPECT_NOT_NULL(test, lsi_ioc_check(&h, len));
+	h.frame[0] = LSI_MFI_CMD_SMP;
+	KUNIT_EXPECT_NULL(test, lsi_ioc_check(&h, len));
+
+	/* the driver's own DCMDs */
+	lsi_test_ioc_dcmd(&h, LSI_DCMD_CTRL_EVENT_WAIT, len);
+	KUNIT_EXPECT_NOT_NULL(test, lsi_ioc_check(&h, len));
+	lsi_test_ioc_dcmd(&h, LSI_DCMD_CTRL_SHUTDOWN, len);
+	KUNIT_EXPECT_NOT_NULL(test, lsi_ioc_check(&h, len));
+	lsi_test_ioc_dcmd(&h, LSI_DCMD_LD_MAP_GET_INFO, len);
+	KUNIT_EXPECT_NULL(test, lsi_ioc_check(&h, len));
+	((struct lsi_mfi_dcmd_frame *)h.frame)->mbox[1] = LSI_DCMD_MBOX_PEND;
+	KUNIT_EXPECT_NOT_NULL(test, lsi_ioc_check(&h, len));
+}
+
 static void lsi_test_build_read10(struct kunit *test)
 {
 	static const u8 cdb[10] = { READ_10, 0, 0, 0, 0x10, 0, 0, 0, 8, 0 };
@@ -796,6 +921,8 @@ static void lsi_test_fw_string(struct kunit *test)
 
 static struct kunit_case lsi_test_cases[] = {
 	KUNIT_CASE(lsi_test_cdb_classes),
+	KUNIT_CASE(lsi_test_ld_addressing),
+	KUNIT_CASE(lsi_test_ioc_check),
 	KUNIT_CASE(lsi_test_build_read10),
 	KUNIT_CASE(lsi_test_build_write16_fua),
 	KUNIT_CASE(lsi_test_build_non_rw),
