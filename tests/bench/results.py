@@ -9,6 +9,7 @@ from typing import Optional
 
 TAP_RE = re.compile(r"^(not ok|ok)\b(?:\s+\d+)?\s*(?:-\s*)?(.*)$")
 TODO_RE = re.compile(r"#\s*TODO\b", re.I)
+TRAILING_TODO_RE = re.compile(r"\s*#\s*TODO\s+(.*?)\s*$", re.I)
 
 
 @dataclass
@@ -20,17 +21,36 @@ class Results:
 
     def add(self, status, desc, ok=None):
         ok = status != "fail" if ok is None else ok
-        self.items.append((status, desc, ok))
-        word = "ok" if ok else "not ok"
+        head, details, todo = one_line(desc)
         directive = ""
-        if status == "skip" and "# SKIP" not in desc:
+        if status == "skip" and "# SKIP" not in head:
             directive = " # SKIP"
-        elif status == "todo" and not TODO_RE.search(desc):
-            directive = " # TODO recorded"
-        print(f"{word} {len(self.items)} - {desc}{directive}", flush=True)
+        elif status == "todo" and not TODO_RE.search(head):
+            directive = f" # TODO {todo or 'recorded'}"
+        self.items.append((status, head + directive, ok))
+        word = "ok" if ok else "not ok"
+        print(f"{word} {len(self.items)} - {head}{directive}", flush=True)
+        for line in details:
+            print(line if line.startswith("  |") else f"  | {line}", flush=True)
 
     def count(self, status, ok=None):
         return sum(1 for s, _, o in self.items if s == status and (ok is None or o == ok))
+
+
+def one_line(desc):
+    """(the result line's text, the detail lines after it, the reason of a
+    TODO directive written at the end of the details or None) of a
+    description that may span lines (a console tail, say): TAP reads a result
+    and its directive off one line, so add() moves the directive there."""
+    head, *details = desc.split("\n")
+    todo = None
+    if details:
+        last = TRAILING_TODO_RE.search(details[-1])
+        if last:
+            todo = last.group(1)
+            details[-1] = details[-1][:last.start()]
+            details = [d for d in details if d.strip()]
+    return head, details, todo
 
 
 def tap_status(line):
