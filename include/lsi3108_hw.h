@@ -970,6 +970,20 @@ LSI_SIZE_CHECK(struct lsi_evt_detail, 256);
 LSI_OFFSET_CHECK(struct lsi_evt_detail, args, 0x20);
 LSI_OFFSET_CHECK(struct lsi_evt_detail, description, 0x80);
 
+/*
+ * CTRL_EVENT_GET's data: the logged events with sequence number >= mbox w[0]
+ * whose class/locale match mbox w[1] (as for EVENT_WAIT), oldest first, as
+ * many as fit; MFI status NOT_FOUND when there is none (FreeBSD mfi's log
+ * reader stops on it).
+ */
+struct lsi_evt_list {
+	__le32	count;
+	__le32	reserved;
+	struct lsi_evt_detail event[];
+};
+
+LSI_SIZE_CHECK(struct lsi_evt_list, 8);
+
 /* ------------------------------------------------------------------ */
 /* RAID map, legacy format (max_lds <= 64, no extended-LD support)      */
 /* ------------------------------------------------------------------ */

@@ -263,24 +263,30 @@ static const Lsi3108Event *lsi3108_find_event(Lsi3108State *s, uint32_t seq,
     return NULL;
 }
 
-static uint8_t lsi3108_event_reply(Lsi3108Mfi *m, const Lsi3108Event *e)
+static void lsi3108_event_detail(struct lsi_evt_detail *d,
+                                 const Lsi3108Event *e)
 {
-    struct lsi_evt_detail d = {
-        .seq_num = cpu_to_le32(e->seq),
-        .time_stamp = cpu_to_le32(e->time_stamp),
-        .code = cpu_to_le32(e->code),
-        .class_locale = cpu_to_le32(e->class_locale),
-        .arg_type = e->arg_type,
-    };
-
+    memset(d, 0, sizeof(*d));
+    d->seq_num = cpu_to_le32(e->seq);
+    d->time_stamp = cpu_to_le32(e->time_stamp);
+    d->code = cpu_to_le32(e->code);
+    d->class_locale = cpu_to_le32(e->class_locale);
+    d->arg_type = e->arg_type;
     if (e->arg_type == LSI_EVT_ARG_LD) {
-        d.args.ld.target_id = cpu_to_le16(e->target);
-        d.args.ld.ld_index = e->target;
+        d->args.ld.target_id = cpu_to_le16(e->target);
+        d->args.ld.ld_index = e->target;
     } else if (e->arg_type == LSI_EVT_ARG_PD_STATE ||
                e->arg_type == LSI_EVT_ARG_LD_STATE) {
-        memcpy(d.args.raw, e->args, sizeof(e->args));
+        memcpy(d->args.raw, e->args, sizeof(e->args));
     }
-    lsi3108_copy_str(d.description, sizeof(d.description), e->description);
+    lsi3108_copy_str(d->description, sizeof(d->description), e->description);
+}
+
+static uint8_t lsi3108_event_reply(Lsi3108Mfi *m, const Lsi3108Event *e)
+{
+    struct lsi_evt_detail d;
+
+    lsi3108_event_detail(&d, e);
     trace_lsi3108_event_delivered(m->smid, e->seq, e->code);
     return lsi3108_mfi_data_in(m, &d, sizeof(d));
 }
@@ -692,6 +698,45 @@ static int lsi3108_dcmd_event_wait(Lsi3108State *s, Lsi3108Mfi *m)
     return LSI3108_DCMD_DEFERRED;
 }
 
+/*
+ * CTRL_EVENT_GET: mbox w[0] = first sequence number wanted, w[1] =
+ * class/locale. The list holds the matching logged events, oldest first, as
+ * many as the buffer takes (the log has LSI3108_EVT_LOG_SIZE, so the copy is
+ * bounded whatever length the host gives); NOT_FOUND when none matches, a
+ * buffer without room for one event is refused.
+ */
+static int lsi3108_dcmd_event_get(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    const uint8_t *mbox = lsi3108_mbox(m);
+    uint32_t seq = ldl_le_p(mbox), class_locale = ldl_le_p(mbox + 4);
+    size_t room, len;
+    struct lsi_evt_list *l;
+    uint32_t n, count = 0;
+    uint8_t status;
+
+    if (m->xfer_len < sizeof(*l) + sizeof(l->event[0])) {
+        lsi3108_guest_error("EVENT_GET buffer smaller than one event",
+                            m->opcode, m->xfer_len);
+        return LSI_MFI_STAT_INVALID_PARAMETER;
+    }
+    room = MIN((m->xfer_len - sizeof(*l)) / sizeof(l->event[0]),
+               LSI3108_EVT_LOG_SIZE);
+    l = g_malloc0(sizeof(*l) + room * sizeof(l->event[0]));
+    for (n = MAX(seq, lsi3108_oldest_seq(s));
+         n < s->next_seq && count < room; n++) {
+        const Lsi3108Event *e = &s->events[n % LSI3108_EVT_LOG_SIZE];
+
+        if (lsi3108_event_matches(e, seq, class_locale)) {
+            lsi3108_event_detail(&l->event[count++], e);
+        }
+    }
+    l->count = cpu_to_le32(count);
+    len = sizeof(*l) + count * sizeof(l->event[0]);
+    status = count ? lsi3108_mfi_data_in(m, l, len) : LSI_MFI_STAT_NOT_FOUND;
+    g_free(l);
+    return status;
+}
+
 /* Every LD is written back (unless a test control delays it, done). */
 static void lsi3108_flush_done(void *opaque, int ret)
 {
@@ -1031,6 +1076,7 @@ static const Lsi3108Dcmd lsi3108_dcmds[] = {
     { LSI_DCMD_CTRL_EVENT_GET_INFO, "CTRL_EVENT_GET_INFO",
       lsi3108_dcmd_event_get_info },
     { LSI_DCMD_CTRL_EVENT_WAIT, "CTRL_EVENT_WAIT", lsi3108_dcmd_event_wait },
+    { LSI_DCMD_CTRL_EVENT_GET, "CTRL_EVENT_GET", lsi3108_dcmd_event_get },
     { LSI_DCMD_CTRL_CACHE_FLUSH, "CTRL_CACHE_FLUSH",
       lsi3108_dcmd_cache_flush },
     { LSI_DCMD_CTRL_SHUTDOWN, "CTRL_SHUTDOWN", lsi3108_dcmd_shutdown },

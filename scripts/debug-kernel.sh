@@ -104,7 +104,7 @@ configure() {
 build() {
 	local tree=$1 dir=$2 t0 kver
 	t0=$(date +%s)
-	log "building in $tree with $jobs jobs (nice 10); cold: ~15 min on 2 idle cores"
+	log "building in $tree with $jobs jobs (nice 10); cold: about 4-5 min (500 s CPU) on 2 idle cores"
 	nice -n 10 /usr/bin/time -v -o "$dir/time-v.txt" \
 		make -C "$tree" -s ARCH=x86_64 -j"$jobs" vmlinux bzImage modules >&2 ||
 		die "kernel build failed (log above)"

@@ -144,6 +144,95 @@ static void lsi_evt_log(struct lsi_ctrl *ctrl, u32 class_locale, u32 seq,
 		   lsi_evt_class_name(cls), code, desc);
 }
 
+/* The sequence number after the last kept event; 0 when none is kept. */
+static u32 lsi_evt_ring_after(struct lsi_ctrl *ctrl)
+{
+	u32 after = 0;
+
+	spin_lock(&ctrl->evt_ring_lock);
+	if (ctrl->evt_ring_next)
+		after = ctrl->evt_ring[(ctrl->evt_ring_next - 1) %
+				       LSI_EVT_RING].seq + 1;
+	spin_unlock(&ctrl->evt_ring_lock);
+	return after;
+}
+
+/*
+ * Keep one event of an EVENT_GET list; false to stop: an event logged after
+ * @newest (the wait for newest + 1 delivers it) or one out of order.
+ */
+static bool lsi_evt_keep_logged(struct lsi_ctrl *ctrl,
+				const struct lsi_evt_detail *d, u32 *next,
+				u32 newest)
+{
+	char desc[sizeof(d->description) + 1];
+	u32 seq = le32_to_cpu(d->seq_num);
+
+	if ((s32)(seq - newest) > 0)
+		return false;
+	if ((s32)(seq - *next) < 0) {
+		atomic_long_inc(&ctrl->bad_event_count);
+		dev_warn_ratelimited(ctrl->dev, "EVENT_GET returned event %u, expected %u or later\n",
+				     seq, *next);
+		return false;
+	}
+	lsi_fw_string(desc, sizeof(desc), d->description,
+		      sizeof(d->description));
+	lsi_evt_remember(ctrl, seq, le32_to_cpu(d->code),
+			 (s8)(le32_to_cpu(d->class_locale) >> 24), desc);
+	*next = seq + 1;
+	return true;
+}
+
+/*
+ * Bring the kept events up to @newest from the firmware's log (EVENT_GET):
+ * after probe, the events logged before the driver came; after a reset, those
+ * logged while no wait was armed. At most LSI_EVT_RING of them, the newest;
+ * only the events attribute depends on it, so a failure costs history only.
+ */
+static void lsi_evt_catch_up(struct lsi_ctrl *ctrl, u32 oldest, u32 newest)
+{
+	u32 next = max(lsi_evt_ring_after(ctrl), oldest), i, count;
+	__le32 first, cl = cpu_to_le32(LSI_EVT_CLASS_LOCALE(LSI_EVT_CLASS_DEBUG,
+							     LSI_EVT_LOCALE_ALL));
+	struct lsi_evt_list *l;
+	struct lsi_dcmd get = {
+		.opcode		= LSI_DCMD_CTRL_EVENT_GET,
+		.dir		= LSI_DIR_READ,
+		.len		= struct_size(l, event, LSI_EVT_RING),
+		.timeout_s	= LSI_EVT_DCMD_TIMEOUT_S,
+	};
+
+	if ((s32)(newest - next) < 0)
+		return;				/* nothing new, or an empty log */
+	if (newest - next >= LSI_EVT_RING)
+		next = newest - LSI_EVT_RING + 1;
+	l = kzalloc(get.len, GFP_KERNEL);
+	if (!l)
+		return;
+	first = cpu_to_le32(next);
+	memcpy(&get.mbox[0], &first, sizeof(first));
+	memcpy(&get.mbox[4], &cl, sizeof(cl));
+	get.data = l;
+	if (lsi_dcmd_exec(ctrl, &get)) {
+		dev_dbg(ctrl->dev, "EVENT_GET from %u: MFI status %#04x\n",
+			next, get.mfi_status);
+		goto out;
+	}
+	count = le32_to_cpu(l->count);
+	if (count > LSI_EVT_RING) {
+		atomic_long_inc(&ctrl->bad_event_count);
+		dev_warn_ratelimited(ctrl->dev, "EVENT_GET returned %u events, room for %u\n",
+				     count, LSI_EVT_RING);
+		goto out;
+	}
+	for (i = 0; i < count; i++)
+		if (!lsi_evt_keep_logged(ctrl, &l->event[i], &next, newest))
+			break;
+out:
+	kfree(l);
+}
+
 /* Learn the newest event number: the next wait is for the one after it. */
 static int lsi_evt_resync(struct lsi_ctrl *ctrl)
 {
@@ -162,6 +251,8 @@ static int lsi_evt_resync(struct lsi_ctrl *ctrl)
 				     ret, dcmd.mfi_status);
 		return ret;
 	}
+	lsi_evt_catch_up(ctrl, le32_to_cpu(info.oldest_seq_num),
+			 le32_to_cpu(info.newest_seq_num));
 	ctrl->evt_seq = le32_to_cpu(info.newest_seq_num) + 1;
 	ctrl->evt_seq_valid = true;
 	return 0;

@@ -2,7 +2,7 @@
 # 46-ioctl: the megaraid management ioctl (the megaraid_sas_ioctl character
 # device smartctl and storcli-class tools use), through tests/tools/mrioctl.c.
 # With both drivers: the DCMD answers (CTRL_GET_INFO, LD_GET_LIST,
-# BBU_GET_STATUS, EVENT_GET_INFO) match the model's configuration and, for
+# BBU_GET_STATUS, EVENT_GET_INFO, EVENT_GET) match the model's configuration and, for
 # lsi3108, its sysfs; the 32-bit (compat) entry answers the same; a process
 # without root cannot open the device. Upstream megaraid_sas is the oracle:
 # the same frames must give the same data through it.
@@ -13,9 +13,9 @@
 # log clean.
 . /tests/lib.sh
 if is_lsi3108; then
-    plan 47
+    plan 50
 else
-    plan 23
+    plan 26
 fi
 time_limit 1200
 need_driver
@@ -136,6 +136,28 @@ else
     tap_skip "GET_AEN without fasync" "model without a bbu control"
     tap_skip "GET_AEN" "model without a bbu control"
 fi
+
+# ---- CTRL_EVENT_GET: the firmware's event log, read as a log reader does ----
+# (after the BBU changes above, the log holds their events). Every class and
+# locale from the oldest: each logged event once, in order, then NOT_FOUND;
+# warning and above: exactly those of the full read; past the newest: none.
+out=$(mrioctl "$host" evtinfo 2>&1)
+oldest=$(val oldest)
+newest=$(val newest)
+out=$(mrioctl "$host" events "$oldest" 0xfe00ffff 2>&1)
+echo "$out"
+all=$out
+expect_eq "EVENT_GET from the oldest event ($oldest, newest $newest): each logged event in order, then NOT_FOUND" \
+    "$(seq "$oldest" "$newest" | tr '\n' ' ')0x23" \
+    "$(echo "$all" | sed -n 's/^event seq=\([0-9]*\) .*/\1/p' | tr '\n' ' ')$(val last_status)"
+# (the BBU's events are of several classes: the filter must leave some out)
+out=$(mrioctl "$host" events "$oldest" 0x0100ffff 2>&1)
+warn=$(echo "$all" | awk '/^event / { split($4, c, "="); if (c[2] >= 1) print $2 }' | tr '\n' ' ')
+expect_eq "EVENT_GET, class warning and above: the warnings of the full read ($(echo "$warn" | wc -w) of $(echo "$all" | grep -c '^event '))" \
+    "$warn yes" \
+    "$(echo "$out" | awk '/^event / { print $2 }' | tr '\n' ' ') $([ "$(echo "$warn" | wc -w)" -lt "$(echo "$all" | grep -c '^event ')" ] && echo yes || echo no)"
+out=$(mrioctl "$host" events $((newest + 1)) 0xfe00ffff 2>&1)
+expect_eq "EVENT_GET past the newest event: none, NOT_FOUND" "0 0x23" "$(val events) $(val last_status)"
 
 # ---- who may use it ----
 out=$(mrioctl --open-as-nobody "$host" info 2>&1)

@@ -16,7 +16,7 @@ if ! is_lsi3108; then
     tap_skip "lsi3108-ctl" "lsi3108-ctl reads lsi3108's sysfs"
     finish
 fi
-plan 19
+plan 20
 time_limit 300
 need_driver
 has_qom bbu || bail "model without a bbu control"
@@ -142,5 +142,19 @@ expect_eq "events --json: one object per event" "$(($(echo "$out" | wc -l) - 1))
 expect_eq "lds --json: one object per LD" "$LSI_LDS" "$(lsi3108-ctl --json lds | grep -o '"target": ' | wc -l)"
 expect_eq "info --json names the serial" "$(cat /sys/class/scsi_host/host$host/serial)" \
     "$(lsi3108-ctl --json info | sed -n 's/.*"serial": "\([^"]*\)".*/\1/p')"
+
+# events after a reload: the driver reads the firmware's log (EVENT_GET), so
+# the events shown are the log's newest (at most 16), those logged before the
+# driver loaded (the BBU's above, up to event $newest) among them.
+out=$(unload_driver) || bail "rmmod lsi3108: $out"
+out=$(load_driver) || bail "reload: $out"
+host=$(driver_hosts | head -n 1)
+wait_until 20 sh -c "[ -s /sys/class/scsi_host/host$host/events ]" || tap_diag "host$host: no events within 20 s of the reload"
+shown=$(lsi3108-ctl events | awk 'NR > 1 { print $1 }' | tr '\n' ' ')
+oldest=$(mrioctl "$host" evtinfo | tr ' ' '\n' | sed -n 's/^oldest=//p')
+logged=$(mrioctl "$host" events "$oldest" 0xfe00ffff | sed -n 's/^event seq=\([0-9]*\) .*/\1/p' |
+    tail -n 16 | tr '\n' ' ')
+expect_eq "events after a reload: the firmware log's newest, from before the load ($newest) on" \
+    "$logged yes" "$shown $(echo " $shown" | grep -q " $newest " && echo yes || echo no)"
 check_dmesg
 finish

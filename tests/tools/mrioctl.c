@@ -17,6 +17,8 @@
  *             lds          LD_GET_LIST: count, target, state, size
  *             bbu          BBU_GET_STATUS: type, voltage, state
  *             evtinfo      EVENT_GET_INFO: the event log's sequence numbers
+ *             events <seq> <class_locale>  EVENT_GET from <seq> until
+ *                          NOT_FOUND: one line per event, then the count
  *             dcmd <opcode> <len>  any DCMD, data (hex) and status printed
  *             aen <seq> <class_locale> <secs>  GET_AEN, wait for SIGIO
  *             aen-nofasync <seq> <class_locale>  GET_AEN without fasync
@@ -283,6 +285,56 @@ static void cmd_evtinfo(int fd, uint16_t host)
 	       e->shutdown_seq_num, e->boot_seq_num);
 }
 
+/*
+ * The firmware's event log from @seq on, read the way a log reader does:
+ * CTRL_EVENT_GET with room for a few events at a time, from the sequence
+ * number after the last one returned, until the firmware answers NOT_FOUND.
+ */
+#define EVENTS_PER_GET	5
+
+static void cmd_events(int fd, uint16_t host, uint32_t seq, uint32_t class_locale)
+{
+	uint32_t len = sizeof(struct lsi_evt_list) +
+		       EVENTS_PER_GET * sizeof(struct lsi_evt_detail);
+	struct lsi_evt_list *l = mem(len);
+	unsigned int total = 0, gets = 0;
+	uint8_t mbox[LSI_DCMD_MBOX_SIZE] = { 0 };
+	uint8_t status = 0xff;
+	struct pkt p;
+	uint32_t i;
+	int ret;
+
+	for (gets = 0; gets < 1000; gets++) {
+		memcpy(mbox, &seq, 4);
+		memcpy(mbox + 4, &class_locale, 4);
+		memset(l, 0, len);
+		dcmd_pkt(&p, host, LSI_DCMD_CTRL_EVENT_GET, mbox, l, len);
+		ret = send_pkt(fd, &p, &status);
+		if (ret) {
+			printf("events errno=%d\n", -ret);
+			exit(2);
+		}
+		if (status != LSI_MFI_STAT_OK)
+			break;
+		if (!l->count || l->count > EVENTS_PER_GET) {
+			printf("bad_count=%u\n", l->count);
+			break;
+		}
+		for (i = 0; i < l->count; i++) {
+			struct lsi_evt_detail *d = &l->event[i];
+
+			printf("event seq=%u code=0x%04x class=%d locale=0x%04x desc=%.*s\n",
+			       d->seq_num, d->code, (int8_t)(d->class_locale >> 24),
+			       d->class_locale & 0xffff,
+			       (int)strnlen(d->description, sizeof(d->description)),
+			       d->description);
+		}
+		total += l->count;
+		seq = l->event[l->count - 1].seq_num + 1;
+	}
+	printf("events=%u gets=%u last_status=0x%02x\n", total, gets + 1, status);
+}
+
 static void cmd_dcmd(int fd, uint16_t host, uint32_t opcode, uint32_t len)
 {
 	unsigned char *buf = mem(len);
@@ -543,7 +595,7 @@ static void cmd_fuzz(int fd, uint16_t host, uint64_t seed, unsigned long count)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: mrioctl [--compat] [--as-nobody|--open-as-nobody] <host_no> info|lds|bbu|evtinfo|pdinq <dev>|dcmd <opcode> <len>|bad <case>|fuzz <seed> <count>\n");
+	fprintf(stderr, "usage: mrioctl [--compat] [--as-nobody|--open-as-nobody] <host_no> info|lds|bbu|evtinfo|events <seq> <class_locale>|pdinq <dev>|dcmd <opcode> <len>|bad <case>|fuzz <seed> <count>\n");
 	exit(1);
 }
 
@@ -592,6 +644,9 @@ int main(int argc, char **argv)
 			strtoul(argv[i + 3], NULL, 0), 0, 0);
 	else if (!strcmp(cmd, "pdinq") && argc - i >= 3)
 		cmd_pdinq(fd, host, strtoul(argv[i + 2], NULL, 0));
+	else if (!strcmp(cmd, "events") && argc - i >= 4)
+		cmd_events(fd, host, strtoul(argv[i + 2], NULL, 0),
+			   strtoul(argv[i + 3], NULL, 0));
 	else if (!strcmp(cmd, "dcmd") && argc - i >= 4)
 		cmd_dcmd(fd, host, strtoul(argv[i + 2], NULL, 0),
 			 strtoul(argv[i + 3], NULL, 0));
