@@ -64,7 +64,8 @@ def newest_kernel(boot_img):
 
 def bench_tar():
     """The bench the guest fetches from fw_cfg: guest-init, tests/ (lib.sh and tests/system/),
-    and lsi3108/ (what `make dkms-install` needs: the module's sources and scripts)."""
+    and lsi3108/ (what `make dkms-install` needs: the module's sources, scripts and the man
+    page it installs)."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
         def keep(ti):
@@ -81,7 +82,8 @@ def bench_tar():
         for t in sorted((TOP / "tests/system").glob("[0-9][0-9]-*.sh")):
             add(t.relative_to(TOP), f"tests/{t.name}")
         for f in ("Makefile", "Kbuild", "dkms.conf", "src", "include",
-                  "scripts/lib.sh", "scripts/dkms-install.sh", "scripts/lsi3108-ctl"):
+                  "scripts/lib.sh", "scripts/dkms-install.sh", "scripts/lsi3108-ctl",
+                  "docs/lsi3108-ctl.8"):
             add(f, f"lsi3108/{f}")
     return buf.getvalue()
 

@@ -112,6 +112,7 @@ phase1() {
     t0=$(date +%s)
     out=$(make -C "$SRC" dkms-install 2>&1); rc=$?
     expect_eq "make dkms-install in the guest ($(($(date +%s) - t0)) s): $(echo "$out" | tail -n 1)" 0 "$rc"
+    [ "$rc" -eq 0 ] || echo "$out" | tail -n 15 | while IFS= read -r l; do tap_diag "dkms-install: $l"; done
     expect_eq "modinfo: the lsi3108 DKMS built for $(uname -r)" "updates/dkms/lsi3108.ko" \
         "$(modinfo -F filename lsi3108 2>&1 | grep -o 'updates/dkms/lsi3108.ko.*' | sed 's/\.xz$//')"
     expect_eq "installing alone keeps megaraid_sas for the next boot" "next: $(uname -r) megaraid_sas" \
