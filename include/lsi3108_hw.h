@@ -1392,6 +1392,9 @@ LSI_SIZE_CHECK(struct lsi_cfg_spare, 40);
 #define LSI_EVT_PD_INSERTED		0x005b
 #define LSI_EVT_PD_REMOVED		0x0070
 #define LSI_EVT_PD_STATE_CHANGE		0x0072
+#define LSI_EVT_PD_RBLD_DONE_PD		0x0064
+#define LSI_EVT_PD_RBLD_PROGRESS	0x0067
+#define LSI_EVT_PD_RBLD_START		0x0069
 
 /* evt_detail args for LSI_EVT_ARG_PD / PD_STATE */
 struct lsi_evt_arg_pd {
@@ -1407,6 +1410,15 @@ struct lsi_evt_arg_pd_state {
 };
 
 LSI_SIZE_CHECK(struct lsi_evt_arg_pd_state, 12);
+
+/* evt_detail args for LSI_EVT_ARG_PD_PROG: progress in 1/65535 of the whole */
+struct lsi_evt_arg_pd_prog {
+	struct lsi_evt_arg_pd pd;
+	__le16	progress;
+	__le16	elapsed_seconds;
+};
+
+LSI_SIZE_CHECK(struct lsi_evt_arg_pd_prog, 8);
 
 /* evt_detail args for LSI_EVT_ARG_LD_STATE */
 struct lsi_evt_arg_ld_state {

@@ -52,7 +52,7 @@ typedef struct Lsi3108Event {
     uint8_t     arg_type;
     uint16_t    target;
     uint8_t     args[12];           /* PD_STATE / LD_STATE arguments */
-    char        description[64];
+    char        description[128];   /* as evt_detail's */
 } Lsi3108Event;
 
 typedef struct Lsi3108Mfi Lsi3108Mfi;
@@ -345,6 +345,9 @@ uint8_t lsi3108_mfi_data_in(Lsi3108Mfi *m, const void *buf, size_t len);
 /* Map an MFI frame's SGL at @off (DCMD 0x28, pass-through 0x30) into m->sgl */
 bool lsi3108_mfi_map_sgl(Lsi3108State *s, Lsi3108Mfi *m, size_t off);
 /* A PD's state moved (LSI_PD_STATE_*): the firmware's PD event */
+void lsi3108_log_pd_rebuild_event(Lsi3108State *s, Lsi3108PD *pd,
+                                  uint32_t code, uint16_t progress,
+                                  uint16_t elapsed);
 void lsi3108_log_pd_state_event(Lsi3108State *s, Lsi3108PD *pd,
                                 uint16_t prev, uint16_t now);
 /* A reset: forget every held MFI command. */

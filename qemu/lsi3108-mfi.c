@@ -275,8 +275,7 @@ static void lsi3108_event_detail(struct lsi_evt_detail *d,
     if (e->arg_type == LSI_EVT_ARG_LD) {
         d->args.ld.target_id = cpu_to_le16(e->target);
         d->args.ld.ld_index = e->target;
-    } else if (e->arg_type == LSI_EVT_ARG_PD_STATE ||
-               e->arg_type == LSI_EVT_ARG_LD_STATE) {
+    } else if (e->arg_type != LSI_EVT_ARG_NONE) {
         memcpy(d->args.raw, e->args, sizeof(e->args));
     }
     lsi3108_copy_str(d->description, sizeof(d->description), e->description);
@@ -408,6 +407,42 @@ void lsi3108_log_pd_state_event(Lsi3108State *s, Lsi3108PD *pd,
                                                       : LSI_EVT_CLASS_INFO,
                            LSI_EVT_LOCALE_PD, LSI_EVT_ARG_PD_STATE,
                            pd->device_id, &a, sizeof(a), desc);
+}
+
+/*
+ * A rebuild's events (LSI_EVT_PD_RBLD_*): start and done are INFO, progress
+ * (@progress of 0xffff, @elapsed seconds) is PROGRESS, the class that floods.
+ */
+void lsi3108_log_pd_rebuild_event(Lsi3108State *s, Lsi3108PD *pd,
+                                  uint32_t code, uint16_t progress,
+                                  uint16_t elapsed)
+{
+    struct lsi_evt_arg_pd_prog a = {
+        .pd.device_id = cpu_to_le16(pd->device_id),
+        .pd.encl_index = 1,
+        .pd.slot_number = pd->slot,
+        .progress = cpu_to_le16(progress),
+        .elapsed_seconds = cpu_to_le16(elapsed),
+    };
+    g_autofree char *where = g_strdup_printf("PD %02x(e0x%02x/s%u)",
+                                             pd->device_id, pd->enclosure,
+                                             pd->slot);
+    g_autofree char *desc = NULL;
+
+    if (code == LSI_EVT_PD_RBLD_PROGRESS) {
+        desc = g_strdup_printf("Rebuild progress on %s is %u%%(%us)", where,
+                               progress * 100u / 0xffff, elapsed);
+        lsi3108_log_event_args(s, code, LSI_EVT_CLASS_PROGRESS,
+                               LSI_EVT_LOCALE_PD, LSI_EVT_ARG_PD_PROG,
+                               pd->device_id, &a, sizeof(a), desc);
+        return;
+    }
+    desc = g_strdup_printf(code == LSI_EVT_PD_RBLD_START ?
+                           "Rebuild started on %s" : "Rebuild complete on %s",
+                           where);
+    lsi3108_log_event_args(s, code, LSI_EVT_CLASS_INFO, LSI_EVT_LOCALE_PD,
+                           LSI_EVT_ARG_PD, pd->device_id, &a.pd, sizeof(a.pd),
+                           desc);
 }
 
 static const char *lsi3108_ld_state_name(uint8_t state)

@@ -512,6 +512,47 @@ static void pd_state_changed(Lsi3108PD *pd, uint16_t prev)
     }
 }
 
+/*
+ * A rebuild the firmware runs by itself (the PD's rebuild-ms set): it starts
+ * when the PD enters rebuild, reports its progress LSI3108_PD_REBUILD_STEPS
+ * times over rebuild-ms (progress events: the class a driver must not let
+ * crowd out a failure), then the PD is online and its LDs follow. A state
+ * set meanwhile (failed, say) ends it without the done event.
+ */
+static void pd_rebuild_step(void *opaque)
+{
+    Lsi3108PD *pd = opaque;
+    int64_t now = qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL);
+    uint16_t elapsed = MIN((now - pd->rebuild_start_ms) / 1000, UINT16_MAX);
+    uint16_t prev;
+
+    if (pd->state != LSI3108_PDS_REBUILD) {
+        return;
+    }
+    if (++pd->rebuild_step < LSI3108_PD_REBUILD_STEPS) {
+        lsi3108_log_pd_rebuild_event(pd->ctrl, pd, LSI_EVT_PD_RBLD_PROGRESS,
+                                     pd->rebuild_step * 0xffffu /
+                                     LSI3108_PD_REBUILD_STEPS, elapsed);
+        timer_mod(pd->rebuild_timer,
+                  now + MAX(pd->rebuild_ms / LSI3108_PD_REBUILD_STEPS, 1));
+        return;
+    }
+    lsi3108_log_pd_rebuild_event(pd->ctrl, pd, LSI_EVT_PD_RBLD_DONE_PD, 0xffff,
+                                 elapsed);
+    prev = lsi3108_pd_fw_state(pd);
+    pd->state = LSI3108_PDS_ONLINE;
+    pd_state_changed(pd, prev);
+}
+
+static void pd_rebuild_start(Lsi3108PD *pd)
+{
+    pd->rebuild_step = 0;
+    pd->rebuild_start_ms = qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL);
+    lsi3108_log_pd_rebuild_event(pd->ctrl, pd, LSI_EVT_PD_RBLD_START, 0, 0);
+    timer_mod(pd->rebuild_timer, pd->rebuild_start_ms +
+              MAX(pd->rebuild_ms / LSI3108_PD_REBUILD_STEPS, 1));
+}
+
 /* ------------------------------------------------------------------ */
 /* Device                                                              */
 /* ------------------------------------------------------------------ */
@@ -621,6 +662,7 @@ static void lsi3108_pd_realize(DeviceState *dev, Error **errp)
         return;
     }
     s->pds[pd->device_id] = pd;
+    pd->rebuild_timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, pd_rebuild_step, pd);
     pd_refresh_ld_states(s);
 }
 
@@ -630,6 +672,10 @@ static void lsi3108_pd_unrealize(DeviceState *dev)
 
     if (pd->ctrl && pd->ctrl->pds[pd->device_id] == pd) {
         pd->ctrl->pds[pd->device_id] = NULL;
+    }
+    if (pd->rebuild_timer) {
+        timer_free(pd->rebuild_timer);
+        pd->rebuild_timer = NULL;
     }
 }
 
@@ -658,7 +704,11 @@ static void pd_set_state(Object *obj, Visitor *v, const char *name,
     }
     prev = lsi3108_pd_fw_state(pd);
     pd->state = value;
+    timer_del(pd->rebuild_timer);
     pd_state_changed(pd, prev);
+    if (value == LSI3108_PDS_REBUILD && pd->rebuild_ms) {
+        pd_rebuild_start(pd);
+    }
 }
 
 static void pd_enum_set_default(ObjectProperty *op, const Property *prop)
@@ -766,6 +816,7 @@ static void lsi3108_pd_instance_init(Object *obj)
         { "power-on-hours", offsetof(Lsi3108PD, poh), 1000 },
         { "media-errors", offsetof(Lsi3108PD, media_errors), 0 },
         { "other-errors", offsetof(Lsi3108PD, other_errors), 0 },
+        { "rebuild-ms", offsetof(Lsi3108PD, rebuild_ms), 0 },
     };
     Lsi3108PD *pd = LSI3108_PD(obj);
     unsigned int i;

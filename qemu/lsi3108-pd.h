@@ -15,6 +15,7 @@
 #ifndef HW_SCSI_LSI3108_PD_H
 #define HW_SCSI_LSI3108_PD_H
 
+#include "qemu/timer.h"
 #include "lsi3108.h"
 
 typedef struct Lsi3108Mfi Lsi3108Mfi;     /* lsi3108-ctrl.h */
@@ -61,9 +62,16 @@ struct Lsi3108PD {
     uint32_t        media_errors;   /* "media-errors" */
     uint32_t        other_errors;   /* "other-errors" */
     bool            failing;        /* "health": ok (false) / failing */
+    uint32_t        rebuild_ms;     /* "rebuild-ms": 0 the rebuild waits */
+    QEMUTimer       *rebuild_timer; /* the running rebuild's next step */
+    unsigned int    rebuild_step;   /* of LSI3108_PD_REBUILD_STEPS */
+    int64_t         rebuild_start_ms;
     uint64_t        sectors;        /* 512-byte blocks */
     uint16_t        seq_num;        /* bumped on every state change */
 };
+
+/* A rebuild with rebuild-ms set reports its progress this many times. */
+#define LSI3108_PD_REBUILD_STEPS    20
 
 /* The PD with this device id, or NULL. */
 Lsi3108PD *lsi3108_find_pd(Lsi3108State *s, unsigned int device_id);

@@ -30,18 +30,6 @@ time_limit 300
 need_driver
 smartctl() { /usr/sbin/smartctl "$@"; }
 
-# Usage: pd_field <i> id|intf|slot|serial|product|temp|realloc|poh|health|state
-pd_field() {
-    local spec n
-    eval "spec=\${LSI_PD$1:-}"
-    case "$2" in
-        id) n=1 ;; intf) n=2 ;; slot) n=3 ;; serial) n=4 ;; product) n=5 ;;
-        temp) n=6 ;; realloc) n=7 ;; poh) n=8 ;; health) n=9 ;; state) n=10 ;;
-        *) echo "unknown PD field $2" >&2; return 1 ;;
-    esac
-    echo "$spec" | cut -d, -f$n
-}
-
 # The first PD index with interface $1 and health $2.
 pd_pick() {
     local i=0

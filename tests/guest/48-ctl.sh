@@ -51,18 +51,6 @@ expect_eq "lds: RAID level, optimal, member PDs, as the layout configures them" 
     "$(echo "$out" | awk 'NR > 1 { print $1, $5, $6, $10 }' | sort -n | tr '\n' ' ')"
 
 # pds: every PD of the layout, with the values of its properties
-# Usage: pd_field <i> id|intf|slot|serial|product|temp|realloc|poh|health|state
-pd_field() {
-    local spec
-    eval "spec=\${LSI_PD$1:-}"
-    case "$2" in
-        id) echo "$spec" | cut -d, -f1 ;; intf) echo "$spec" | cut -d, -f2 ;;
-        slot) echo "$spec" | cut -d, -f3 ;; serial) echo "$spec" | cut -d, -f4 ;;
-        product) echo "$spec" | cut -d, -f5 ;; temp) echo "$spec" | cut -d, -f6 ;;
-        health) echo "$spec" | cut -d, -f9 ;; state) echo "$spec" | cut -d, -f10 ;;
-        *) echo "unknown PD field $2" >&2; return 1 ;;
-    esac
-}
 # Usage: jfield <key> — a value of the one-line JSON object on stdin
 jfield() { sed -n "s/.*\"$1\": \"\{0,1\}\([^\",}]*\).*/\1/p"; }
 # Usage: pd_json <id> — that PD's object of lsi3108-ctl --json pds

@@ -274,6 +274,19 @@ ld_dev() {
     return 1
 }
 
+# Usage: pd_field <i> id|intf|slot|serial|product|temp|realloc|poh|health|state
+# — a field of the bench's PD <i> (0..LSI_PDS-1), from its lsi.pd<i> parameter.
+pd_field() {
+    local spec n
+    eval "spec=\${LSI_PD$1:-}"
+    case "$2" in
+        id) n=1 ;; intf) n=2 ;; slot) n=3 ;; serial) n=4 ;; product) n=5 ;;
+        temp) n=6 ;; realloc) n=7 ;; poh) n=8 ;; health) n=9 ;; state) n=10 ;;
+        *) echo "unknown PD field $2" >&2; return 1 ;;
+    esac
+    echo "$spec" | cut -d, -f$n
+}
+
 # Usage: ld_index <role> — LD index for a role (scratch, fs, big) from lsi.ld_<role>.
 ld_index() {
     local v
