@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 explain_exits
 
-need_pkgs python3 make gcc kmod
+# qemu-utils: qemu-img for the qcow2 LDs, before suites run side by side
+need_pkgs python3 make gcc kmod qemu-utils
 flock /tmp/lsi3108-qemu.lock bash qemu/build.sh >/dev/null
 
 # The kernel of a series: Debian's (guest-kernel.sh), or for 6.1-debug the

@@ -36,6 +36,8 @@ copy_module_sources() {
 }
 
 # Install Debian packages that are missing (apt-get update once, if needed).
+# Another apt/dpkg at work (a parallel install, unattended-upgrades on a
+# fresh machine) is waited for, up to 10 minutes, not taken for a failure.
 need_pkgs() {
 	local missing=() p
 	for p in "$@"; do
@@ -44,9 +46,10 @@ need_pkgs() {
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
 	echo "installing: ${missing[*]}" >&2
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; then
-		apt-get update -qq >&2
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
+	local wait=(-o DPkg::Lock::Timeout=600)
+	if ! DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" install -y -qq "${missing[@]}" >/dev/null; then
+		apt-get "${wait[@]}" update -qq >&2
+		DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" install -y -qq "${missing[@]}" >/dev/null ||
 			die "apt-get install ${missing[*]} failed"
 	fi
 }

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 explain_exits
 
 driver=${DRIVER:-lsi3108}
-need_pkgs python3 make gcc kmod
+need_pkgs python3 make gcc kmod qemu-utils
 flock /tmp/lsi3108-qemu.lock bash qemu/build.sh >/dev/null
 eval "$(bash scripts/guest-kernel.sh 6.1)"
 make --no-print-directory module KDIR="$HEADERS"

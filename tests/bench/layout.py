@@ -6,6 +6,7 @@ kernel parameters that describe all this to the guest tests."""
 import os
 import shutil
 import subprocess
+import threading
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
@@ -267,12 +268,20 @@ def controller_args(ctrl: Controller, lds, workdir: Path, ctrl_opts=""):
     return args
 
 
+_QEMU_IMG_LOCK = threading.Lock()
+
+
 def ensure_qemu_img():
-    if shutil.which("qemu-img"):
-        return
-    print("runner: installing qemu-utils for qemu-img", flush=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "qemu-utils"], check=True,
-                   env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    """qemu-img, installed once if missing: suites side by side (--jobs) ask at
+    the same time, and two apt-gets fight over dpkg's lock (a fresh machine's
+    make check lost every suite to it); apt also waits for any other apt."""
+    with _QEMU_IMG_LOCK:
+        if shutil.which("qemu-img"):
+            return
+        print("runner: installing qemu-utils for qemu-img", flush=True)
+        subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-qq",
+                        "qemu-utils"], check=True,
+                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
 
 
 def create_disks(lds, workdir: Path):
