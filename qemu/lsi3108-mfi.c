@@ -247,20 +247,32 @@ static bool lsi3108_event_matches(const Lsi3108Event *e, uint32_t seq,
            (e->class_locale & class_locale & 0xffff);
 }
 
-/* The oldest logged event with sequence number >= @seq that matches. */
-static const Lsi3108Event *lsi3108_find_event(Lsi3108State *s, uint32_t seq,
+/*
+ * The oldest logged event from log position *@n on that matches @seq and
+ * @class_locale, or NULL; *@n moves past it (start with *@n = @seq).
+ */
+static const Lsi3108Event *lsi3108_next_event(Lsi3108State *s, uint32_t *n,
+                                              uint32_t seq,
                                               uint32_t class_locale)
 {
-    uint32_t n;
-
-    for (n = MAX(seq, lsi3108_oldest_seq(s)); n < s->next_seq; n++) {
-        const Lsi3108Event *e = &s->events[n % LSI3108_EVT_LOG_SIZE];
+    for (*n = MAX(*n, lsi3108_oldest_seq(s)); *n < s->next_seq; (*n)++) {
+        const Lsi3108Event *e = &s->events[*n % LSI3108_EVT_LOG_SIZE];
 
         if (lsi3108_event_matches(e, seq, class_locale)) {
+            (*n)++;
             return e;
         }
     }
     return NULL;
+}
+
+/* The oldest logged event with sequence number >= @seq that matches. */
+static const Lsi3108Event *lsi3108_find_event(Lsi3108State *s, uint32_t seq,
+                                              uint32_t class_locale)
+{
+    uint32_t n = seq;
+
+    return lsi3108_next_event(s, &n, seq, class_locale);
 }
 
 static void lsi3108_event_detail(struct lsi_evt_detail *d,
@@ -383,6 +395,22 @@ static const char *lsi3108_pd_state_name(uint16_t state)
     }
 }
 
+/* A PD's address in event arguments (MR_EVT_ARGS_PD), and in descriptions. */
+static struct lsi_evt_arg_pd lsi3108_pd_evt_arg(const Lsi3108PD *pd)
+{
+    return (struct lsi_evt_arg_pd) {
+        .device_id = cpu_to_le16(pd->device_id),
+        .encl_index = 1,
+        .slot_number = pd->slot,
+    };
+}
+
+static char *lsi3108_pd_evt_name(const Lsi3108PD *pd)
+{
+    return g_strdup_printf("PD %02x(e0x%02x/s%u)", pd->device_id,
+                           pd->enclosure, pd->slot);
+}
+
 /*
  * "State change on PD": class INFO, except a PD going FAILED (CRITICAL);
  * the arguments are the PD's address and both states (MR_EVT_ARGS_PD_STATE).
@@ -391,16 +419,14 @@ void lsi3108_log_pd_state_event(Lsi3108State *s, Lsi3108PD *pd,
                                 uint16_t prev, uint16_t now)
 {
     struct lsi_evt_arg_pd_state a = {
-        .pd.device_id = cpu_to_le16(pd->device_id),
-        .pd.encl_index = 1,
-        .pd.slot_number = pd->slot,
+        .pd = lsi3108_pd_evt_arg(pd),
         .prev_state = cpu_to_le32(prev),
         .new_state = cpu_to_le32(now),
     };
+    g_autofree char *where = lsi3108_pd_evt_name(pd);
     g_autofree char *desc = g_strdup_printf(
-        "State change on PD %02x(e0x%02x/s%u) from %s(%x) to %s(%x)",
-        pd->device_id, pd->enclosure, pd->slot, lsi3108_pd_state_name(prev),
-        prev, lsi3108_pd_state_name(now), now);
+        "State change on %s from %s(%x) to %s(%x)", where,
+        lsi3108_pd_state_name(prev), prev, lsi3108_pd_state_name(now), now);
 
     lsi3108_log_event_args(s, LSI_EVT_PD_STATE_CHANGE,
                            now == LSI_PD_STATE_FAILED ? LSI_EVT_CLASS_CRITICAL
@@ -418,15 +444,11 @@ void lsi3108_log_pd_rebuild_event(Lsi3108State *s, Lsi3108PD *pd,
                                   uint16_t elapsed)
 {
     struct lsi_evt_arg_pd_prog a = {
-        .pd.device_id = cpu_to_le16(pd->device_id),
-        .pd.encl_index = 1,
-        .pd.slot_number = pd->slot,
+        .pd = lsi3108_pd_evt_arg(pd),
         .progress = cpu_to_le16(progress),
         .elapsed_seconds = cpu_to_le16(elapsed),
     };
-    g_autofree char *where = g_strdup_printf("PD %02x(e0x%02x/s%u)",
-                                             pd->device_id, pd->enclosure,
-                                             pd->slot);
+    g_autofree char *where = lsi3108_pd_evt_name(pd);
     g_autofree char *desc = NULL;
 
     if (code == LSI_EVT_PD_RBLD_PROGRESS) {
@@ -746,7 +768,8 @@ static int lsi3108_dcmd_event_get(Lsi3108State *s, Lsi3108Mfi *m)
     uint32_t seq = ldl_le_p(mbox), class_locale = ldl_le_p(mbox + 4);
     size_t room, len;
     struct lsi_evt_list *l;
-    uint32_t n, count = 0;
+    const Lsi3108Event *e;
+    uint32_t n = seq, count = 0;
     uint8_t status;
 
     if (m->xfer_len < sizeof(*l) + sizeof(l->event[0])) {
@@ -757,13 +780,8 @@ static int lsi3108_dcmd_event_get(Lsi3108State *s, Lsi3108Mfi *m)
     room = MIN((m->xfer_len - sizeof(*l)) / sizeof(l->event[0]),
                LSI3108_EVT_LOG_SIZE);
     l = g_malloc0(sizeof(*l) + room * sizeof(l->event[0]));
-    for (n = MAX(seq, lsi3108_oldest_seq(s));
-         n < s->next_seq && count < room; n++) {
-        const Lsi3108Event *e = &s->events[n % LSI3108_EVT_LOG_SIZE];
-
-        if (lsi3108_event_matches(e, seq, class_locale)) {
-            lsi3108_event_detail(&l->event[count++], e);
-        }
+    while (count < room && (e = lsi3108_next_event(s, &n, seq, class_locale))) {
+        lsi3108_event_detail(&l->event[count++], e);
     }
     l->count = cpu_to_le32(count);
     len = sizeof(*l) + count * sizeof(l->event[0]);

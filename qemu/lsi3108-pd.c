@@ -519,6 +519,13 @@ static void pd_state_changed(Lsi3108PD *pd, uint16_t prev)
  * crowd out a failure), then the PD is online and its LDs follow. A state
  * set meanwhile (failed, say) ends it without the done event.
  */
+/* The rebuild's next step, one LSI3108_PD_REBUILD_STEPS-th of it from @now. */
+static void pd_rebuild_arm(Lsi3108PD *pd, int64_t now)
+{
+    timer_mod(pd->rebuild_timer,
+              now + MAX(pd->rebuild_ms / LSI3108_PD_REBUILD_STEPS, 1));
+}
+
 static void pd_rebuild_step(void *opaque)
 {
     Lsi3108PD *pd = opaque;
@@ -533,8 +540,7 @@ static void pd_rebuild_step(void *opaque)
         lsi3108_log_pd_rebuild_event(pd->ctrl, pd, LSI_EVT_PD_RBLD_PROGRESS,
                                      pd->rebuild_step * 0xffffu /
                                      LSI3108_PD_REBUILD_STEPS, elapsed);
-        timer_mod(pd->rebuild_timer,
-                  now + MAX(pd->rebuild_ms / LSI3108_PD_REBUILD_STEPS, 1));
+        pd_rebuild_arm(pd, now);
         return;
     }
     lsi3108_log_pd_rebuild_event(pd->ctrl, pd, LSI_EVT_PD_RBLD_DONE_PD, 0xffff,
@@ -549,8 +555,7 @@ static void pd_rebuild_start(Lsi3108PD *pd)
     pd->rebuild_step = 0;
     pd->rebuild_start_ms = qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL);
     lsi3108_log_pd_rebuild_event(pd->ctrl, pd, LSI_EVT_PD_RBLD_START, 0, 0);
-    timer_mod(pd->rebuild_timer, pd->rebuild_start_ms +
-              MAX(pd->rebuild_ms / LSI3108_PD_REBUILD_STEPS, 1));
+    pd_rebuild_arm(pd, pd->rebuild_start_ms);
 }
 
 /* ------------------------------------------------------------------ */
