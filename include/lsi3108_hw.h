@@ -214,6 +214,9 @@ LSI_SIZE_CHECK(struct lsi_reply_desc, 8);
 #define LSI_FUNC_MFI_PASSTHRU		0xf0
 #define LSI_FUNC_LD_IO			0xf1	/* firmware path: LDs and syspd */
 
+/* DevHandle of a firmware-path frame that names no device handle (syspd) */
+#define LSI_DEV_HANDLE_NONE		0xffff
+
 #define LSI_SGL_FLAGS_64BIT		0x0002
 #define LSI_IO_FLAGS_CDB_LEN_MASK	0x01ff
 #define LSI_IO_FLAGS_FAST_PATH		0x4000
