@@ -20,7 +20,7 @@
  *            SCSI completion, the reply queue walk, the interrupt handlers
  *   eh.c     SCSI error handling: command timeouts, task management, host reset
  *   reset.c  watchdog, controller reset, suspend/resume, PCI reset and errors
- *   event.c  firmware events, logical drive hot-plug
+ *   event.c  firmware events, hot-plug of LDs and system PDs
  *   icmd.c   internal commands: the reserved SMID slots DCMDs and TMs use
  *   mfi.c    DCMDs (MFI frames) and the ones the driver sends
  *   sysfs.c  Scsi_Host attributes
@@ -79,10 +79,11 @@ struct dma_pool;
 
 /*
  * SCSI addressing, as megaraid_sas numbers its devices (so that by-path
- * names and H:C:T:L match): channels 0-1 are the system PDs' (JBOD), the
- * LDs sit on channel 2 + target / 128 with id target % 128, LUN 0.
+ * names and H:C:T:L match): the system PDs (JBOD) sit on channel
+ * device id / 128 (0-1) with id device id % 128, the LDs on channel
+ * 2 + target / 128 with id target % 128; LUN 0 for both.
  */
-#define LSI_PD_CHANNELS		2
+#define LSI_PD_CHANNELS		(LSI_MAX_PDS / LSI_DEV_PER_CHANNEL)
 #define LSI_DEV_PER_CHANNEL	128
 #define LSI_LD_CHANNELS		(LSI_MAX_LDS / LSI_DEV_PER_CHANNEL)
 
@@ -95,6 +96,13 @@ struct dma_pool;
 #define LSI_MIN_REG_WINDOW	0x400	/* reaches the supplemental registers */
 #define LSI_REPLY_BUDGET	128	/* replies per interrupt / irq_poll round */
 #define LSI_LD_QUEUE_DEPTH	256
+/*
+ * System PD queue depth: a SATA drive holds 32 commands (NCQ's tags), more
+ * would only wait in the controller; SAS and the others get 64, deep enough
+ * for any single drive without one JBOD taking the host's shared tags.
+ */
+#define LSI_PD_SATA_QUEUE_DEPTH	32
+#define LSI_PD_QUEUE_DEPTH	64
 #define LSI_IO_TIMEOUT_S	90	/* block-layer timeout for LD commands */
 #define LSI_DCMD_DATA_SIZE	8192	/* data buffer of each internal slot */
 #define LSI_IOC_INIT_REQ_OFFSET	2048	/* MPI2 request inside the INIT page */
@@ -146,7 +154,7 @@ struct dma_pool;
  *
  *   state      SCSI commands        firmware up (internal commands, handlers)
  *   NEW        (no host yet)        no
- *   CONNECTING wait (host blocked)  yes: IOC INIT done; CTRL_GET_INFO, LD list
+ *   CONNECTING wait (host blocked)  yes: IOC INIT done; CTRL_GET_INFO, lists
  *   LIVE       posted               yes
  *   RESETTING  wait                 no: the hardware is stopped
  *   SUSPENDING wait                 yes: cache flushed, firmware shut down
@@ -180,6 +188,7 @@ enum {
 	LSI_AEN_ARMED,		/* an EVENT_WAIT is with the firmware */
 	LSI_EVT_PENDING,	/* an EVENT_WAIT ended: event_work consumes it */
 	LSI_EVT_RESCAN,		/* event_work re-reads the LD list */
+	LSI_EVT_RESCAN_PDS,	/* event_work re-reads the system PD list */
 	LSI_EVT_CACHE,		/* event_work re-reads the cache policies */
 };
 
@@ -285,6 +294,18 @@ struct lsi_reply_queue {
 enum lsi_cmd_kind {
 	LSI_CMD_SCSI,		/* a RAID SCSI IO frame */
 	LSI_CMD_FLUSH,		/* SYNCHRONIZE CACHE sent as a CACHE_FLUSH DCMD */
+};
+
+/*
+ * What a SCSI device is to the firmware: decided once, by slave_alloc from
+ * its address and the firmware's lists, and kept as its hostdata. The I/O
+ * path, task management, the flush mode and the sysfs attributes ask this,
+ * never the channel again, so an LD's frame can never go to a system PD nor
+ * the other way round.
+ */
+struct lsi_sdev {
+	u16			dev_id;		/* LD target id, or PD device id */
+	bool			syspd;		/* a system PD (JBOD), not an LD */
 };
 
 /* Per-command private data of a scsi_cmnd (.cmd_size). SMID = tag + 1. */
@@ -419,9 +440,11 @@ struct lsi_ctrl {
 	wait_queue_head_t	icmd_wait;
 	struct lsi_icmd		icmd[LSI_NR_INTERNAL];
 
-	/* Logical drives the firmware exposes */
+	/* Logical drives and system PDs the firmware exposes (ld_lock) */
 	spinlock_t		ld_lock;
 	DECLARE_BITMAP(ld_present, LSI_MAX_LDS);
+	DECLARE_BITMAP(pd_present, LSI_MAX_PDS);	/* system PDs (JBOD) */
+	bool			pd_list_unsupported;	/* said once: no JBOD */
 	/* LDs the RAID map marks TM-capable: only these get task management */
 	DECLARE_BITMAP(ld_tm_capable, LSI_MAX_LDS);
 	struct lsi_dma		raid_map;	/* LD_MAP_GET_INFO buffer, devres */
@@ -465,6 +488,24 @@ static inline unsigned int lsi_ld_target(unsigned int channel, unsigned int id)
 	channel -= LSI_PD_CHANNELS;
 	if (channel >= LSI_LD_CHANNELS)
 		return LSI_MAX_LDS;
+	return channel * LSI_DEV_PER_CHANNEL + id;
+}
+
+static inline unsigned int lsi_pd_channel(unsigned int dev_id)
+{
+	return dev_id / LSI_DEV_PER_CHANNEL;
+}
+
+static inline unsigned int lsi_pd_id(unsigned int dev_id)
+{
+	return dev_id % LSI_DEV_PER_CHANNEL;
+}
+
+/* The system PD device id at SCSI channel:id, or LSI_MAX_PDS if none. */
+static inline unsigned int lsi_pd_dev_id(unsigned int channel, unsigned int id)
+{
+	if (channel >= LSI_PD_CHANNELS || id >= LSI_DEV_PER_CHANNEL)
+		return LSI_MAX_PDS;
 	return channel * LSI_DEV_PER_CHANNEL + id;
 }
 
@@ -713,6 +754,7 @@ bool lsi_scmd_inflight(struct scsi_cmnd *scmd);
 u32 lsi_scmd_smid(struct scsi_cmnd *scmd);
 int lsi_slave_alloc(struct scsi_device *sdev);
 int lsi_slave_configure(struct scsi_device *sdev);
+void lsi_slave_destroy(struct scsi_device *sdev);
 void lsi_map_queues(struct Scsi_Host *shost);
 void lsi_no_default_scheduler(struct Scsi_Host *shost);
 
@@ -748,6 +790,8 @@ int lsi_get_ctrl_info(struct lsi_ctrl *ctrl);
 int lsi_read_ld_list(struct lsi_ctrl *ctrl);
 bool lsi_ld_present(struct lsi_ctrl *ctrl, unsigned int target_id);
 bool lsi_ld_tm_capable(struct lsi_ctrl *ctrl, unsigned int target_id);
+int lsi_read_pd_list(struct lsi_ctrl *ctrl);
+bool lsi_syspd_present(struct lsi_ctrl *ctrl, unsigned int dev_id);
 void lsi_fw_flush_shutdown(struct lsi_ctrl *ctrl);
 void lsi_fw_flush_hibernate(struct lsi_ctrl *ctrl);
 
@@ -768,6 +812,7 @@ void lsi_ioc_event(struct lsi_ctrl *ctrl, u32 class_locale);
 /* pd.c */
 ssize_t lsi_pds_show(struct lsi_ctrl *ctrl, char *buf);
 ssize_t lsi_ld_pds_show(struct lsi_ctrl *ctrl, unsigned int target, char *buf);
+u8 lsi_pd_interface(struct lsi_ctrl *ctrl, unsigned int dev_id);
 
 /* sysfs.c */
 extern const struct attribute_group *lsi_host_groups[];
@@ -777,7 +822,7 @@ extern const struct attribute_group *lsi_sdev_groups[];
 struct lsi_io_req {
 	const u8		*cdb;
 	u8			cdb_len;
-	u16			target_id;
+	u16			target_id;	/* LD target id, or PD device id */
 	u8			lun;
 	enum lsi_data_dir	dir;
 	u32			data_len;
@@ -799,6 +844,7 @@ struct lsi_scsi_result {
 };
 
 u8 lsi_build_ld_io(struct lsi_io_frame *frame, const struct lsi_io_req *req);
+u8 lsi_build_syspd_io(struct lsi_io_frame *frame, const struct lsi_io_req *req);
 int lsi_build_sgl(struct lsi_io_frame *frame, struct lsi_sge *chain,
 		  dma_addr_t chain_dma, u32 chain_slots,
 		  struct scatterlist *sgl, int nseg);
@@ -840,7 +886,11 @@ int lsi_parse_ld_list(const struct lsi_ld_list *list, u32 max,
 		      unsigned long *present);
 int lsi_parse_raid_map(const struct lsi_raid_map *map, size_t len,
 		       unsigned long *tm_capable);
+int lsi_parse_pd_list(const struct lsi_pd_list *list, size_t len,
+		      unsigned long *present, u32 *bad);
+u32 lsi_pd_queue_depth(u8 intf);
 bool lsi_evt_changes_lds(u32 code);
+bool lsi_evt_changes_pds(u32 code);
 bool lsi_evt_changes_cache(u32 code, u32 class_locale);
 enum lsi_bbu lsi_parse_bbu(const struct lsi_bbu_status *st, u8 mfi_status);
 enum lsi_flush_mode lsi_ld_flush_mode(const struct lsi_ld_properties *p,

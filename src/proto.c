@@ -221,14 +221,14 @@ EXPORT_SYMBOL_IF_LSI_TEST(lsi_build_ioc_init);
 /* ---- DCMD payloads (device input: checked, never trusted) ---- */
 
 /*
- * Record one listed LD. A target id beyond what was asked for, or listed
+ * Record one listed LD or PD. An id beyond what was asked for, or listed
  * twice, means the list cannot be trusted: the caller keeps the old one.
  */
-static bool lsi_ld_add(unsigned long *present, u32 target_id, u32 max)
+static bool lsi_list_add(unsigned long *present, u32 id, u32 max)
 {
-	if (target_id >= max || test_bit(target_id, present))
+	if (id >= max || test_bit(id, present))
 		return false;
-	__set_bit(target_id, present);
+	__set_bit(id, present);
 	return true;
 }
 
@@ -243,7 +243,7 @@ int lsi_parse_ld_targets(const struct lsi_ld_targetid_list *list, u32 max,
 		return -EPROTO;
 	bitmap_zero(present, LSI_MAX_LDS);
 	for (i = 0; i < count; i++) {
-		if (!lsi_ld_add(present, list->target_id[i], max))
+		if (!lsi_list_add(present, list->target_id[i], max))
 			return -EPROTO;
 	}
 	return count;
@@ -265,7 +265,7 @@ int lsi_parse_ld_list(const struct lsi_ld_list *list, u32 max,
 	for (i = 0; i < count; i++) {
 		u32 id = list->ld[i].target_id;
 
-		if (!lsi_ld_add(seen, id, max))
+		if (!lsi_list_add(seen, id, max))
 			return -EPROTO;
 		if (list->ld[i].state != LSI_LD_STATE_OFFLINE)
 			__set_bit(id, present);
@@ -308,6 +308,56 @@ int lsi_parse_raid_map(const struct lsi_raid_map *map, size_t len,
 }
 EXPORT_SYMBOL_IF_LSI_TEST(lsi_parse_raid_map);
 
+/*
+ * PD_LIST_QUERY with EXPOSED_TO_HOST: the system PDs, @len bytes of answer
+ * (at least the list's header). The query lists only PDs in the SYSTEM
+ * state (LSI_PD_STATE_SYSTEM; the entries carry no state of their own), so
+ * each entry is one. The count must fit @len, each device id be below
+ * LSI_MAX_PDS and be listed once. Returns the count, or -EPROTO with
+ * @present empty and *@bad the entry at fault (the count, when it is the
+ * count that does not fit).
+ */
+int lsi_parse_pd_list(const struct lsi_pd_list *list, size_t len,
+		      unsigned long *present, u32 *bad)
+{
+	u32 count = le32_to_cpu(list->count);
+	u32 i;
+
+	bitmap_zero(present, LSI_MAX_PDS);
+	*bad = count;
+	if (len < sizeof(*list) ||
+	    count > (len - sizeof(*list)) / sizeof(list->addr[0]))
+		return -EPROTO;
+	for (i = 0; i < count; i++) {
+		if (!lsi_list_add(present, le16_to_cpu(list->addr[i].device_id),
+				  LSI_MAX_PDS)) {
+			bitmap_zero(present, LSI_MAX_PDS);
+			*bad = i;
+			return -EPROTO;
+		}
+	}
+	return count;
+}
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_parse_pd_list);
+
+/*
+ * A system PD's queue depth by its interface (LSI_PD_INTF_*, from
+ * PD_GET_INFO): SATA's NCQ holds 32 commands; SAS, FC and NVMe drives take
+ * more. An interface the firmware does not name gets the smaller depth.
+ */
+u32 lsi_pd_queue_depth(u8 intf)
+{
+	switch (intf) {
+	case LSI_PD_INTF_SAS:
+	case LSI_PD_INTF_FC:
+	case LSI_PD_INTF_NVME:
+		return LSI_PD_QUEUE_DEPTH;
+	default:
+		return LSI_PD_SATA_QUEUE_DEPTH;
+	}
+}
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_pd_queue_depth);
+
 /* Events after which the set of logical drives may have changed. */
 bool lsi_evt_changes_lds(u32 code)
 {
@@ -325,6 +375,24 @@ bool lsi_evt_changes_lds(u32 code)
 	}
 }
 EXPORT_SYMBOL_IF_LSI_TEST(lsi_evt_changes_lds);
+
+/*
+ * Events after which the set of system PDs may have changed: a PD came,
+ * went or changed state (into or out of JBOD), and whatever may change the
+ * LDs (a configuration cleared or imported frees or takes PDs).
+ */
+bool lsi_evt_changes_pds(u32 code)
+{
+	switch (code) {
+	case LSI_EVT_PD_INSERTED:
+	case LSI_EVT_PD_REMOVED:
+	case LSI_EVT_PD_STATE_CHANGE:
+		return true;
+	default:
+		return lsi_evt_changes_lds(code);
+	}
+}
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_evt_changes_pds);
 
 /* Events after which the BBU state or an LD's cache policy may differ. */
 bool lsi_evt_changes_cache(u32 code, u32 class_locale)
