@@ -303,6 +303,8 @@ static int lsi_add_host(struct lsi_ctrl *ctrl)
 
 	if (lsi_read_ld_list(ctrl) < 0)
 		dev_err(ctrl->dev, "no logical drive list: exposing no LDs\n");
+	if (lsi_read_pd_list(ctrl) < 0)
+		dev_err(ctrl->dev, "no system PD list: exposing no system PDs\n");
 	lsi_set_host_limits(ctrl);
 	ret = scsi_add_host(ctrl->shost, ctrl->dev);
 	if (ret) {

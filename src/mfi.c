@@ -12,9 +12,10 @@
  *
  * The DCMDs: CTRL_GET_INFO (identity and limits), LD_LIST_QUERY and
  * LD_GET_LIST (which LDs exist, validated whole), LD_MAP_GET_INFO (which of
- * them take task management), CTRL_CACHE_FLUSH, the ABORT of the held event
- * wait and CTRL_SHUTDOWN / HIBERNATE_SHUTDOWN (before the host goes away or
- * sleeps). The event path's own are in event.c.
+ * them take task management), PD_LIST_QUERY (which system PDs are exposed,
+ * validated whole), CTRL_CACHE_FLUSH, the ABORT of the held event wait and
+ * CTRL_SHUTDOWN / HIBERNATE_SHUTDOWN (before the host goes away or sleeps).
+ * The event path's own are in event.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -332,6 +333,110 @@ bool lsi_ld_present(struct lsi_ctrl *ctrl, unsigned int target_id)
 		return false;
 	spin_lock(&ctrl->ld_lock);
 	present = test_bit(target_id, ctrl->ld_present);
+	spin_unlock(&ctrl->ld_lock);
+	return present;
+}
+
+/* Firmware that does not know a DCMD, or this query of it. */
+static bool lsi_mfi_unsupported(u8 mfi_status)
+{
+	return mfi_status == LSI_MFI_STAT_INVALID_CMD ||
+	       mfi_status == LSI_MFI_STAT_INVALID_DCMD ||
+	       mfi_status == LSI_MFI_STAT_INVALID_PARAMETER;
+}
+
+/* A PD list that does not hold together: say what was wrong in it. */
+static void lsi_pd_list_refused(struct lsi_ctrl *ctrl,
+				const struct lsi_pd_list *list, size_t len,
+				u32 bad)
+{
+	u32 count = le32_to_cpu(list->count);
+	u16 id;
+
+	atomic_long_inc(&ctrl->bad_event_count);
+	if (bad >= count) {
+		dev_err_ratelimited(ctrl->dev, "PD_LIST_QUERY answer refused: %u entries, room for %zu; keeping the system PDs known\n",
+				    count, (len - sizeof(*list)) /
+				    sizeof(list->addr[0]));
+		return;
+	}
+	id = le16_to_cpu(list->addr[bad].device_id);
+	dev_err_ratelimited(ctrl->dev, "PD_LIST_QUERY answer refused: entry %u of %u is device id %u, %s; keeping the system PDs known\n",
+			    bad, count, id, id >= LSI_MAX_PDS ?
+			    "beyond 255" : "listed twice");
+}
+
+static void lsi_set_pd_present(struct lsi_ctrl *ctrl,
+			       const unsigned long *present, int n)
+{
+	bool changed;
+
+	spin_lock(&ctrl->ld_lock);
+	changed = !bitmap_equal(ctrl->pd_present, present, LSI_MAX_PDS);
+	bitmap_copy(ctrl->pd_present, present, LSI_MAX_PDS);
+	spin_unlock(&ctrl->ld_lock);
+	if (changed)
+		dev_info(ctrl->dev, "%d system PD(s): %*pbl\n", n, LSI_MAX_PDS,
+			 present);
+}
+
+/*
+ * Learn which system PDs (JBOD) the firmware exposes: PD_LIST_QUERY with
+ * EXPOSED_TO_HOST; SCSI scanning only accepts those. Firmware that does not
+ * know the query has none (said once, at info level). A list that does not
+ * hold together is refused, naming what was wrong, and the system PDs known
+ * so far stay. Returns their number, or a negative error.
+ */
+int lsi_read_pd_list(struct lsi_ctrl *ctrl)
+{
+	const size_t len = LSI_PD_LIST_SIZE(LSI_MAX_PDS);
+	struct lsi_pd_list *list = kzalloc(len, GFP_KERNEL);
+	DECLARE_BITMAP(present, LSI_MAX_PDS);
+	struct lsi_dcmd dcmd = {
+		.opcode	= LSI_DCMD_PD_LIST_QUERY,
+		.mbox	= { LSI_PD_QUERY_EXPOSED_TO_HOST },
+		.dir	= LSI_DIR_READ,
+		.data	= list,
+		.len	= len,
+		.timeout_s = LSI_EVT_DCMD_TIMEOUT_S,
+	};
+	u32 bad;
+	int n;
+
+	static_assert(LSI_PD_LIST_SIZE(LSI_MAX_PDS) <= LSI_DCMD_DATA_SIZE);
+	if (!list)
+		return -ENOMEM;
+	n = lsi_dcmd_exec(ctrl, &dcmd);
+	if (n == -EIO && lsi_mfi_unsupported(dcmd.mfi_status)) {
+		if (!ctrl->pd_list_unsupported)
+			dev_info(ctrl->dev, "firmware lists no system PDs (PD_LIST_QUERY: MFI status %#04x): no JBOD disks\n",
+				 dcmd.mfi_status);
+		ctrl->pd_list_unsupported = true;
+		bitmap_zero(present, LSI_MAX_PDS);
+		n = 0;
+	} else if (n) {
+		dev_err_ratelimited(ctrl->dev, "PD_LIST_QUERY failed: %d (MFI status %#04x)\n",
+				    n, dcmd.mfi_status);
+	} else {
+		ctrl->pd_list_unsupported = false;
+		n = lsi_parse_pd_list(list, len, present, &bad);
+		if (n < 0)
+			lsi_pd_list_refused(ctrl, list, len, bad);
+	}
+	if (n >= 0)
+		lsi_set_pd_present(ctrl, present, n);
+	kfree(list);
+	return n;
+}
+
+bool lsi_syspd_present(struct lsi_ctrl *ctrl, unsigned int dev_id)
+{
+	bool present;
+
+	if (dev_id >= LSI_MAX_PDS)
+		return false;
+	spin_lock(&ctrl->ld_lock);
+	present = test_bit(dev_id, ctrl->pd_present);
 	spin_unlock(&ctrl->ld_lock);
 	return present;
 }

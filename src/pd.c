@@ -18,6 +18,8 @@
  * Both read into a kernel buffer of one internal slot (LSI_DCMD_DATA_SIZE):
  * 256 PD list entries fit; a configuration larger than that is refused
  * with -E2BIG rather than read in part.
+ *
+ * And a system PD's interface (SAS, SATA, ...), which sets its queue depth.
  */
 #include <linux/device.h>
 #include <linux/slab.h>
@@ -110,6 +112,32 @@ static int lsi_pd_emit(struct lsi_ctrl *ctrl, u16 id, struct lsi_pd_info *info,
 			     le32_to_cpu(info->other_err_count),
 			     le32_to_cpu(info->pred_fail_count),
 			     info->temperature, vendor, product, serial);
+}
+
+/*
+ * The interface of PD @dev_id (LSI_PD_INTF_*) from PD_GET_INFO's type
+ * word; LSI_PD_INTF_UNKNOWN if the firmware does not answer for it.
+ */
+u8 lsi_pd_interface(struct lsi_ctrl *ctrl, unsigned int dev_id)
+{
+	struct lsi_pd_info *info = kzalloc(sizeof(*info), GFP_KERNEL);
+	u8 intf = LSI_PD_INTF_UNKNOWN;
+	int ret;
+
+	if (!info)
+		return intf;
+	ret = lsi_pd_dcmd(ctrl, LSI_DCMD_PD_GET_INFO, dev_id, info,
+			  sizeof(*info));
+	if (ret)
+		dev_warn(ctrl->dev, "PD %u: PD_GET_INFO failed (%d): interface unknown\n",
+			 dev_id, ret);
+	else if (le16_to_cpu(info->device_id) != dev_id)
+		dev_warn(ctrl->dev, "PD %u: PD_GET_INFO answered for device id %u: interface unknown\n",
+			 dev_id, le16_to_cpu(info->device_id));
+	else
+		intf = le16_to_cpu(info->pd_type) >> LSI_PD_TYPE_INTF_SHIFT;
+	kfree(info);
+	return intf;
 }
 
 /* hostN/pds; a list that does not fit a page ends with "+N more". */
