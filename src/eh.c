@@ -16,7 +16,10 @@
  * Task management only goes to LDs the RAID map marks TM-capable, as
  * megaraid_sas does: what firmware does with a TM for another LD is not
  * known. For those every TM handler fails at once, so the error handler
- * goes straight to the controller reset.
+ * goes straight to the controller reset. System PDs (JBOD) get no TM either:
+ * a PD's TM needs its device handle, which comes from the JBOD map the
+ * driver does not read (the model answers a PD TM without one INVALID_LUN),
+ * so their error handling takes the same way to the controller reset.
  *
  * A TM only succeeds when the firmware has also returned the command(s) it
  * ended: an SMID the firmware may still write to is never given back.
@@ -112,7 +115,8 @@ static int lsi_tm_exec(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd, u8 type,
 		       u16 task_mid, u32 *terminated)
 {
 	struct lsi_cmd *cmd = scsi_cmd_priv(scmd);
-	u16 target_id = lsi_ld_target(scmd->device->channel, scmd->device->id);
+	const struct lsi_sdev *dev = scmd->device->hostdata;
+	u16 target_id = dev->dev_id;
 	u8 lun = scmd->device->lun;
 	unsigned long timeout = LSI_TM_TIMEOUT_S * HZ;
 	struct lsi_icmd *ic;
@@ -148,11 +152,21 @@ static int lsi_tm_exec(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd, u8 type,
 	return ret;
 }
 
-/* May this LD get task management? If not, say why the TM is skipped. */
+/*
+ * May this device get task management: a TM-capable LD? If not, say why
+ * the TM is skipped.
+ */
 static bool lsi_tm_allowed(struct lsi_ctrl *ctrl, struct scsi_device *sdev,
 			   const char *what)
 {
-	if (lsi_ld_tm_capable(ctrl, lsi_ld_target(sdev->channel, sdev->id)))
+	const struct lsi_sdev *dev = sdev->hostdata;
+
+	if (dev->syspd) {
+		sdev_printk(KERN_WARNING, sdev, "%s skipped: system PD %u takes no task management without the JBOD map; escalating\n",
+			    what, dev->dev_id);
+		return false;
+	}
+	if (lsi_ld_tm_capable(ctrl, dev->dev_id))
 		return true;
 	sdev_printk(KERN_WARNING, sdev, "%s skipped: the RAID map does not mark this LD TM-capable; escalating\n",
 		    what);

@@ -23,6 +23,13 @@
  * sequence from the RAID map and answer 0x67 on a mismatch: only a driver
  * that holds the map may set it, with the map's value.
  *
+ * System PDs (JBOD) take the firmware path too, every CDB alike: the RAID
+ * context's sub-type SYSPD names a PD, its device id stands where an LD's
+ * target id would, DevHandle is 0xFFFF (the driver holds no JBOD map, so no
+ * device handle), SCSI IO descriptor, the command's timeout. What a device
+ * is was decided by slave_alloc (struct lsi_sdev): queuecommand takes one
+ * branch on it, and the two builders never see the other's devices.
+ *
  * Scatter-gather. Up to eight SGEs fit in the frame. With more, the eighth
  * slot becomes a chain element pointing at the command's chain frame, which
  * holds the rest; there is only one chain level. The last data SGE carries
@@ -34,12 +41,14 @@
  *
  * Every CDB goes to the firmware, which answers for its logical drives
  * (INQUIRY, READ CAPACITY, MODE SENSE with the caching page, ...); FUA bits
- * pass through untouched. The one exception is SYNCHRONIZE CACHE, by the LD's
- * flush mode (cache.c): where volatile data can remain it becomes a
- * controller CACHE_FLUSH DCMD carried in the command's own frame and SMID
- * (the MFI frame sits in its otherwise unused chain frame) and completes when
- * the flush does; where nothing is volatile it is forwarded (firmware that
- * handles it) or completed at once. Nothing waits in queuecommand.
+ * pass through untouched. The one exception is SYNCHRONIZE CACHE to an LD,
+ * by the LD's flush mode (cache.c): where volatile data can remain it
+ * becomes a controller CACHE_FLUSH DCMD carried in the command's own frame
+ * and SMID (the MFI frame sits in its otherwise unused chain frame) and
+ * completes when the flush does; where nothing is volatile it is forwarded
+ * (firmware that handles it) or completed at once. A system PD has no
+ * controller cache in front of it: its SYNCHRONIZE CACHE goes to the drive
+ * like any other CDB. Nothing waits in queuecommand.
  *
  * Reply queues. Each MSI-X vector has its own queue of 64-bit descriptors in
  * host memory. A slot is empty when it holds all-ones; the host reads slots
@@ -59,6 +68,7 @@
 #include <linux/interrupt.h>
 #include <linux/minmax.h>
 #include <linux/pci.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <scsi/scsi.h>
 #include <scsi/scsi_cmnd.h>
@@ -89,14 +99,13 @@ bool lsi_scmd_inflight(struct scsi_cmnd *scmd)
 /* ---- building the frame ---- */
 
 /*
- * Fill a frame for a command to a logical drive and return the request
- * descriptor type. Reads and writes: RAID context type CUDA with one segment,
- * no region lock and no sequence check, NO_LOCK descriptor. Everything else:
- * plain context with the command's timeout, SCSI IO descriptor.
+ * What every firmware-path frame has, LD or system PD: the function, the
+ * CDB, DataLength and direction, the sense buffer, where the SGL starts.
+ * The rest of the frame is zero.
  */
-u8 lsi_build_ld_io(struct lsi_io_frame *frame, const struct lsi_io_req *req)
+static __always_inline void lsi_build_fw_path(struct lsi_io_frame *frame,
+					      const struct lsi_io_req *req)
 {
-	struct lsi_raid_context *ctx = &frame->raid_context;
 	static const u32 control[] = {
 		[LSI_DIR_READ]	= LSI_CONTROL_READ,
 		[LSI_DIR_WRITE]	= LSI_CONTROL_WRITE,
@@ -104,7 +113,6 @@ u8 lsi_build_ld_io(struct lsi_io_frame *frame, const struct lsi_io_req *req)
 	u8 cdb_len = min_t(u8, req->cdb_len, sizeof(frame->cdb));
 
 	memset(frame, 0, sizeof(*frame));
-	frame->dev_handle = cpu_to_le16(req->target_id);
 	frame->function = LSI_FUNC_LD_IO;
 	frame->sense_addr_low = cpu_to_le32(req->sense_lo);
 	frame->sgl_flags = cpu_to_le16(LSI_SGL_FLAGS_64BIT);
@@ -115,6 +123,20 @@ u8 lsi_build_ld_io(struct lsi_io_frame *frame, const struct lsi_io_req *req)
 	if (req->data_len)
 		frame->control = cpu_to_le32(control[req->dir]);
 	memcpy(frame->cdb, req->cdb, cdb_len);
+}
+
+/*
+ * Fill a frame for a command to a logical drive and return the request
+ * descriptor type. Reads and writes: RAID context type CUDA with one segment,
+ * no region lock and no sequence check, NO_LOCK descriptor. Everything else:
+ * plain context with the command's timeout, SCSI IO descriptor.
+ */
+u8 lsi_build_ld_io(struct lsi_io_frame *frame, const struct lsi_io_req *req)
+{
+	struct lsi_raid_context *ctx = &frame->raid_context;
+
+	lsi_build_fw_path(frame, req);
+	frame->dev_handle = cpu_to_le16(req->target_id);
 	ctx->ld_target_id = cpu_to_le16(req->target_id);
 
 	if (lsi_cdb_is_rw(req->cdb[0])) {
@@ -126,6 +148,28 @@ u8 lsi_build_ld_io(struct lsi_io_frame *frame, const struct lsi_io_req *req)
 	return LSI_REQ_DESC_SCSI_IO;
 }
 EXPORT_SYMBOL_IF_LSI_TEST(lsi_build_ld_io);
+
+/*
+ * Fill a frame for a command to a system PD (req->target_id is its device
+ * id) and return the request descriptor type. Every CDB alike, reads and
+ * writes included: RAID context sub-type SYSPD, the device id in
+ * ld_target_id, the command's timeout, no region lock (reg_lock_flags 0),
+ * no sequence number (config_seq_num 0); DevHandle 0xFFFF; SCSI IO
+ * descriptor. Nothing of an LD's: no CUDA type, no NO_LOCK descriptor.
+ */
+u8 lsi_build_syspd_io(struct lsi_io_frame *frame, const struct lsi_io_req *req)
+{
+	struct lsi_raid_context *ctx = &frame->raid_context;
+
+	lsi_build_fw_path(frame, req);
+	frame->dev_handle = cpu_to_le16(LSI_DEV_HANDLE_NONE);
+	frame->lun[1] = req->lun;
+	ctx->raid_flags = LSI_RAID_FLAGS_SYSPD;
+	ctx->ld_target_id = cpu_to_le16(req->target_id);
+	ctx->timeout = cpu_to_le16(req->timeout_s);
+	return LSI_REQ_DESC_SCSI_IO;
+}
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_build_syspd_io);
 
 /*
  * Copy n DMA segments into SGEs, every field written: a chain frame still
@@ -209,7 +253,13 @@ static const enum lsi_data_dir lsi_dma_dirs[] = {
 	[DMA_NONE]		= LSI_DIR_NONE,
 };
 
-static int lsi_submit_io(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd)
+/*
+ * Map, build and post a command for @dev. Inlined into its two callers with
+ * @syspd a constant: each has its own builder and no test of its own.
+ */
+static __always_inline int lsi_submit_io(struct lsi_ctrl *ctrl,
+					 struct scsi_cmnd *scmd,
+					 const struct lsi_sdev *dev, bool syspd)
 {
 	u32 smid = lsi_scmd_smid(scmd);
 	struct lsi_io_frame *frame = lsi_frame(ctrl, smid);
@@ -218,8 +268,7 @@ static int lsi_submit_io(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd)
 	struct lsi_io_req req = {
 		.cdb		= scmd->cmnd,
 		.cdb_len	= scmd->cmd_len,
-		.target_id	= lsi_ld_target(scmd->device->channel,
-					      scmd->device->id),
+		.target_id	= dev->dev_id,
 		.lun		= scmd->device->lun,
 		.dir		= lsi_dma_dirs[scmd->sc_data_direction],
 		.data_len	= scsi_bufflen(scmd),
@@ -234,7 +283,10 @@ static int lsi_submit_io(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd)
 	nseg = scsi_dma_map(scmd);
 	if (nseg < 0)
 		return SCSI_MLQUEUE_HOST_BUSY;
-	type = lsi_build_ld_io(frame, &req);
+	if (syspd)
+		type = lsi_build_syspd_io(frame, &req);
+	else
+		type = lsi_build_ld_io(frame, &req);
 	if (lsi_build_sgl(frame, chain->va, chain->dma,
 			  ctrl->chain_size / LSI_SGE_SIZE,
 			  scsi_sglist(scmd), nseg) < 0) {
@@ -249,6 +301,14 @@ static int lsi_submit_io(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd)
 		     blk_mq_unique_tag_to_hwq(blk_mq_unique_tag(scsi_cmd_to_rq(scmd))),
 		     smid);
 	return 0;
+}
+
+/* A system PD: every CDB, SYNCHRONIZE CACHE included, to the drive. */
+static noinline int lsi_submit_syspd(struct lsi_ctrl *ctrl,
+				     struct scsi_cmnd *scmd,
+				     const struct lsi_sdev *dev)
+{
+	return lsi_submit_io(ctrl, scmd, dev, true);
 }
 
 /* SYNCHRONIZE CACHE where volatile data can remain: flush it all. */
@@ -278,16 +338,17 @@ static int lsi_submit_flush(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd)
 int lsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd)
 {
 	struct lsi_ctrl *ctrl = shost_priv(shost);
+	const struct lsi_sdev *dev = scmd->device->hostdata;
 	enum lsi_ctrl_state state = READ_ONCE(ctrl->state);
 
 	if (lsi_state_io_waits(state))
 		return SCSI_MLQUEUE_HOST_BUSY;
 	if (state != LSI_CTRL_LIVE && state != LSI_CTRL_DELETING)
 		return lsi_finish_now(scmd, DID_NO_CONNECT);
+	if (unlikely(dev->syspd))
+		return lsi_submit_syspd(ctrl, scmd, dev);
 	if (lsi_cdb_is_sync_cache(scmd->cmnd[0])) {
-		switch (lsi_flush_mode_of(ctrl,
-					  lsi_ld_target(scmd->device->channel,
-							scmd->device->id))) {
+		switch (lsi_flush_mode_of(ctrl, dev->dev_id)) {
 		case LSI_FLUSH_DCMD:
 			return lsi_submit_flush(ctrl, scmd);
 		case LSI_FLUSH_COMPLETE:
@@ -296,7 +357,7 @@ int lsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd)
 			break;
 		}
 	}
-	return lsi_submit_io(ctrl, scmd);
+	return lsi_submit_io(ctrl, scmd, dev, false);
 }
 
 /* ---- completion ---- */
@@ -571,23 +632,65 @@ void lsi_cancel_scsi(struct lsi_ctrl *ctrl, int host_byte)
 }
 
 /*
- * Addressing (lsi_ld_channel): an LD on channel 2 + target / 128, id
- * target % 128, LUN 0; only listed LDs.
+ * Addressing (lsi3108.h): a system PD on channel device id / 128, id
+ * device id % 128; an LD on channel 2 + target / 128, id target % 128; LUN 0,
+ * and only what the firmware lists. What the device is, is decided here,
+ * once, and kept as its hostdata (struct lsi_sdev).
  */
 int lsi_slave_alloc(struct scsi_device *sdev)
 {
 	struct lsi_ctrl *ctrl = shost_priv(sdev->host);
-	unsigned int target = lsi_ld_target(sdev->channel, sdev->id);
+	unsigned int pd = lsi_pd_dev_id(sdev->channel, sdev->id);
+	unsigned int ld = lsi_ld_target(sdev->channel, sdev->id);
+	bool syspd = pd < LSI_MAX_PDS;
+	struct lsi_sdev *dev;
 
-	if (sdev->lun || !lsi_ld_present(ctrl, target))
+	if (sdev->lun)
 		return -ENXIO;
+	if (syspd ? !lsi_syspd_present(ctrl, pd) : !lsi_ld_present(ctrl, ld))
+		return -ENXIO;
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+	dev->syspd = syspd;
+	dev->dev_id = syspd ? pd : ld;
+	sdev->hostdata = dev;
 	return 0;
+}
+
+void lsi_slave_destroy(struct scsi_device *sdev)
+{
+	kfree(sdev->hostdata);
+	sdev->hostdata = NULL;
+}
+
+/*
+ * A system PD's queue depth follows its interface (PD_GET_INFO; the
+ * smaller depth when the firmware does not say). No controller cache sits
+ * in front of it: nothing of cache.c applies.
+ */
+static void lsi_syspd_configure(struct lsi_ctrl *ctrl, struct scsi_device *sdev,
+				unsigned int dev_id)
+{
+	u32 depth = lsi_pd_queue_depth(lsi_pd_interface(ctrl, dev_id));
+
+	depth = min(depth, ctrl->can_queue);
+	scsi_change_queue_depth(sdev, depth);
+	sdev_printk(KERN_INFO, sdev, "system PD %u, queue depth %u\n", dev_id,
+		    depth);
 }
 
 int lsi_slave_configure(struct scsi_device *sdev)
 {
-	/* RAID volumes can stall for a while behind a busy cache. */
+	const struct lsi_sdev *dev = sdev->hostdata;
+
+	/*
+	 * RAID volumes can stall for a while behind a busy cache; a system
+	 * PD's commands pass through the same firmware, with the same limits.
+	 */
 	blk_queue_rq_timeout(sdev->request_queue, LSI_IO_TIMEOUT_S * HZ);
+	if (dev->syspd)
+		lsi_syspd_configure(shost_priv(sdev->host), sdev, dev->dev_id);
 	return 0;
 }
 

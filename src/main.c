@@ -4,9 +4,9 @@
  *
  * The controller runs the Fusion interface: 256-byte request frames indexed
  * by SMID, 64-bit request descriptors posted to a register, and one reply
- * descriptor queue per MSI-X vector in host memory. Logical drives are the
- * SCSI targets (channel 0, id = LD target id, LUN 0); the firmware answers
- * all their commands.
+ * descriptor queue per MSI-X vector in host memory. Logical drives and
+ * system PDs (JBOD) are the SCSI targets (lsi3108.h: megaraid_sas's
+ * channels and ids, LUN 0); the firmware answers all their commands.
  *
  * Life of a controller, all of it through three functions of this file:
  *   lsi_change_state()  the only place the state changes (lsi3108.h has the
@@ -18,8 +18,8 @@
  *                       death: stop the hardware, take the late replies,
  *                       hand back what is outstanding.
  * probe:    map the registers, bring up (NEW -> CONNECTING), read the LD
- *           list, add the SCSI host, LIVE, scan; the watchdog and the event
- *           wait start.
+ *           and system PD lists, add the SCSI host, LIVE, scan; the watchdog
+ *           and the event wait start.
  * running:  resets, suspend/resume and PCI resets: reset.c; events: event.c.
  * remove:   DELETING (after a reset under way), remove the SCSI host (sd
  *           flushes each disk), flush the controller cache and shut the
@@ -332,6 +332,7 @@ static struct scsi_host_template lsi_sht = {
 	.queuecommand		= lsi_queuecommand,
 	.slave_alloc		= lsi_slave_alloc,
 	.slave_configure	= lsi_slave_configure,
+	.slave_destroy		= lsi_slave_destroy,
 	.change_queue_depth	= scsi_change_queue_depth,
 	.map_queues		= lsi_map_queues,
 	.eh_timed_out		= lsi_eh_timed_out,

@@ -5,12 +5,15 @@
  * recovery counters {reset_count, abort_count, lun_reset_count,
  * target_reset_count, bad_reply_count, other_queue_reply_count,
  * bad_event_count, event_count, bbu}; writing 1 to rescan re-reads the LD
- * list. Identity strings come from CTRL_GET_INFO; fw_state reads the
- * firmware's status register now.
+ * and system PD lists. Identity strings come from CTRL_GET_INFO; fw_state
+ * reads the firmware's status register now.
  *
- * Per LD, /sys/class/scsi_device/H:0:T:0/device/lsi3108_flush_mode: what a
+ * Per LD, /sys/class/scsi_device/H:C:T:0/device/lsi3108_flush_mode: what a
  * SYNCHRONIZE CACHE to it becomes (cache.c): flush-dcmd, firmware or
- * complete. hostN/pds and H:C:T:L/lsi3108_ld_pds: the PDs (pd.c).
+ * complete; lsi3108_ld_target and the LD's state from the firmware. Per
+ * system PD, lsi3108_pd_id: its device id; the LD attributes are not there
+ * (what the device is comes from its struct lsi_sdev). hostN/pds and
+ * H:C:T:L/lsi3108_ld_pds: the PDs (pd.c).
  */
 #include <linux/device.h>
 #include <linux/slab.h>
@@ -103,7 +106,7 @@ static ssize_t pds_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(pds);
 
-/* Write 1: re-read the LD list and add/remove disks to match it. */
+/* Write 1: re-read the LD and system PD lists, add/remove disks to match. */
 static ssize_t rescan_store(struct device *dev, struct device_attribute *attr,
 			    const char *buf, size_t count)
 {
@@ -195,12 +198,18 @@ const struct attribute_group *lsi_host_groups[] = {
 	NULL,
 };
 
+/* The device's struct lsi_sdev: what slave_alloc found it to be. */
+static const struct lsi_sdev *lsi_dev_sdev(struct device *dev)
+{
+	return to_scsi_device(dev)->hostdata;
+}
+
 static ssize_t lsi3108_flush_mode_show(struct device *dev,
 				       struct device_attribute *attr, char *buf)
 {
 	struct scsi_device *sdev = to_scsi_device(dev);
 	struct lsi_ctrl *ctrl = shost_priv(sdev->host);
-	unsigned int target = lsi_ld_target(sdev->channel, sdev->id);
+	unsigned int target = lsi_dev_sdev(dev)->dev_id;
 
 	return sysfs_emit(buf, "%s\n",
 			  lsi_flush_mode_name(lsi_flush_mode_of(ctrl, target)));
@@ -215,7 +224,7 @@ static int lsi_sdev_ld_info(struct device *dev, struct lsi_ld_info *info)
 {
 	struct scsi_device *sdev = to_scsi_device(dev);
 	struct lsi_ctrl *ctrl = shost_priv(sdev->host);
-	unsigned int target = lsi_ld_target(sdev->channel, sdev->id);
+	unsigned int target = lsi_dev_sdev(dev)->dev_id;
 	struct lsi_dcmd dcmd = {
 		.opcode	= LSI_DCMD_LD_GET_INFO,
 		.mbox	= { target },
@@ -324,9 +333,7 @@ static DEVICE_ATTR_RO(lsi3108_cache_default);
 static ssize_t lsi3108_ld_target_show(struct device *dev,
 				      struct device_attribute *attr, char *buf)
 {
-	struct scsi_device *sdev = to_scsi_device(dev);
-
-	return sysfs_emit(buf, "%u\n", lsi_ld_target(sdev->channel, sdev->id));
+	return sysfs_emit(buf, "%u\n", lsi_dev_sdev(dev)->dev_id);
 }
 static DEVICE_ATTR_RO(lsi3108_ld_target);
 
@@ -337,9 +344,17 @@ static ssize_t lsi3108_ld_pds_show(struct device *dev,
 	struct scsi_device *sdev = to_scsi_device(dev);
 
 	return lsi_ld_pds_show(shost_priv(sdev->host),
-			       lsi_ld_target(sdev->channel, sdev->id), buf);
+			       lsi_dev_sdev(dev)->dev_id, buf);
 }
 static DEVICE_ATTR_RO(lsi3108_ld_pds);
+
+/* A system PD's device id (the id of hostN/pds and of the firmware). */
+static ssize_t lsi3108_pd_id_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", lsi_dev_sdev(dev)->dev_id);
+}
+static DEVICE_ATTR_RO(lsi3108_pd_id);
 
 static struct attribute *lsi_sdev_attrs[] = {
 	&dev_attr_lsi3108_flush_mode.attr,
@@ -349,11 +364,23 @@ static struct attribute *lsi_sdev_attrs[] = {
 	&dev_attr_lsi3108_cache_current.attr,
 	&dev_attr_lsi3108_cache_default.attr,
 	&dev_attr_lsi3108_ld_pds.attr,
+	&dev_attr_lsi3108_pd_id.attr,
 	NULL,
 };
 
+/* An LD has the LD attributes, a system PD lsi3108_pd_id alone. */
+static umode_t lsi_sdev_attr_visible(struct kobject *kobj,
+				     struct attribute *attr, int n)
+{
+	const struct lsi_sdev *dev = lsi_dev_sdev(kobj_to_dev(kobj));
+	bool pd_attr = attr == &dev_attr_lsi3108_pd_id.attr;
+
+	return pd_attr == dev->syspd ? attr->mode : 0;
+}
+
 static const struct attribute_group lsi_sdev_group = {
-	.attrs = lsi_sdev_attrs,
+	.attrs		= lsi_sdev_attrs,
+	.is_visible	= lsi_sdev_attr_visible,
 };
 
 const struct attribute_group *lsi_sdev_groups[] = {
