@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Firmware events and logical drive hot-plug.
+ * Firmware events, and hot-plug of logical drives and system PDs (JBOD).
  *
  * The driver keeps one EVENT_WAIT with the firmware: "tell me about the event
  * with this sequence number or a later one". The firmware holds it until
@@ -11,9 +11,10 @@
  *
  * The firmware's word is checked, not trusted: an event must carry the
  * number waited for or a later one (otherwise the driver resynchronises from
- * EVENT_GET_INFO), and an event that says the LDs changed only makes the
- * driver re-read the LD list, which is validated as a whole; the SCSI devices
- * are then added and removed to match that list.
+ * EVENT_GET_INFO), and an event that says the LDs or the system PDs changed
+ * only makes the driver re-read that list, which is validated as a whole;
+ * the SCSI devices are then added and removed to match it, by one helper
+ * for both kinds (lsi_rescan_kind).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -341,6 +342,7 @@ static void lsi_event_consume(struct lsi_ctrl *ctrl)
 				     seq, ctrl->evt_seq);
 		ctrl->evt_seq_valid = false;
 		set_bit(LSI_EVT_RESCAN, &ctrl->flags);
+		set_bit(LSI_EVT_RESCAN_PDS, &ctrl->flags);
 		return;
 	}
 	ctrl->evt_seq = seq + 1;
@@ -359,67 +361,105 @@ static void lsi_event_consume(struct lsi_ctrl *ctrl)
 	lsi_ioc_event(ctrl, le32_to_cpu(e->class_locale));
 	if (lsi_evt_changes_lds(code))
 		set_bit(LSI_EVT_RESCAN, &ctrl->flags);
+	if (lsi_evt_changes_pds(code))
+		set_bit(LSI_EVT_RESCAN_PDS, &ctrl->flags);
 	if (lsi_evt_changes_cache(code, le32_to_cpu(e->class_locale)))
 		set_bit(LSI_EVT_CACHE, &ctrl->flags);
 }
 
-static void lsi_add_ld(struct lsi_ctrl *ctrl, unsigned int id)
-{
-	int ret = scsi_add_device(ctrl->shost, lsi_ld_channel(id), lsi_ld_id(id),
-				  0);
+/*
+ * A kind of SCSI device the firmware lists: LDs or system PDs. Its list
+ * (read_list fills the bitmap at @present in struct lsi_ctrl, under ld_lock)
+ * and where its devices sit (lsi3108.h).
+ */
+struct lsi_dev_kind {
+	const char	*name;
+	int		(*read_list)(struct lsi_ctrl *ctrl);
+	size_t		present;
+	unsigned int	nbits;
+	unsigned int	(*channel)(unsigned int n);
+	unsigned int	(*id)(unsigned int n);
+};
 
-	if (ret)
-		dev_err(ctrl->dev, "LD %u appeared but could not be added: %d\n",
-			id, ret);
-	else
-		dev_info(ctrl->dev, "LD %u added\n", id);
+static const struct lsi_dev_kind lsi_lds = {
+	.name		= "LD",
+	.read_list	= lsi_read_ld_list,
+	.present	= offsetof(struct lsi_ctrl, ld_present),
+	.nbits		= LSI_MAX_LDS,
+	.channel	= lsi_ld_channel,
+	.id		= lsi_ld_id,
+};
+
+static const struct lsi_dev_kind lsi_syspds = {
+	.name		= "system PD",
+	.read_list	= lsi_read_pd_list,
+	.present	= offsetof(struct lsi_ctrl, pd_present),
+	.nbits		= LSI_MAX_PDS,
+	.channel	= lsi_pd_channel,
+	.id		= lsi_pd_id,
+};
+
+static void lsi_kind_snapshot(struct lsi_ctrl *ctrl,
+			      const struct lsi_dev_kind *k, unsigned long *dst)
+{
+	spin_lock(&ctrl->ld_lock);
+	bitmap_copy(dst, (void *)ctrl + k->present, k->nbits);
+	spin_unlock(&ctrl->ld_lock);
 }
 
-static void lsi_remove_ld(struct lsi_ctrl *ctrl, unsigned int id)
+static void lsi_add_dev(struct lsi_ctrl *ctrl, const struct lsi_dev_kind *k,
+			unsigned int n)
 {
-	struct scsi_device *sdev = scsi_device_lookup(ctrl->shost,
-						      lsi_ld_channel(id),
-						      lsi_ld_id(id), 0);
+	int ret = scsi_add_device(ctrl->shost, k->channel(n), k->id(n), 0);
+
+	if (ret)
+		dev_err(ctrl->dev, "%s %u appeared but could not be added at %u:%u:%u:0: %d\n",
+			k->name, n, ctrl->shost->host_no, k->channel(n), k->id(n),
+			ret);
+	else
+		dev_info(ctrl->dev, "%s %u added\n", k->name, n);
+}
+
+static void lsi_remove_dev(struct lsi_ctrl *ctrl, const struct lsi_dev_kind *k,
+			   unsigned int n)
+{
+	struct scsi_device *sdev = scsi_device_lookup(ctrl->shost, k->channel(n),
+						      k->id(n), 0);
 
 	if (!sdev)
 		return;
 	scsi_remove_device(sdev);
 	scsi_device_put(sdev);
-	dev_info(ctrl->dev, "LD %u removed\n", id);
+	dev_info(ctrl->dev, "%s %u removed\n", k->name, n);
 }
 
-/* Make the SCSI devices match the firmware's LD list. */
-static void lsi_rescan_lds(struct lsi_ctrl *ctrl)
+/* Make the SCSI devices of one kind match the firmware's list of them. */
+static void lsi_rescan_kind(struct lsi_ctrl *ctrl, const struct lsi_dev_kind *k)
 {
 	unsigned long *old, *now;
-	unsigned int id, tries;
-	int n = -EPROTO;
+	unsigned int n, tries;
+	int ret = -EPROTO;
 
-	old = bitmap_zalloc(LSI_MAX_LDS, GFP_KERNEL);
-	now = bitmap_zalloc(LSI_MAX_LDS, GFP_KERNEL);
+	old = bitmap_zalloc(k->nbits, GFP_KERNEL);
+	now = bitmap_zalloc(k->nbits, GFP_KERNEL);
 	if (!old || !now)
 		goto out;
-	spin_lock(&ctrl->ld_lock);
-	bitmap_copy(old, ctrl->ld_present, LSI_MAX_LDS);
-	spin_unlock(&ctrl->ld_lock);
-
-	for (tries = 0; tries < LSI_RESCAN_TRIES && n < 0; tries++)
-		n = lsi_read_ld_list(ctrl);
-	if (n < 0) {
-		dev_err_ratelimited(ctrl->dev, "no usable LD list after %u tries (%d): keeping the LDs as they are\n",
-				    tries, n);
+	lsi_kind_snapshot(ctrl, k, old);
+	for (tries = 0; tries < LSI_RESCAN_TRIES && ret < 0; tries++)
+		ret = k->read_list(ctrl);
+	if (ret < 0) {
+		dev_err_ratelimited(ctrl->dev, "no usable %s list after %u tries (%d): keeping the %ss as they are\n",
+				    k->name, tries, ret, k->name);
 		goto out;
 	}
-	spin_lock(&ctrl->ld_lock);
-	bitmap_copy(now, ctrl->ld_present, LSI_MAX_LDS);
-	spin_unlock(&ctrl->ld_lock);
+	lsi_kind_snapshot(ctrl, k, now);
 
-	for_each_set_bit(id, now, LSI_MAX_LDS)
-		if (!test_bit(id, old))
-			lsi_add_ld(ctrl, id);
-	for_each_set_bit(id, old, LSI_MAX_LDS)
-		if (!test_bit(id, now))
-			lsi_remove_ld(ctrl, id);
+	for_each_set_bit(n, now, k->nbits)
+		if (!test_bit(n, old))
+			lsi_add_dev(ctrl, k, n);
+	for_each_set_bit(n, old, k->nbits)
+		if (!test_bit(n, now))
+			lsi_remove_dev(ctrl, k, n);
 out:
 	bitmap_free(old);
 	bitmap_free(now);
@@ -438,9 +478,11 @@ static void lsi_event_work(struct work_struct *work)
 		return;
 	/* New LDs need a flush mode too. */
 	if (test_and_clear_bit(LSI_EVT_RESCAN, &ctrl->flags)) {
-		lsi_rescan_lds(ctrl);
+		lsi_rescan_kind(ctrl, &lsi_lds);
 		set_bit(LSI_EVT_CACHE, &ctrl->flags);
 	}
+	if (test_and_clear_bit(LSI_EVT_RESCAN_PDS, &ctrl->flags))
+		lsi_rescan_kind(ctrl, &lsi_syspds);
 	if (test_and_clear_bit(LSI_EVT_CACHE, &ctrl->flags))
 		lsi_cache_refresh(ctrl);
 	if (!test_bit(LSI_AEN_ARMED, &ctrl->flags))
@@ -448,13 +490,16 @@ static void lsi_event_work(struct work_struct *work)
 }
 
 /*
- * After probe (no rescan: the host scan does it) and after every reset; the
- * cache policies are read again either way.
+ * After probe (no rescan: the host scan does it), after every reset and on
+ * a rescan request (LDs and system PDs); the cache policies are read again
+ * either way.
  */
 void lsi_events_start(struct lsi_ctrl *ctrl, bool rescan)
 {
-	if (rescan)
+	if (rescan) {
 		set_bit(LSI_EVT_RESCAN, &ctrl->flags);
+		set_bit(LSI_EVT_RESCAN_PDS, &ctrl->flags);
+	}
 	set_bit(LSI_EVT_CACHE, &ctrl->flags);
 	if (!lsi_ctrl_ending(ctrl))
 		queue_work(system_long_wq, &ctrl->event_work);
