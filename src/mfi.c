@@ -375,9 +375,11 @@ static void lsi_set_pd_present(struct lsi_ctrl *ctrl,
 	changed = !bitmap_equal(ctrl->pd_present, present, LSI_MAX_PDS);
 	bitmap_copy(ctrl->pd_present, present, LSI_MAX_PDS);
 	spin_unlock(&ctrl->ld_lock);
-	if (changed)
+	if (changed && n)
 		dev_info(ctrl->dev, "%d system PD(s): %*pbl\n", n, LSI_MAX_PDS,
 			 present);
+	else if (changed)
+		dev_info(ctrl->dev, "no system PDs\n");
 }
 
 /*
