@@ -95,7 +95,9 @@ typedef struct Lsi3108Cmd {
     /* Fusion commands only: on s->outstanding (through req.next) */
     bool            tracked;
     Lsi3108CmdState state;
-    uint32_t        target;         /* the LD's target id (the LD may go) */
+    bool            syspd;          /* for a system PD, not an LD */
+    uint32_t        target;         /* the LD's target id or the PD's device
+                                     * id (either may go) */
     Lsi3108Tm       *tm;            /* terminated for this TM once LD is done */
     Lsi3108CmdInject inject;        /* lsi3108-inject.c */
     uint32_t        bounce;         /* bytes of the bounce budget it holds */
@@ -315,6 +317,9 @@ void lsi3108_finish_frame(Lsi3108State *s, uint16_t smid, unsigned int qi,
 
 void lsi3108_scsi_io(Lsi3108State *s, uint16_t smid, uint8_t qi,
                      dma_addr_t addr, const struct lsi_io_frame *f);
+/* A fast-path SCSI IO frame (Function 0x00): system PDs only here. */
+void lsi3108_scsi_fp_io(Lsi3108State *s, uint16_t smid, uint8_t qi,
+                        dma_addr_t addr, const struct lsi_io_frame *f);
 void lsi3108_task_mgmt(Lsi3108State *s, uint16_t smid, uint8_t qi,
                        dma_addr_t addr, const struct lsi_io_frame *f);
 /* Complete a command with its own result and free it. */
@@ -350,6 +355,8 @@ void lsi3108_log_pd_rebuild_event(Lsi3108State *s, Lsi3108PD *pd,
                                   uint16_t elapsed);
 void lsi3108_log_pd_state_event(Lsi3108State *s, Lsi3108PD *pd,
                                 uint16_t prev, uint16_t now);
+/* The set of devices the host may address changed: HOST_BUS_SCAN_REQUESTED */
+void lsi3108_log_bus_scan_event(Lsi3108State *s);
 /* A reset: forget every held MFI command. */
 void lsi3108_mfi_drop_work(Lsi3108State *s);
 /* Does @ld take task management (its RAID map tmCapable bit)? */

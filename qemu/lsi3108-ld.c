@@ -367,14 +367,7 @@ static void ld_write(Lsi3108LD *ld, LDCmd *cmd)
     ld_write_direct(ld, cmd);
 }
 
-typedef struct LDRw {
-    uint64_t lba;
-    uint32_t count;
-    uint8_t flags;                      /* CDB byte 1 (0 for 6-byte CDBs) */
-    uint8_t len_byte;                   /* offset of TRANSFER LENGTH */
-} LDRw;
-
-static void ld_decode_rw(const uint8_t *cdb, LDRw *rw)
+void lsi3108_decode_rw(const uint8_t *cdb, Lsi3108Rw *rw)
 {
     switch (cdb[0]) {
     case READ_6:
@@ -421,10 +414,10 @@ static bool ld_range_ok(Lsi3108LD *ld, uint64_t lba, uint64_t count)
 static void ld_cmd_rw(Lsi3108LD *ld, Lsi3108Request *req, bool write)
 {
     LDCmd *cmd;
-    LDRw rw;
+    Lsi3108Rw rw;
     uint32_t bytes;
 
-    ld_decode_rw(req->cdb, &rw);
+    lsi3108_decode_rw(req->cdb, &rw);
     trace_lsi3108_ld_rw(ld->target, req->smid, req->cdb[0], rw.lba, rw.count,
                         !!(rw.flags & LD_CDB_FUA));
     if (rw.flags & LD_CDB_PROTECT) {
@@ -484,8 +477,7 @@ static void ld_sync_done(void *opaque, int ret)
     ld_cmd_good(cmd, 0);
 }
 
-/* LBA and block count of a 10- or 16-byte SYNCHRONIZE CACHE or VERIFY */
-static void ld_decode_range(const uint8_t *cdb, uint64_t *lba, uint64_t *count)
+void lsi3108_decode_range(const uint8_t *cdb, uint64_t *lba, uint64_t *count)
 {
     if (ld_cdb_len(cdb[0]) == 16) {
         *lba = ldq_be_p(cdb + 2);
@@ -524,7 +516,7 @@ static void ld_cmd_sync_cache(Lsi3108LD *ld, Lsi3108Request *req)
     const uint8_t *cdb = req->cdb;
     uint64_t lba, count;
 
-    ld_decode_range(cdb, &lba, &count);
+    lsi3108_decode_range(cdb, &lba, &count);
 
     lsi3108_stats(ld->ctrl)->sync_cache++;
     if (!ld_range_ok(ld, lba, count)) {
@@ -556,7 +548,7 @@ static void ld_cmd_verify(Lsi3108LD *ld, Lsi3108Request *req)
     const uint8_t *cdb = req->cdb;
     uint64_t lba, count;
 
-    ld_decode_range(cdb, &lba, &count);
+    lsi3108_decode_range(cdb, &lba, &count);
     if (cdb[1] & (LD_CDB_PROTECT | 0x06)) {
         ld_bad_cdb(ld, req, 1);
         return;

@@ -435,6 +435,13 @@ void lsi3108_log_pd_state_event(Lsi3108State *s, Lsi3108PD *pd,
                            pd->device_id, &a, sizeof(a), desc);
 }
 
+void lsi3108_log_bus_scan_event(Lsi3108State *s)
+{
+    lsi3108_log_event(s, LSI_EVT_HOST_BUS_SCAN_REQUESTED, LSI_EVT_CLASS_INFO,
+                      LSI_EVT_LOCALE_ALL, LSI_EVT_ARG_NONE, 0,
+                      "Host bus scan requested");
+}
+
 /*
  * A rebuild's events (LSI_EVT_PD_RBLD_*): start and done are INFO, progress
  * (@progress of 0xffff, @elapsed seconds) is PROGRESS, the class that floods.
@@ -557,6 +564,26 @@ static void lsi3108_fill_ld_raid(Lsi3108State *s, struct lsi_map_ld_raid *raid,
     raid->logical_block_length = cpu_to_le32(512);
 }
 
+/*
+ * A PD's entry in the map's device handle table (indexed by device id): the
+ * handle its IOC gives it, through one path; a slot without a PD has none.
+ * megaraid_sas sends a system PD's fast-path I/O to this handle.
+ */
+static void lsi3108_fill_dev_handle(const Lsi3108PD *pd,
+                                    struct lsi_map_dev_handle_info *h)
+{
+    uint16_t handle = pd ? lsi3108_pd_dev_handle(pd)
+                         : LSI_MAP_INVALID_DEV_HANDLE;
+
+    h->cur_dev_handle = cpu_to_le16(handle);
+    h->dev_handle[0] = cpu_to_le16(handle);
+    h->dev_handle[1] = cpu_to_le16(LSI_MAP_INVALID_DEV_HANDLE);
+    h->valid_handles = pd ? 1 : 0;
+    h->interface_type = !pd ? LSI_PD_INTF_UNKNOWN :
+                        lsi3108_pd_is_sata(pd) ? LSI_PD_INTF_SATA
+                                               : LSI_PD_INTF_SAS;
+}
+
 static struct lsi_raid_map *lsi3108_build_map(Lsi3108State *s, size_t *size)
 {
     unsigned int n = lsi3108_ld_count(s), i = 0, t;
@@ -575,11 +602,7 @@ static struct lsi_raid_map *lsi3108_build_map(Lsi3108State *s, size_t *size)
            sizeof(map->ld_tgt_id_to_ld));
     memset(map->ar_map_info, 0xff, sizeof(map->ar_map_info));
     for (t = 0; t < LSI_MAP_MAX_PHYS_DEV; t++) {
-        struct lsi_map_dev_handle_info *h = &map->dev_hndl_info[t];
-
-        h->cur_dev_handle = cpu_to_le16(LSI_MAP_INVALID_DEV_HANDLE);
-        h->dev_handle[0] = cpu_to_le16(LSI_MAP_INVALID_DEV_HANDLE);
-        h->dev_handle[1] = cpu_to_le16(LSI_MAP_INVALID_DEV_HANDLE);
+        lsi3108_fill_dev_handle(lsi3108_find_pd(s, t), &map->dev_hndl_info[t]);
     }
     for (t = 0; t < LSI3108_MAX_LD_TARGETS; t++) {
         if (s->lds[t]) {
@@ -718,7 +741,9 @@ static int lsi3108_dcmd_ctrl_get_info(Lsi3108State *s, Lsi3108Mfi *m)
     ci->stripe_size_min = 7;
     ci->stripe_size_max = 11;
     ci->ld_operations = cpu_to_le32(0x1f);
-    ci->on_off_properties = cpu_to_le32(0);     /* OCR allowed, JBOD off */
+    /* OCR allowed; JBOD as the controller's expose-jbod says */
+    ci->on_off_properties = cpu_to_le32(s->expose_jbod ?
+                                        LSI_CTRL_PROP_ENABLE_JBOD : 0);
     lsi3108_copy_str(ci->package_version, sizeof(ci->package_version),
                      LSI3108_PACKAGE_VERSION);
     return lsi3108_mfi_data_in(m, ci, sizeof(*ci));

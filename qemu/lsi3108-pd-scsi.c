@@ -1,6 +1,7 @@
 /*
  * QEMU model of the LSI MegaRAID SAS3108 — a physical disk's answers to
- * SCSI commands (MFI_CMD_PD_SCSI_IO pass-through frames).
+ * SCSI commands (MFI_CMD_PD_SCSI_IO pass-through frames, and a system PD's
+ * commands that move no block data).
  *
  * Tools such as smartctl reach a disk behind the RAID controller through
  * pass-through frames naming its device id. A SAS disk answers the SCSI
@@ -132,10 +133,12 @@ size_t lsi3108_pd_vpd83(const Lsi3108PD *pd, uint8_t *buf, size_t size)
 /* PD SCSI pass-through: one command, answered from memory             */
 /* ------------------------------------------------------------------ */
 
-/* One pass-through command being answered. */
+/* One command being answered: a pass-through frame's (m) or a system PD's (req). */
 typedef struct PdIo {
     Lsi3108State    *s;
     Lsi3108Mfi      *m;
+    Lsi3108Request  *req;
+    uint32_t        moved;          /* req: bytes copied to the host */
     Lsi3108PD       *pd;
     const uint8_t   *cdb;
     uint8_t         data[PD_REPLY_MAX];
@@ -169,8 +172,21 @@ static void pd_bad_field(PdIo *io)
  * and the frame's buffer. Returns the MFI status of the copy. */
 static uint8_t pd_data_in(PdIo *io, size_t len, uint32_t alloc)
 {
-    return lsi3108_mfi_data_in(io->m, io->data, MIN(MIN(len, alloc),
-                                                    sizeof(io->data)));
+    size_t n = MIN(MIN(len, alloc), sizeof(io->data));
+
+    if (io->m) {
+        return lsi3108_mfi_data_in(io->m, io->data, n);
+    }
+    if (io->req->dir != LSI3108_DIR_TO_HOST) {
+        return 0;                       /* no buffer: nothing to copy */
+    }
+    n = MIN(n, io->req->data_len);
+    if (dma_buf_read(io->data, n, NULL, &io->req->qsg,
+                     MEMTXATTRS_UNSPECIFIED) != MEMTX_OK) {
+        return LSI_MFI_STAT_SCSI_IO_FAILED;
+    }
+    io->moved = n;
+    return 0;
 }
 
 static uint8_t pd_inquiry(PdIo *io)
@@ -218,15 +234,19 @@ static uint8_t pd_service_action_in(PdIo *io)
     return pd_data_in(io, 32, ldl_be_p(io->cdb + 10));
 }
 
-/* Mode pages a disk reports: caching (WCE off: the controller runs the
- * disks with their caches off unless an LD says otherwise), control, and
- * informational exceptions control (MRIE 6: report on request, enabled). */
-static size_t pd_mode_page(uint8_t page, uint8_t *p)
+/* Mode pages a disk reports: caching (WCE off: the controller runs RAID
+ * members with their caches off; a system PD keeps its own, write-cache),
+ * control, and informational exceptions control (MRIE 6: report on
+ * request, enabled). */
+static size_t pd_mode_page(const Lsi3108PD *pd, uint8_t page, uint8_t *p)
 {
     switch (page) {
     case 0x08:
         p[0] = 0x08;
         p[1] = 0x12;
+        if (lsi3108_pd_exposed(pd) && pd->write_cache) {
+            p[2] = 0x04;                /* WCE */
+        }
         return 0x14;
     case 0x0a:
         p[0] = 0x0a;
@@ -255,10 +275,10 @@ static uint8_t pd_mode_sense(PdIo *io, bool ten)
     }
     if (page == 0x3f) {
         for (i = 0; i < ARRAY_SIZE(all); i++) {
-            len += pd_mode_page(all[i], io->data + len);
+            len += pd_mode_page(io->pd, all[i], io->data + len);
         }
     } else {
-        size_t n = pd_mode_page(page, io->data + len);
+        size_t n = pd_mode_page(io->pd, page, io->data + len);
 
         if (!n) {
             pd_bad_field(io);
@@ -266,6 +286,8 @@ static uint8_t pd_mode_sense(PdIo *io, bool ten)
         }
         len += n;
     }
+    /* device-specific parameter: a system PD takes DPO and FUA */
+    io->data[ten ? 3 : 2] = lsi3108_pd_exposed(io->pd) ? 0x10 : 0;
     if (ten) {
         stw_be_p(io->data, len - 2);
         return pd_data_in(io, len, lduw_be_p(cdb + 7));
@@ -814,4 +836,40 @@ void lsi3108_pd_scsi(Lsi3108State *s, Lsi3108Mfi *m)
     lsi3108_dma_write(s, m->addr + offsetof(struct lsi_mfi_header, scsi_status),
                       &scsi_status, 1);
     lsi3108_mfi_complete(s, m, status);
+}
+
+/*
+ * A system PD's command that moves no block data: answered like a
+ * pass-through frame's, the data into the request's SGL (residual = what
+ * the answer did not fill), CHECK CONDITION with the sense the same way.
+ */
+void lsi3108_pd_scsi_answer(Lsi3108PD *pd, Lsi3108Request *req)
+{
+    g_autofree PdIo *io = g_new0(PdIo, 1);
+    uint8_t status;
+
+    io->s = req->ctrl;
+    io->req = req;
+    io->pd = pd;
+    io->cdb = req->cdb;
+    if (pd->state == LSI3108_PDS_FAILED) {
+        pd_check(io, NOT_READY, 0x04, 0x00);
+        status = 0;
+    } else {
+        status = pd_dispatch(io);
+    }
+    if (status) {
+        lsi3108_request_done(req, status, GOOD, NULL, 0, req->data_len);
+    } else if (io->sense_len) {
+        lsi3108_request_done(req, LSI_MFI_STAT_SCSI_DONE_WITH_ERROR,
+                             CHECK_CONDITION, io->sense, io->sense_len,
+                             req->data_len);
+    } else {
+        /* a short answer is an underrun, as an LD reports one */
+        uint32_t residual = req->data_len - io->moved;
+
+        lsi3108_request_done(req, residual ? LSI_MFI_STAT_SCSI_DONE_WITH_ERROR
+                                           : LSI_MFI_STAT_OK,
+                             GOOD, NULL, 0, residual);
+    }
 }

@@ -81,6 +81,27 @@ uint16_t lsi3108_pd_fw_state(const Lsi3108PD *pd)
     return pd_fw_states[pd->state];
 }
 
+/* JBOD alone is not enough: the controller must expose its JBODs too. */
+bool lsi3108_pd_exposed(const Lsi3108PD *pd)
+{
+    return pd->state == LSI3108_PDS_JBOD && pd->ctrl->expose_jbod;
+}
+
+Lsi3108PD *lsi3108_find_syspd(Lsi3108State *s, unsigned int device_id)
+{
+    Lsi3108PD *pd = lsi3108_find_pd(s, device_id);
+
+    return pd && lsi3108_pd_exposed(pd) ? pd : NULL;
+}
+
+Lsi3108PD *lsi3108_find_syspd_handle(Lsi3108State *s, unsigned int handle)
+{
+    if (handle < LSI3108_PD_DEV_HANDLE_BASE) {
+        return NULL;
+    }
+    return lsi3108_find_syspd(s, handle - LSI3108_PD_DEV_HANDLE_BASE);
+}
+
 /* ------------------------------------------------------------------ */
 /* DCMD answers                                                        */
 /* ------------------------------------------------------------------ */
@@ -482,14 +503,26 @@ int lsi3108_pd_dcmd_cfg_read(Lsi3108State *s, Lsi3108Mfi *m)
 /* State changes                                                       */
 /* ------------------------------------------------------------------ */
 
-/* A PD's state moved: its event, then each LD whose state moved with it. */
+/*
+ * A PD's state moved: its event, then each LD whose state moved with it. A
+ * PD that became a system PD, or stopped being one, changes what the host
+ * may address: the firmware asks the host to scan its bus, the event
+ * megaraid_sas rescans its PD channels for (it does not for PD_STATE_CHANGE
+ * alone; what real firmware posts when storcli makes a JBOD is not on
+ * record, so the model posts both).
+ */
 static void pd_state_changed(Lsi3108PD *pd, uint16_t prev)
 {
     Lsi3108State *s = pd->ctrl;
+    uint16_t now = lsi3108_pd_fw_state(pd);
     unsigned int t, i;
 
     pd->seq_num++;
-    lsi3108_log_pd_state_event(s, pd, prev, lsi3108_pd_fw_state(pd));
+    lsi3108_log_pd_state_event(s, pd, prev, now);
+    if (s->expose_jbod &&
+        (prev == LSI_PD_STATE_SYSTEM) != (now == LSI_PD_STATE_SYSTEM)) {
+        lsi3108_log_bus_scan_event(s);
+    }
     for (t = 0; t < LSI3108_MAX_LD_TARGETS; t++) {
         Lsi3108LD *ld = s->lds[t];
         bool member = false;
@@ -614,11 +647,27 @@ static bool pd_setup_identity(Lsi3108PD *pd, Error **errp)
            pd_check_string("serial", pd->serial, 20, errp);
 }
 
+/* Reads, and writes where the drive takes them: a system PD's data is on it. */
+static bool pd_setup_perm(Lsi3108PD *pd, Error **errp)
+{
+    uint64_t perm = BLK_PERM_CONSISTENT_READ;
+
+    if (blk_supports_write_perm(pd->blk)) {
+        perm |= BLK_PERM_WRITE;
+    }
+    return blk_set_perm(pd->blk, perm,
+                        BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE_UNCHANGED,
+                        errp) == 0;
+}
+
 static bool pd_setup_size(Lsi3108PD *pd, Error **errp)
 {
     int64_t len = pd->size;
 
     if (pd->blk) {
+        if (!pd_setup_perm(pd, errp)) {
+            return false;
+        }
         len = blk_getlength(pd->blk);
         if (len < 0) {
             error_setg_errno(errp, -len, "cannot get the drive's size");
@@ -806,6 +855,7 @@ static Property lsi3108_pd_props[] = {
     DEFINE_PROP_STRING("serial", Lsi3108PD, serial),
     DEFINE_PROP_UINT64("wwn", Lsi3108PD, wwn, 0),
     DEFINE_PROP_SIZE("size", Lsi3108PD, size, 0),
+    DEFINE_PROP_BOOL("write-cache", Lsi3108PD, write_cache, true),
     DEFINE_PROP_END_OF_LIST(),
 };
 
@@ -832,6 +882,8 @@ static void lsi3108_pd_instance_init(Object *obj)
                             pd_set_u32, NULL, (void *)(uintptr_t)u32s[i].off);
     }
     object_property_add_str(obj, "health", pd_get_health, pd_set_health);
+    object_property_add_uint64_ptr(obj, "flushes", &pd->flushes,
+                                   OBJ_PROP_FLAG_READ);
 }
 
 static void lsi3108_pd_class_init(ObjectClass *oc, void *data)

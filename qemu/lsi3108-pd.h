@@ -7,8 +7,10 @@
  * pass-through frames (smartctl -d megaraid,N: the PD answers as a SAS disk,
  * or as a SATA disk behind the controller's SAT layer), and through the state
  * of the LDs it is a member of (an LD names its member PDs by device id).
- * The LD data path stays LD -> the LD's own backend; a PD's backend only
- * gives it its size.
+ * The LD data path stays LD -> the LD's own backend; a RAID member's backend
+ * only gives it its size. A PD in JBOD state on a controller that exposes
+ * JBODs (expose-jbod) is a system PD: the host addresses it directly, and
+ * its commands run on its own backend (lsi3108-pd-io.c).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -68,7 +70,21 @@ struct Lsi3108PD {
     int64_t         rebuild_start_ms;
     uint64_t        sectors;        /* 512-byte blocks */
     uint16_t        seq_num;        /* bumped on every state change */
+    bool            write_cache;    /* "write-cache": a JBOD's WCE */
+    uint64_t        flushes;        /* "flushes" (read-only): SYNCHRONIZE
+                                     * CACHEs that reached the disk */
 };
+
+/*
+ * The device handle the controller's IOC gives a PD (the RAID map's
+ * dev_hndl_info, what a fast-path frame names): numbered apart from device
+ * ids, so that a host confusing the two is caught.
+ */
+#define LSI3108_PD_DEV_HANDLE_BASE  0x0100
+static inline uint16_t lsi3108_pd_dev_handle(const Lsi3108PD *pd)
+{
+    return LSI3108_PD_DEV_HANDLE_BASE + pd->device_id;
+}
 
 /* A rebuild with rebuild-ms set reports its progress this many times. */
 #define LSI3108_PD_REBUILD_STEPS    20
@@ -77,6 +93,15 @@ struct Lsi3108PD {
 Lsi3108PD *lsi3108_find_pd(Lsi3108State *s, unsigned int device_id);
 /* LSI_PD_STATE_* of the PD's model state */
 uint16_t lsi3108_pd_fw_state(const Lsi3108PD *pd);
+/* Is @pd a system PD, one the host may address (JBOD, and exposed)? */
+bool lsi3108_pd_exposed(const Lsi3108PD *pd);
+/* The system PD with this device id / IOC device handle, or NULL. */
+Lsi3108PD *lsi3108_find_syspd(Lsi3108State *s, unsigned int device_id);
+Lsi3108PD *lsi3108_find_syspd_handle(Lsi3108State *s, unsigned int handle);
+
+/* ---- the system PDs' data path (lsi3108-pd-io.c) ---- */
+/* Run a SCSI command on a system PD; lsi3108_request_done() follows. */
+void lsi3108_pd_submit(Lsi3108PD *pd, Lsi3108Request *req);
 
 /* ---- DCMDs (lsi3108-mfi.c calls these; each returns an MFI status) ---- */
 int lsi3108_pd_dcmd_get_list(Lsi3108State *s, Lsi3108Mfi *m, bool exposed,
@@ -98,6 +123,12 @@ static inline bool lsi3108_pd_is_sata(const Lsi3108PD *pd)
 /* ---- SCSI answers (lsi3108-pd-scsi.c) ---- */
 /* MFI_CMD_PD_SCSI_IO: complete @m (always, synchronously). */
 void lsi3108_pd_scsi(Lsi3108State *s, Lsi3108Mfi *m);
+/*
+ * A system PD's command that moves no block data (INQUIRY, MODE SENSE, LOG
+ * SENSE, ...), answered as lsi3108_pd_scsi() answers it: the data into the
+ * request's SGL, then lsi3108_request_done().
+ */
+void lsi3108_pd_scsi_answer(Lsi3108PD *pd, Lsi3108Request *req);
 /* The disk's standard INQUIRY data (96 bytes into buf); returns 96 */
 size_t lsi3108_pd_std_inquiry(const Lsi3108PD *pd, uint8_t *buf);
 /* Its VPD page 0x83, at most size bytes; returns the page's length */

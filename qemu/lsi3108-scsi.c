@@ -1,6 +1,7 @@
 /*
  * QEMU model of the LSI MegaRAID SAS3108: SCSI commands for the logical
- * drives, and the task management that ends them early.
+ * drives and the system PDs (JBODs), and the task management that ends LD
+ * commands early.
  *
  * A SCSI command reaches a MegaRAID volume as an "LD I/O" request frame
  * (Function 0xF1): DevHandle and the RAID context name the LD's target id,
@@ -10,6 +11,11 @@
  * then writes the status into the frame's RAID context (status, ex_status =
  * SCSI status) and, for a short transfer, the bytes moved into DataLength,
  * and posts the SMID on the reply ring the request descriptor named.
+ *
+ * A system PD is reached the same way, with the RAID context's sub-type
+ * "system PD" and its device id as the target (the firmware path), or by a
+ * fast-path frame (Function 0x00) naming the PD's IOC device handle from
+ * the RAID map; either runs on the PD (lsi3108-pd-io.c).
  *
  * Task management (Function 0x01, MPI2 SCSI_TASK_MGMT) lets the host end
  * commands it gave up on: ABORT TASK one command, TARGET RESET and LUN
@@ -27,6 +33,7 @@
 #include "sysemu/dma.h"
 #include "trace.h"
 #include "lsi3108-ctrl.h"
+#include "lsi3108-pd.h"
 
 /*
  * Task management. A terminated command completes with this RAID context
@@ -137,7 +144,22 @@ static void lsi3108_bounce_start(Lsi3108State *s, Lsi3108Cmd *cmd)
 {
     cmd->bounce = cmd->req.data_len;
     s->limits.bounce_used += cmd->bounce;
-    lsi3108_ld_submit(cmd->req.ld, &cmd->req);
+    if (cmd->syspd) {
+        lsi3108_pd_submit(cmd->req.pd, &cmd->req);
+    } else {
+        lsi3108_ld_submit(cmd->req.ld, &cmd->req);
+    }
+}
+
+/* Find a waiting command's device again: it may have gone meanwhile. */
+static bool lsi3108_cmd_refind(Lsi3108State *s, Lsi3108Cmd *cmd)
+{
+    if (cmd->syspd) {
+        cmd->req.pd = lsi3108_find_syspd(s, cmd->target);
+        return cmd->req.pd;
+    }
+    cmd->req.ld = lsi3108_find_ld(s, cmd->target);
+    return cmd->req.ld;
 }
 
 /* The LD is done with @cmd's buffer: its share goes back to the budget. */
@@ -177,8 +199,7 @@ void lsi3108_bounce_run(void *opaque)
            lsi3108_bounce_room(s, cmd->req.data_len)) {
         QTAILQ_REMOVE(&s->bounce_waiting, cmd, wait_next);
         cmd->state = LSI3108_CMD_RUNNING;
-        cmd->req.ld = lsi3108_find_ld(s, cmd->target);
-        if (!cmd->req.ld) {
+        if (!lsi3108_cmd_refind(s, cmd)) {
             lsi3108_cmd_untrack(s, cmd);
             lsi3108_finish_frame(s, cmd->req.smid, cmd->req.msix,
                                  cmd->frame_addr,
@@ -203,19 +224,24 @@ void lsi3108_bounce_run(void *opaque)
  * (megasas_make_sgl_fusion) and what OpenBSD mfii uses for 3108s (its
  * mfii_iop_25); an mfii change records 3108s locking up with the
  * Thunderbolt (2208) flags: chain 0x83 (CHAIN | IOCPLBNTA address type) and
- * no END_OF_LIST. A lock-up is modelled as a firmware FAULT (code
- * LSI3108_FAULT_SGL) that the host's controller reset recovers from;
- * sgl-check=off turns the check off.
+ * no END_OF_LIST. A fast-path frame (IoFlags FAST_PATH: it goes to the
+ * IOC, which follows the chain element by its flags) carries ChainOffset 0
+ * instead, as megaraid_sas builds it. A lock-up is modelled as a firmware
+ * FAULT (code LSI3108_FAULT_SGL) that the host's controller reset recovers
+ * from; sgl-check=off turns the check off.
  */
 static bool lsi3108_chain_ok(Lsi3108State *s, const struct lsi_io_frame *f,
                              const struct lsi_sge *sge)
 {
+    uint8_t offset = le16_to_cpu(f->io_flags) & LSI_IO_FLAGS_FAST_PATH ?
+                     0 : LSI_CHAIN_OFFSET_IO;
+
     if (!s->sgl_check) {
         return true;
     }
     if (sge->flags != LSI_SGE_FLAGS_CHAIN ||
         sge != &f->sgl[LSI_FRAME_SGE_SLOTS - 1] ||
-        f->chain_offset != LSI_CHAIN_OFFSET_IO) {
+        f->chain_offset != offset) {
         trace_lsi3108_bad_sge("chain element", sge->flags,
                               (int)(sge - f->sgl), f->chain_offset);
         return false;
@@ -341,21 +367,23 @@ static bool lsi3108_direction(uint32_t control, uint32_t data_len,
     return true;
 }
 
+static bool lsi3108_frame_is_syspd(const struct lsi_io_frame *f)
+{
+    return (f->raid_context.raid_flags & LSI_RAID_FLAGS_IO_SUBTYPE_MASK) ==
+           LSI_RAID_FLAGS_SYSPD;
+}
+
 /*
  * Which LD a frame addresses: DevHandle is the target id, and the RAID
- * context must agree. System PDs (raid_flags sub-type 1) do not exist here,
- * and LDs have only LUN 0. NULL means "answer DEVICE_NOT_FOUND", which is
- * how the host's scan of every target id finds only the real LDs.
+ * context must agree; LDs have only LUN 0. NULL means "answer
+ * DEVICE_NOT_FOUND", which is how the host's scan of every target id finds
+ * only the real LDs.
  */
 static Lsi3108LD *lsi3108_frame_ld(Lsi3108State *s,
                                    const struct lsi_io_frame *f)
 {
     uint32_t target = le16_to_cpu(f->dev_handle);
 
-    if ((f->raid_context.raid_flags & LSI_RAID_FLAGS_IO_SUBTYPE_MASK) ==
-        LSI_RAID_FLAGS_SYSPD) {
-        return NULL;
-    }
     if (le16_to_cpu(f->raid_context.ld_target_id) != target) {
         trace_lsi3108_target_mismatch(target,
                                   le16_to_cpu(f->raid_context.ld_target_id));
@@ -365,6 +393,32 @@ static Lsi3108LD *lsi3108_frame_ld(Lsi3108State *s,
         return NULL;
     }
     return lsi3108_find_ld(s, target);
+}
+
+/*
+ * Which system PD a frame addresses: on the firmware path (Function 0xF1,
+ * sub-type system PD) the RAID context's target is its device id, and
+ * DevHandle is not looked at (megaraid_sas puts the map's handle or 0xFFFF
+ * there); on the fast path (Function 0x00) DevHandle is its IOC handle.
+ * Only LUN 0; a PD that is not an exposed JBOD is not there (the host's
+ * scan of the PD channels finds only the system PDs).
+ */
+static Lsi3108PD *lsi3108_frame_syspd(Lsi3108State *s, uint16_t smid,
+                                      const struct lsi_io_frame *f)
+{
+    uint32_t handle = le16_to_cpu(f->dev_handle);
+    uint32_t target = le16_to_cpu(f->raid_context.ld_target_id);
+    Lsi3108PD *pd = NULL;
+
+    if (lsi3108_lun_is_zero(f->lun)) {
+        pd = f->function == LSI_FUNC_SCSI_IO ?
+             lsi3108_find_syspd_handle(s, handle) :
+             lsi3108_find_syspd(s, target);
+    }
+    if (!pd) {
+        trace_lsi3108_syspd_not_found(smid, handle, target);
+    }
+    return pd;
 }
 
 /* CDB length, data direction and DataLength of a SCSI IO frame, checked. */
@@ -384,11 +438,12 @@ static bool lsi3108_io_frame_ok(const struct lsi_io_frame *f, Lsi3108Dir *dir)
 }
 
 /*
- * The command frame @f (SMID @smid, reply ring @qi, at @addr) asks of @ld,
- * with its SGL mapped; NULL if the SGL does not hold up (*err says how, as
- * lsi3108_map_sgl()).
+ * The command frame @f (SMID @smid, reply ring @qi, at @addr) asks of @ld
+ * or of the system PD @pd, with its SGL mapped; NULL if the SGL does not
+ * hold up (*err says how, as lsi3108_map_sgl()).
  */
 static Lsi3108Cmd *lsi3108_cmd_new(Lsi3108State *s, Lsi3108LD *ld,
+                                   Lsi3108PD *pd,
                                    uint16_t smid, uint8_t qi, dma_addr_t addr,
                                    const struct lsi_io_frame *f,
                                    Lsi3108Dir dir, int *err)
@@ -406,6 +461,7 @@ static Lsi3108Cmd *lsi3108_cmd_new(Lsi3108State *s, Lsi3108LD *ld,
     }
     cmd->req.ctrl = s;
     cmd->req.ld = ld;
+    cmd->req.pd = pd;
     cmd->req.smid = smid;
     cmd->req.msix = qi;
     memcpy(cmd->req.cdb, f->cdb, sizeof(cmd->req.cdb));
@@ -419,7 +475,8 @@ static Lsi3108Cmd *lsi3108_cmd_new(Lsi3108State *s, Lsi3108LD *ld,
     cmd->sense_len = f->sense_length ? MIN(f->sense_length,
                                            LSI_SENSE_BUFFER_SIZE)
                                      : LSI_SENSE_BUFFER_SIZE;
-    cmd->target = ld->target;
+    cmd->syspd = pd != NULL;
+    cmd->target = pd ? pd->device_id : ld->target;
     cmd->state = LSI3108_CMD_RUNNING;
     return cmd;
 }
@@ -465,31 +522,19 @@ static bool lsi3108_seq_stale(Lsi3108State *s, Lsi3108LD *ld,
 }
 
 /*
- * A SCSI command for an LD: checked, handed to the LD and tracked until the
- * LD is done with it (lsi3108_request_done()).
+ * A SCSI command for @ld or the system PD @pd: checked, handed to it and
+ * tracked until it is done with it (lsi3108_request_done()).
  */
-void lsi3108_scsi_io(Lsi3108State *s, uint16_t smid, uint8_t qi,
-                     dma_addr_t addr, const struct lsi_io_frame *f)
+static void lsi3108_scsi_start(Lsi3108State *s, Lsi3108LD *ld, Lsi3108PD *pd,
+                               uint16_t smid, uint8_t qi, dma_addr_t addr,
+                               const struct lsi_io_frame *f)
 {
-    Lsi3108LD *ld = lsi3108_frame_ld(s, f);
     Lsi3108Cmd *cmd = NULL;
     Lsi3108Dir dir;
     int err = -EINVAL;
 
-    trace_lsi3108_scsi_cmd(smid, le16_to_cpu(f->dev_handle), f->cdb[0],
-                           le32_to_cpu(f->data_length), qi);
-    if (!ld) {
-        lsi3108_finish_frame(s, smid, qi, addr,
-                             LSI_MFI_STAT_DEVICE_NOT_FOUND, 0);
-        return;
-    }
-    if (lsi3108_seq_stale(s, ld, f)) {
-        lsi3108_finish_frame(s, smid, qi, addr,
-                             LSI_MFI_STAT_CONFIG_SEQ_MISMATCH, 0);
-        return;
-    }
     if (lsi3108_io_frame_ok(f, &dir)) {
-        cmd = lsi3108_cmd_new(s, ld, smid, qi, addr, f, dir, &err);
+        cmd = lsi3108_cmd_new(s, ld, pd, smid, qi, addr, f, dir, &err);
     }
     if (err == -EPROTO) {
         s->stats.sgl_faults++;
@@ -505,6 +550,56 @@ void lsi3108_scsi_io(Lsi3108State *s, uint16_t smid, uint8_t qi,
     cmd->tracked = true;
     QTAILQ_INSERT_TAIL(&s->outstanding, &cmd->req, next);
     lsi3108_bounce_submit(s, cmd);
+}
+
+/* An LD I/O frame (Function 0xF1): for an LD, or for a system PD. */
+void lsi3108_scsi_io(Lsi3108State *s, uint16_t smid, uint8_t qi,
+                     dma_addr_t addr, const struct lsi_io_frame *f)
+{
+    Lsi3108LD *ld = NULL;
+    Lsi3108PD *pd = NULL;
+
+    trace_lsi3108_scsi_cmd(smid, le16_to_cpu(f->dev_handle), f->cdb[0],
+                           le32_to_cpu(f->data_length), qi);
+    if (lsi3108_frame_is_syspd(f)) {
+        pd = lsi3108_frame_syspd(s, smid, f);
+    } else {
+        ld = lsi3108_frame_ld(s, f);
+    }
+    if (!ld && !pd) {
+        lsi3108_finish_frame(s, smid, qi, addr,
+                             LSI_MFI_STAT_DEVICE_NOT_FOUND, 0);
+        return;
+    }
+    if (ld && lsi3108_seq_stale(s, ld, f)) {
+        lsi3108_finish_frame(s, smid, qi, addr,
+                             LSI_MFI_STAT_CONFIG_SEQ_MISMATCH, 0);
+        return;
+    }
+    lsi3108_scsi_start(s, ld, pd, smid, qi, addr, f);
+}
+
+/*
+ * A fast-path frame (Function 0x00): straight to a device handle. The model
+ * gives no LD fast-path capability, so the only handles a host may name are
+ * the system PDs'; any other (a RAID member's, whose data it would bypass
+ * the RAID for, or none) is a host error answered DEVICE_NOT_FOUND.
+ */
+void lsi3108_scsi_fp_io(Lsi3108State *s, uint16_t smid, uint8_t qi,
+                        dma_addr_t addr, const struct lsi_io_frame *f)
+{
+    Lsi3108PD *pd = lsi3108_frame_syspd(s, smid, f);
+
+    trace_lsi3108_scsi_cmd(smid, le16_to_cpu(f->dev_handle), f->cdb[0],
+                           le32_to_cpu(f->data_length), qi);
+    if (!pd) {
+        lsi3108_guest_error("fast path I/O to a handle no system PD has",
+                            le16_to_cpu(f->dev_handle), smid);
+        lsi3108_finish_frame(s, smid, qi, addr,
+                             LSI_MFI_STAT_DEVICE_NOT_FOUND, 0);
+        return;
+    }
+    lsi3108_scsi_start(s, NULL, pd, smid, qi, addr, f);
 }
 
 /* Sense, DataLength and status into the frame, then the reply. */
@@ -657,7 +752,7 @@ static void lsi3108_tm_victim_done(Lsi3108State *s, Lsi3108Cmd *cmd)
 static bool lsi3108_tm_matches(const Lsi3108Tm *t, const Lsi3108Cmd *cmd,
                                uint16_t task_mid)
 {
-    if (cmd->target != t->dev_handle || cmd->tm) {
+    if (cmd->syspd || cmd->target != t->dev_handle || cmd->tm) {
         return false;
     }
     return t->task_type != LSI_TM_ABORT_TASK || cmd->req.smid == task_mid;
@@ -678,7 +773,7 @@ static uint8_t lsi3108_tm_check(Lsi3108State *s,
         return LSI_TM_RSP_NOT_SUPPORTED;
     }
     if ((flags & LSI_TM_FLAG_PD) && !(flags & LSI_TM_FLAG_LD)) {
-        return LSI_TM_RSP_INVALID_LUN;      /* no system PDs here */
+        return LSI_TM_RSP_INVALID_LUN;      /* system PDs take no TMs here */
     }
     ld = lsi3108_find_ld(s, le16_to_cpu(tm->dev_handle));
     if (!ld || !lsi3108_lun_is_zero(tm->lun)) {

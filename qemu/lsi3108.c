@@ -863,11 +863,7 @@ static void lsi3108_process_frame(Lsi3108State *s, uint16_t smid, uint8_t qi)
         lsi3108_task_mgmt(s, smid, qi, addr, &f);
         break;
     case LSI_FUNC_SCSI_IO:
-        /* fast path: no LD is fpCapable and no PD device handle exists */
-        lsi3108_guest_error("fast path I/O not supported",
-                            le16_to_cpu(f.dev_handle), smid);
-        lsi3108_finish_frame(s, smid, qi, addr,
-                             LSI_MFI_STAT_DEVICE_NOT_FOUND, 0);
+        lsi3108_scsi_fp_io(s, smid, qi, addr, &f);
         break;
     default:
         lsi3108_guest_error("unsupported frame function", f.function, smid);

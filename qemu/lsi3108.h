@@ -44,13 +44,16 @@ typedef enum {
 } Lsi3108Dir;
 
 /*
- * One SCSI command for an LD (Function 0xF1 frame). The core builds it from
- * the request frame, hands it to lsi3108_ld_submit() and gets it back through
- * lsi3108_request_done(), exactly once, possibly from a block-layer callback.
+ * One SCSI command for an LD (Function 0xF1 frame), or for a system PD (a
+ * JBOD disk: an 0xF1 frame of the system-PD sub-type, or a fast-path frame).
+ * The core builds it from the request frame, hands it to lsi3108_ld_submit()
+ * or lsi3108_pd_submit() and gets it back through lsi3108_request_done(),
+ * exactly once, possibly from a block-layer callback.
  */
 struct Lsi3108Request {
     Lsi3108State    *ctrl;
     Lsi3108LD       *ld;
+    struct Lsi3108PD *pd;           /* a system PD's command (ld NULL) */
     uint16_t        smid;
     uint8_t         msix;           /* reply queue for the completion */
     uint8_t         cdb[32];
@@ -162,6 +165,18 @@ struct Lsi3108LD {
     bool            evicting;       /* an eviction pass is running */
     bool            removing;       /* unrealize: refuse new commands */
 };
+
+/* A READ or WRITE 6/10/12/16 CDB, decoded (lsi3108_decode_rw()). */
+typedef struct Lsi3108Rw {
+    uint64_t lba;
+    uint32_t count;
+    uint8_t flags;                      /* CDB byte 1 (0 for 6-byte CDBs) */
+    uint8_t len_byte;                   /* offset of TRANSFER LENGTH */
+} Lsi3108Rw;
+
+void lsi3108_decode_rw(const uint8_t *cdb, Lsi3108Rw *rw);
+/* LBA and block count of a 10- or 16-byte SYNCHRONIZE CACHE or VERIFY */
+void lsi3108_decode_range(const uint8_t *cdb, uint64_t *lba, uint64_t *count);
 
 /* ---- core → LD (lsi3108-ld.c; the cache calls: lsi3108-cache.c) ---- */
 

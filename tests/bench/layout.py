@@ -56,9 +56,11 @@ LAYOUTS = {"standard": STANDARD_LDS, "bench": BENCH_LDS}
 
 @dataclass
 class PhysicalDisk:
-    """A disk in one of the lsi3108 model's slots (-device lsi3108-pd, on a
-    null-co backend: it only gives the size). The SMART values are what
-    45-pds expects smartctl to report."""
+    """A disk in one of the lsi3108 model's slots (-device lsi3108-pd). A
+    RAID member's or a spare's backend is null-co (it only gives the size);
+    a JBOD's is a raw image of its own (fmt raw), since a system PD's data
+    lives on it. The SMART values are what 45-pds expects smartctl to
+    report."""
     device_id: int
     slot: int
     interface: str       # sas | sata
@@ -70,6 +72,7 @@ class PhysicalDisk:
     poh: int             # power-on hours
     health: str = "ok"   # ok | failing
     size: int = 1024 * MiB
+    fmt: str = "null"    # null | raw (pd<id>.raw in the work directory)
 
     def device(self):
         return (f"lsi3108-pd,id=pd{self.device_id},bus=mr0.0,drive=pd{self.device_id},"
@@ -85,9 +88,10 @@ class PhysicalDisk:
 
 
 # The standard layout's disks: two SAS disks forming the scratch LD (RAID 1),
-# two SATA disks: a global hot spare and an unconfigured one that is failing. Not JBOD: neither driver
-# addresses system PDs yet (the model lists JBOD PDs as exposed only with the
-# controller's expose-jbod=on).
+# two SATA disks: a global hot spare and an unconfigured one that is failing,
+# and a SAS disk in JBOD state. The controller exposes JBODs to the host
+# (system PDs) only with expose-jbod=on: the "JBOD exposed" rows of the
+# check matrix (JBOD_OPTS); elsewhere the JBOD is listed, not addressable.
 STANDARD_PDS = [
     PhysicalDisk(8, 0, "sas", "online", "ST1200MM0009", "Z1WSAS008A", 31, 3, 12000),
     PhysicalDisk(9, 1, "sas", "online", "ST1200MM0009", "Z1WSAS009B", 33, 0, 12001),
@@ -95,7 +99,11 @@ STANDARD_PDS = [
                  29, 5, 4000),
     PhysicalDisk(11, 3, "sata", "unconfigured-good", "ST1000NM0033-9ZM173", "Z1WSATA11D",
                  45, 250, 30000, health="failing"),
+    PhysicalDisk(12, 4, "sas", "jbod", "ST1200MM0009", "Z1WSAS012E", 30, 0, 5000,
+                 size=256 * MiB, fmt="raw"),
 ]
+# The controller option that exposes the JBOD (49-jbod skips without it).
+JBOD_OPTS = "expose-jbod=on"
 
 
 def layout_pds(ctrl, lds):
@@ -180,6 +188,9 @@ CHECK_MATRIX = [
     # of a controller reset) and management replies always on queue 0.
     ("TM-capable LDs, MFI/TM replies on queue 0", "tm-capable=on,mfi-reply-queue=zero", "none",
      "10-bind,32-ldio", "89-abort,94-suspend"),
+    # The JBOD disk a host may address (a system PD on channel 0): its own
+    # identity, data and flushes (49-jbod), beside the LDs and PDs.
+    ("JBOD exposed", JBOD_OPTS, "none", "10-bind,45-pds,49-jbod", "86-ocr"),
 ]
 
 # The kernel dimension of `make check` (runner --matrix): each guest kernel
@@ -252,9 +263,14 @@ def controller_args(ctrl: Controller, lds, workdir: Path, ctrl_opts=""):
     opts = f",{ctrl_opts}" if ctrl_opts else ""
     args = ["-device", f"{ctrl.device},id=mr0{opts}"]
     for pd in layout_pds(ctrl, lds):
-        args += ["-blockdev", f"driver=null-co,size={pd.size},read-zeroes=on,"
-                              f"node-name=pd{pd.device_id}",
-                 "-device", pd.device()]
+        if pd.fmt == "raw":
+            args += ["-blockdev", f"driver=file,filename={workdir / f'pd{pd.device_id}.raw'},"
+                                  f"node-name=pdf{pd.device_id}",
+                     "-blockdev", f"driver=raw,file=pdf{pd.device_id},node-name=pd{pd.device_id}"]
+        else:
+            args += ["-blockdev", f"driver=null-co,size={pd.size},read-zeroes=on,"
+                                  f"node-name=pd{pd.device_id}"]
+        args += ["-device", pd.device()]
     for ld in lds:
         path = workdir / f"ld{ld.index}.{ld.fmt}"
         if ld.fmt == "null":
@@ -282,6 +298,14 @@ def ensure_qemu_img():
         subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-qq",
                         "qemu-utils"], check=True,
                        env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+
+
+def create_pd_disks(pds, workdir: Path):
+    """The raw images of the PDs that have one (JBODs: their data is theirs)."""
+    for pd in pds:
+        if pd.fmt == "raw":
+            with open(workdir / f"pd{pd.device_id}.raw", "wb") as f:
+                f.truncate(pd.size)
 
 
 def create_disks(lds, workdir: Path):

@@ -8,7 +8,8 @@ import re
 
 from .boot import Boot
 from .expect import expectations
-from .layout import CONTROLLERS, LAYOUTS, create_disks, expand_tests, lsi_params
+from .layout import (CONTROLLERS, LAYOUTS, create_disks, create_pd_disks, expand_tests,
+                     layout_pds, lsi_params)
 
 MAX_BOOTS = 40          # per suite: power cuts (65-powercut-rounds alone makes 20) and restarts
 MAX_STALL_RETRIES = 2   # per suite: such a boot is started again, with the same tests
@@ -76,6 +77,7 @@ class Suite:
 
     def create_disks(self):
         create_disks(self.lds, self.workdir)
+        create_pd_disks(layout_pds(self.ctrl, self.lds), self.workdir)
 
     def first_tests(self):
         return expand_tests(self.args.tests, self.driver)

@@ -86,8 +86,19 @@ while [ "$i" -lt "$LSI_PDS" ]; do
 done
 out=$(mfi pdlist)
 expect_eq "PD_GET_LIST: status and every PD" "0 $all_ids" "$(kv "$out" status) $(kv "$out" ids)"
+# exposed to the host: the JBODs, if the controller exposes them (expose-jbod)
+jbods=""
+if [ "$(qom_get expose-jbod)" = true ]; then
+    i=0
+    while [ "$i" -lt "$LSI_PDS" ]; do
+        [ "$(pd_field $i state)" = jbod ] && jbods="$jbods${jbods:+,}$(pd_field $i id)"
+        i=$((i + 1))
+    done
+fi
 out=$(mfi pdlist 5)
-expect_eq "PD_LIST_QUERY exposed-to-host: no JBOD exposed" "0 0" "$(kv "$out" status) $(kv "$out" count)"
+expect_eq "PD_LIST_QUERY exposed-to-host: the exposed JBODs (${jbods:-none})" \
+    "0 $(echo "$jbods" | tr ',' '\n' | grep -c .) $jbods" \
+    "$(kv "$out" status) $(kv "$out" count) $(kv "$out" ids)"
 pd_state_code() {
     case "$1" in
         online) echo 0x18 ;; unconfigured-good) echo 0x0 ;; failed) echo 0x11 ;;
