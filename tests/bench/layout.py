@@ -82,9 +82,10 @@ class PhysicalDisk:
                 f"power-on-hours={self.poh},health={self.health}")
 
     def param(self):
-        """lsi.pd<i>: id,interface,slot,serial,product,temperature,realloc,poh,health,state"""
+        """lsi.pd<i>: id,interface,slot,serial,product,temperature,realloc,poh,health,state,MiB"""
         return (f"{self.device_id},{self.interface},{self.slot},{self.serial},{self.product},"
-                f"{self.temperature},{self.realloc},{self.poh},{self.health},{self.state}")
+                f"{self.temperature},{self.realloc},{self.poh},{self.health},{self.state},"
+                f"{self.size // MiB}")
 
 
 # The standard layout's disks: two SAS disks forming the scratch LD (RAID 1),
