@@ -355,6 +355,8 @@ void lsi3108_log_pd_rebuild_event(Lsi3108State *s, Lsi3108PD *pd,
                                   uint16_t elapsed);
 void lsi3108_log_pd_state_event(Lsi3108State *s, Lsi3108PD *pd,
                                 uint16_t prev, uint16_t now);
+/* A PD hot-plugged into or out of its slot: PD_INSERTED / PD_REMOVED */
+void lsi3108_log_pd_slot_event(Lsi3108State *s, Lsi3108PD *pd, bool inserted);
 /* The set of devices the host may address changed: HOST_BUS_SCAN_REQUESTED */
 void lsi3108_log_bus_scan_event(Lsi3108State *s);
 /* A reset: forget every held MFI command. */

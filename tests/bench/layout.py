@@ -358,6 +358,9 @@ def lsi_params(driver, ctrl: Controller, lds, expect, variant):
         params["pds"] = str(len(pds))
         for i, pd in enumerate(pds):
             params[f"pd{i}"] = pd.param()
+            if pd.state == "jbod":
+                # 49-jbod pulls the JBOD out (device_del) and puts it back with this.
+                params["pd_jbod_device"] = pd.device()
     params.update(expect)
     return params
 
