@@ -413,6 +413,8 @@ bool lsi3108_inject_seq_mismatch(Lsi3108State *s);
  * completion (CACHE_FLUSH and x-flush-delay-ms); false to complete it now.
  */
 bool lsi3108_inject_flush_done(Lsi3108State *s, Lsi3108Mfi *m);
+/* A DCMD arrived: true if x-hold-dcmd keeps it (held, never answered). */
+bool lsi3108_inject_hold_dcmd(Lsi3108State *s, Lsi3108Mfi *m);
 /* EVENT_WAIT: true, with *status, if it was answered by the event fuzzer. */
 bool lsi3108_inject_event_wait(Lsi3108State *s, Lsi3108Mfi *m,
                                uint8_t *status);

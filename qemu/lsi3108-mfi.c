@@ -1224,6 +1224,9 @@ static void lsi3108_dcmd(Lsi3108State *s, Lsi3108Mfi *m)
         lsi3108_mfi_complete(s, m, LSI_MFI_STAT_INVALID_CMD);
         return;
     }
+    if (lsi3108_inject_hold_dcmd(s, m)) {
+        return;
+    }
     ret = dcmd->fn(s, m);
     if (ret != LSI3108_DCMD_DEFERRED) {
         lsi3108_mfi_complete(s, m, ret);
