@@ -355,6 +355,8 @@ void lsi3108_log_pd_rebuild_event(Lsi3108State *s, Lsi3108PD *pd,
                                   uint16_t elapsed);
 void lsi3108_log_pd_state_event(Lsi3108State *s, Lsi3108PD *pd,
                                 uint16_t prev, uint16_t now);
+/* A PD hot-plugged into or out of its slot: PD_INSERTED / PD_REMOVED */
+void lsi3108_log_pd_slot_event(Lsi3108State *s, Lsi3108PD *pd, bool inserted);
 /* The set of devices the host may address changed: HOST_BUS_SCAN_REQUESTED */
 void lsi3108_log_bus_scan_event(Lsi3108State *s);
 /* A reset: forget every held MFI command. */
@@ -411,6 +413,8 @@ bool lsi3108_inject_seq_mismatch(Lsi3108State *s);
  * completion (CACHE_FLUSH and x-flush-delay-ms); false to complete it now.
  */
 bool lsi3108_inject_flush_done(Lsi3108State *s, Lsi3108Mfi *m);
+/* A DCMD arrived: true if x-hold-dcmd keeps it (held, never answered). */
+bool lsi3108_inject_hold_dcmd(Lsi3108State *s, Lsi3108Mfi *m);
 /* EVENT_WAIT: true, with *status, if it was answered by the event fuzzer. */
 bool lsi3108_inject_event_wait(Lsi3108State *s, Lsi3108Mfi *m,
                                uint8_t *status);

@@ -65,7 +65,9 @@ struct Lsi3108Inject {
     uint32_t    delay_next_count;   /* ... SCSI commands received */
     uint32_t    hold_armed;         /* x-inject-reply wrong-queue, pending */
     uint32_t    stale_seq;          /* refuse the next N LD reads/writes 0x67 */
+    uint32_t    hold_dcmd;          /* keep every DCMD of this opcode */
     uint64_t    dropped;            /* counters */
+    uint64_t    held_dcmds;
     uint64_t    garbage;
     Lsi3108Fuzz fuzz;
 };
@@ -276,6 +278,22 @@ bool lsi3108_inject_flush_done(Lsi3108State *s, Lsi3108Mfi *m)
     m->timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, lsi3108_flush_delay_done, m);
     lsi3108_hold(s, m);
     timer_mod(m->timer, qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) + delay_ms);
+    return true;
+}
+
+/*
+ * x-hold-dcmd: a DCMD with this opcode is kept and never answered (held: a
+ * reset frees it), as a firmware busy with a long operation keeps one; the
+ * host's timeout for it is what a test watches.
+ */
+bool lsi3108_inject_hold_dcmd(Lsi3108State *s, Lsi3108Mfi *m)
+{
+    if (!s->inject->hold_dcmd || m->opcode != s->inject->hold_dcmd) {
+        return false;
+    }
+    s->inject->held_dcmds++;
+    trace_lsi3108_inject("DCMD kept", m->smid);
+    lsi3108_hold(s, m);
     return true;
 }
 
@@ -785,6 +803,7 @@ static void lsi3108_add_counters(Lsi3108State *s)
     lsi3108_add_counter(obj, "x-seq-mismatch-count", &s->stats.seq_mismatch);
     lsi3108_add_counter(obj, "x-boot-count", &s->boot.count);
     lsi3108_add_counter(obj, "x-dropped-count", &in->dropped);
+    lsi3108_add_counter(obj, "x-held-dcmd-count", &in->held_dcmds);
     lsi3108_add_counter(obj, "x-garbage-posted", &in->garbage);
     lsi3108_add_counter(obj, "x-fuzz-replies-done", &in->fuzz.replies_done);
     lsi3108_add_counter(obj, "x-fuzz-events-done", &in->fuzz.events_done);
@@ -824,6 +843,7 @@ static void lsi3108_add_command_controls(Lsi3108State *s)
     lsi3108_add_knob(obj, "x-delay-next-count", &in->delay_next_count);
     lsi3108_add_knob(obj, "x-drop-completions", &in->drop);
     lsi3108_add_knob(obj, "x-seq-mismatch-next", &in->stale_seq);
+    lsi3108_add_knob(obj, "x-hold-dcmd", &in->hold_dcmd);
     object_property_add_str(obj, "x-inject-reply", NULL,
                             lsi3108_set_inject_reply);
     object_property_add(obj, "x-fuzz-seed", "uint64", lsi3108_get_fuzz_seed,

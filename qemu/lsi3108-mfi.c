@@ -435,6 +435,21 @@ void lsi3108_log_pd_state_event(Lsi3108State *s, Lsi3108PD *pd,
                            pd->device_id, &a, sizeof(a), desc);
 }
 
+/* A disk was put into a slot or pulled out: PD_INSERTED / PD_REMOVED. */
+void lsi3108_log_pd_slot_event(Lsi3108State *s, Lsi3108PD *pd, bool inserted)
+{
+    struct lsi_evt_arg_pd a = lsi3108_pd_evt_arg(pd);
+    g_autofree char *where = lsi3108_pd_evt_name(pd);
+    g_autofree char *desc = g_strdup_printf("%s: %s",
+                                            inserted ? "Inserted" : "Removed",
+                                            where);
+
+    lsi3108_log_event_args(s, inserted ? LSI_EVT_PD_INSERTED
+                                       : LSI_EVT_PD_REMOVED,
+                           LSI_EVT_CLASS_INFO, LSI_EVT_LOCALE_PD,
+                           LSI_EVT_ARG_PD, pd->device_id, &a, sizeof(a), desc);
+}
+
 void lsi3108_log_bus_scan_event(Lsi3108State *s)
 {
     lsi3108_log_event(s, LSI_EVT_HOST_BUS_SCAN_REQUESTED, LSI_EVT_CLASS_INFO,
@@ -1207,6 +1222,9 @@ static void lsi3108_dcmd(Lsi3108State *s, Lsi3108Mfi *m)
     if (!dcmd) {
         lsi3108_guest_error("unsupported DCMD", m->opcode, f->mbox[0]);
         lsi3108_mfi_complete(s, m, LSI_MFI_STAT_INVALID_CMD);
+        return;
+    }
+    if (lsi3108_inject_hold_dcmd(s, m)) {
         return;
     }
     ret = dcmd->fn(s, m);

@@ -511,18 +511,12 @@ int lsi3108_pd_dcmd_cfg_read(Lsi3108State *s, Lsi3108Mfi *m)
  * alone; what real firmware posts when storcli makes a JBOD is not on
  * record, so the model posts both).
  */
-static void pd_state_changed(Lsi3108PD *pd, uint16_t prev)
+/* Each LD @pd is a member of whose state moved: its events, new map. */
+static void pd_update_lds(Lsi3108PD *pd)
 {
     Lsi3108State *s = pd->ctrl;
-    uint16_t now = lsi3108_pd_fw_state(pd);
     unsigned int t, i;
 
-    pd->seq_num++;
-    lsi3108_log_pd_state_event(s, pd, prev, now);
-    if (s->expose_jbod &&
-        (prev == LSI_PD_STATE_SYSTEM) != (now == LSI_PD_STATE_SYSTEM)) {
-        lsi3108_log_bus_scan_event(s);
-    }
     for (t = 0; t < LSI3108_MAX_LD_TARGETS; t++) {
         Lsi3108LD *ld = s->lds[t];
         bool member = false;
@@ -543,6 +537,20 @@ static void pd_state_changed(Lsi3108PD *pd, uint16_t prev)
             lsi3108_ld_changed(s, ld);
         }
     }
+}
+
+static void pd_state_changed(Lsi3108PD *pd, uint16_t prev)
+{
+    Lsi3108State *s = pd->ctrl;
+    uint16_t now = lsi3108_pd_fw_state(pd);
+
+    pd->seq_num++;
+    lsi3108_log_pd_state_event(s, pd, prev, now);
+    if (s->expose_jbod &&
+        (prev == LSI_PD_STATE_SYSTEM) != (now == LSI_PD_STATE_SYSTEM)) {
+        lsi3108_log_bus_scan_event(s);
+    }
+    pd_update_lds(pd);
 }
 
 /*
@@ -717,15 +725,34 @@ static void lsi3108_pd_realize(DeviceState *dev, Error **errp)
     }
     s->pds[pd->device_id] = pd;
     pd->rebuild_timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, pd_rebuild_step, pd);
-    pd_refresh_ld_states(s);
+    if (!phase_check(PHASE_MACHINE_READY)) {
+        pd_refresh_ld_states(s);
+        return;
+    }
+    /* a disk put into its slot while the machine runs */
+    lsi3108_log_pd_slot_event(s, pd, true);
+    pd_update_lds(pd);
 }
 
+/*
+ * A disk pulled out of its slot (device_del): its commands in flight end
+ * first (a command waiting for bounce room finds no PD: DEVICE_NOT_FOUND),
+ * then PD_REMOVED, and its LDs lose a member.
+ */
 static void lsi3108_pd_unrealize(DeviceState *dev)
 {
     Lsi3108PD *pd = LSI3108_PD(dev);
+    Lsi3108State *s = pd->ctrl;
 
-    if (pd->ctrl && pd->ctrl->pds[pd->device_id] == pd) {
-        pd->ctrl->pds[pd->device_id] = NULL;
+    if (pd->blk) {
+        blk_drain(pd->blk);
+    }
+    if (s && s->pds[pd->device_id] == pd) {
+        s->pds[pd->device_id] = NULL;
+        if (phase_check(PHASE_MACHINE_READY)) {
+            lsi3108_log_pd_slot_event(s, pd, false);
+            pd_update_lds(pd);
+        }
     }
     if (pd->rebuild_timer) {
         timer_free(pd->rebuild_timer);
@@ -894,7 +921,7 @@ static void lsi3108_pd_class_init(ObjectClass *oc, void *data)
     dc->bus_type = TYPE_LSI3108_BUS;
     dc->realize = lsi3108_pd_realize;
     dc->unrealize = lsi3108_pd_unrealize;
-    dc->hotpluggable = false;
+    dc->hotpluggable = true;
     set_bit(DEVICE_CATEGORY_STORAGE, dc->categories);
     device_class_set_props(dc, lsi3108_pd_props);
 }

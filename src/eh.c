@@ -38,19 +38,29 @@
 
 unsigned int lsi_cmd_limit = LSI_CMD_LIMIT_DEFAULT_S;
 
-static int lsi_cmd_limit_set(const char *val, const struct kernel_param *kp)
+/*
+ * A module parameter in seconds, min..max: a value outside (or not a
+ * number) is refused with a message naming the parameter and the range,
+ * and the one in force stays.
+ */
+int lsi_param_set_seconds(const char *val, const struct kernel_param *kp,
+			  unsigned int min, unsigned int max)
 {
 	unsigned int v;
 
-	if (kstrtouint(val, 0, &v) || v < LSI_CMD_LIMIT_MIN_S ||
-	    v > LSI_CMD_LIMIT_MAX_S) {
-		pr_err("cmd_limit must be %u..%u seconds, not '%.*s'\n",
-		       LSI_CMD_LIMIT_MIN_S, LSI_CMD_LIMIT_MAX_S,
-		       (int)strcspn(val, "\n"), val);
+	if (kstrtouint(val, 0, &v) || v < min || v > max) {
+		pr_err("%s must be %u..%u seconds, not '%.*s'\n", kp->name, min,
+		       max, (int)strcspn(val, "\n"), val);
 		return -EINVAL;
 	}
-	WRITE_ONCE(lsi_cmd_limit, v);
+	WRITE_ONCE(*(unsigned int *)kp->arg, v);
 	return 0;
+}
+
+static int lsi_cmd_limit_set(const char *val, const struct kernel_param *kp)
+{
+	return lsi_param_set_seconds(val, kp, LSI_CMD_LIMIT_MIN_S,
+				     LSI_CMD_LIMIT_MAX_S);
 }
 
 static const struct kernel_param_ops lsi_cmd_limit_ops = {

@@ -23,9 +23,10 @@
  *     DCMDs, with a timeout; at most LSI_IOC_MAX_ACTIVE at a time per
  *     controller, so the driver's own commands always find a slot. The
  *     ioctl holds no lock a reset takes: a reset cancels the slot and the
- *     ioctl ends with -ENODEV. If the firmware does not answer in time, the
- *     controller is reset (the slot and its buffers are the firmware's
- *     until then) and the ioctl ends with -ETIMEDOUT;
+ *     ioctl ends with -ENODEV. If the firmware does not answer in time
+ *     (ioctl_timeout, 180 s by default as megaraid_sas), the controller is
+ *     reset (the slot and its buffers are the firmware's until then) and
+ *     the ioctl ends with -ETIMEDOUT;
  *   - the answer: the buffers are copied back, the sense (at most the
  *     length asked for, from a zeroed buffer) and the frame's cmd_status.
  *
@@ -55,6 +56,22 @@
 static_assert(sizeof(struct lsi_iocpacket64) == 404);
 static_assert(sizeof(struct lsi_iocpacket32) == 276);
 static_assert(sizeof(struct lsi_ioc_aen) == 12);
+
+static unsigned int lsi_ioc_timeout = LSI_IOC_TIMEOUT_S;
+
+static int lsi_ioc_timeout_set(const char *val, const struct kernel_param *kp)
+{
+	return lsi_param_set_seconds(val, kp, LSI_IOC_TIMEOUT_MIN_S,
+				     LSI_IOC_TIMEOUT_MAX_S);
+}
+
+static const struct kernel_param_ops lsi_ioc_timeout_ops = {
+	.set	= lsi_ioc_timeout_set,
+	.get	= param_get_uint,
+};
+module_param_cb(ioctl_timeout, &lsi_ioc_timeout_ops, &lsi_ioc_timeout, 0644);
+MODULE_PARM_DESC(ioctl_timeout,
+		 "seconds the firmware has to answer a management (ioctl) frame before the controller is reset (10-3600, default 180)");
 
 static int lsi_ioc_major = -1;
 static DEFINE_MUTEX(lsi_ioc_lock);	/* lsi_ioc_ctrls */
@@ -313,10 +330,10 @@ static bool lsi_ioc_slot_back(struct lsi_ctrl *ctrl, struct lsi_icmd *ic,
  * back: its buffers are then left to the firmware (never freed).
  */
 static bool lsi_ioc_reclaim(struct lsi_ctrl *ctrl, struct lsi_icmd *ic,
-			    u32 releases)
+			    u32 releases, unsigned int timeout)
 {
 	dev_err(ctrl->dev, "ioctl frame (MFI command %#04x) not answered in %u s: resetting the controller\n",
-		ic->mfi->hdr.cmd, LSI_IOC_TIMEOUT_S);
+		ic->mfi->hdr.cmd, timeout);
 	lsi_request_reset(ctrl, "an ioctl frame was not answered");
 	if (wait_event_timeout(ctrl->icmd_wait,
 			       lsi_ioc_slot_back(ctrl, ic, releases),
@@ -335,6 +352,7 @@ static bool lsi_ioc_reclaim(struct lsi_ctrl *ctrl, struct lsi_icmd *ic,
 static int lsi_ioc_run(struct lsi_ctrl *ctrl, const struct lsi_ioc_req *req,
 		       const struct lsi_ioc_bufs *b, u8 *status, bool *keep)
 {
+	unsigned int timeout = READ_ONCE(lsi_ioc_timeout);
 	struct lsi_icmd *ic;
 	u32 releases;
 	int ret;
@@ -347,10 +365,9 @@ static int lsi_ioc_run(struct lsi_ctrl *ctrl, const struct lsi_ioc_req *req,
 	lsi_icmd_prepare(ic, NULL, false);
 	lsi_ioc_build(ctrl, ic, req, b);
 	releases = ic->releases;
-	ret = lsi_icmd_issue(ctrl, ic, LSI_REQ_DESC_SCSI_IO,
-			     LSI_IOC_TIMEOUT_S * HZ);
+	ret = lsi_icmd_issue(ctrl, ic, LSI_REQ_DESC_SCSI_IO, timeout * HZ);
 	if (ret == -ETIMEDOUT) {
-		*keep = !lsi_ioc_reclaim(ctrl, ic, releases);
+		*keep = !lsi_ioc_reclaim(ctrl, ic, releases, timeout);
 		return ret;
 	}
 	if (ret)

@@ -142,7 +142,9 @@ struct dma_pool;
 #define LSI_IOC_SENSE_OFF_MAX	(64 - 8)	/* a 64-bit address in the first frame */
 #define LSI_IOC_MAX_ACTIVE	3	/* frames per controller at a time */
 #define LSI_IOC_SLOT_WAIT_S	30	/* for a free internal slot */
-#define LSI_IOC_TIMEOUT_S	180	/* for the firmware's answer */
+#define LSI_IOC_TIMEOUT_S	180	/* ioctl_timeout: for the firmware's answer */
+#define LSI_IOC_TIMEOUT_MIN_S	10
+#define LSI_IOC_TIMEOUT_MAX_S	3600
 #define LSI_IOC_RECLAIM_S	300	/* for the reset that takes the slot back */
 
 /*
@@ -760,6 +762,9 @@ void lsi_no_default_scheduler(struct Scsi_Host *shost);
 
 /* eh.c */
 extern unsigned int lsi_cmd_limit;
+struct kernel_param;
+int lsi_param_set_seconds(const char *val, const struct kernel_param *kp,
+			  unsigned int min, unsigned int max);
 int lsi_eh_abort(struct scsi_cmnd *scmd);
 lsi_timeout_ret lsi_eh_timed_out(struct scsi_cmnd *scmd);
 int lsi_eh_device_reset(struct scsi_cmnd *scmd);

@@ -82,9 +82,10 @@ class PhysicalDisk:
                 f"power-on-hours={self.poh},health={self.health}")
 
     def param(self):
-        """lsi.pd<i>: id,interface,slot,serial,product,temperature,realloc,poh,health,state"""
+        """lsi.pd<i>: id,interface,slot,serial,product,temperature,realloc,poh,health,state,MiB"""
         return (f"{self.device_id},{self.interface},{self.slot},{self.serial},{self.product},"
-                f"{self.temperature},{self.realloc},{self.poh},{self.health},{self.state}")
+                f"{self.temperature},{self.realloc},{self.poh},{self.health},{self.state},"
+                f"{self.size // MiB}")
 
 
 # The standard layout's disks: two SAS disks forming the scratch LD (RAID 1),
@@ -357,6 +358,9 @@ def lsi_params(driver, ctrl: Controller, lds, expect, variant):
         params["pds"] = str(len(pds))
         for i, pd in enumerate(pds):
             params[f"pd{i}"] = pd.param()
+            if pd.state == "jbod":
+                # 49-jbod pulls the JBOD out (device_del) and puts it back with this.
+                params["pd_jbod_device"] = pd.device()
     params.update(expect)
     return params
 

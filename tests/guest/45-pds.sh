@@ -2,7 +2,7 @@
 # 45-pds: the physical disks behind the controller, as smartctl sees them
 # through the driver's megaraid ioctl node (MFI pass-through: PD_GET_LIST,
 # then MFI_CMD_PD_SCSI_IO to each PD). The bench's PDs (lsi.pd<i> =
-# id,interface,slot,serial,product,temperature,realloc,poh,health,state) are
+# id,interface,slot,serial,product,temperature,realloc,poh,health,state,MiB) are
 # model properties; smartctl must report exactly those:
 #   - --scan-open finds every PD as "-d megaraid,<id>";
 #   - -i -H -A on a SAS PD: vendor/product/serial, health OK, temperature,

@@ -10,10 +10,11 @@
 # some of them): every malformed packet gets EINVAL, a descriptor used after
 # dropping root gets EPERM, and 10,000 random and mutated packets from a
 # seeded generator leave the controller LIVE, its I/O working and the kernel
-# log clean.
+# log clean; a frame the firmware never answers (the model's x-hold-dcmd)
+# ends after ioctl_timeout with ETIMEDOUT and a controller reset.
 . /tests/lib.sh
 if is_lsi3108; then
-    plan 50
+    plan 55
 else
     plan 26
 fi
@@ -220,6 +221,58 @@ if is_lsi3108; then
     else
         tap_skip "a reset in the middle ends the ioctl" "model without x-flush-delay-ms"
         tap_skip "after that reset" "model without x-flush-delay-ms"
+    fi
+fi
+
+# ---- a frame the firmware never answers: the ioctl timeout (lsi3108) ----
+# The model keeps every PD_GET_INFO (x-hold-dcmd); with ioctl_timeout=10 the
+# driver resets the controller after 10 s, which takes the slot back, and
+# the ioctl ends with ETIMEDOUT (megaraid_sas waits for such a frame without
+# a limit).
+if is_lsi3108; then
+    param=/sys/module/lsi3108/parameters/ioctl_timeout
+    if echo 5 >"$param" 2>/dev/null; then
+        tap_fail "ioctl_timeout=5 accepted (the range is 10..3600): now $(cat "$param")"
+    else
+        expect_eq "ioctl_timeout=5 refused (10..3600): the default stays" 180 "$(cat "$param")"
+    fi
+    if has_qom x-hold-dcmd; then
+        resets=$(lsi_counter reset_count)
+        held=$(qom_get x-held-dcmd-count)
+        at_finish "echo 180 >$param; qom_set x-hold-dcmd 0 >/dev/null"
+        echo 10 >"$param"
+        qom_set x-hold-dcmd $((0x02020000)) >/dev/null
+        mrioctl "$host" dcmd 0x02020000 512 >/tmp/held.out 2>&1 &
+        pid=$!
+        wait_until 10 eval '[ "$(qom_get x-held-dcmd-count)" -gt "$held" ]' ||
+            tap_diag "the model did not report the frame held"
+        t0=$(now_ms)
+        # the reset's own bring-up must find the firmware answering again
+        qom_set x-hold-dcmd 0 >/dev/null
+        wait_until 60 pid_gone "$pid"
+        took=$(ms_since "$t0")
+        echo 180 >"$param"
+        out=$(cat /tmp/held.out)
+        echo "$out"
+        if [ "$(val errno)" = 110 ] && [ "$took" -ge 5000 ] && [ "$took" -lt 30000 ]; then
+            tap_ok "a frame never answered: ETIMEDOUT after ioctl_timeout=10 s ($took ms after the firmware kept it)"
+        else
+            tap_fail "a frame never answered: errno '$(val errno)' after $took ms (want 110 after about 10 s)"
+        fi
+        wait_until 60 ctrl_up
+        if [ "$(lsi_counter reset_count)" -gt "$resets" ] &&
+            dmesg | grep -q "ioctl frame (MFI command 0x05) not answered in 10 s: resetting the controller"; then
+            tap_ok "the timeout reset the controller (reset_count $resets -> $(lsi_counter reset_count)) and the log says why"
+        else
+            tap_fail "after the timeout: reset_count $resets -> $(lsi_counter reset_count), log: $(dmesg | grep 'not answered' | tail -n 1)"
+        fi
+        out=$(mrioctl "$host" info 2>&1)
+        expect_eq "after the timeout's reset: CTRL_GET_INFO answers as before" "$info" "$out"
+        if probe_io "$dev"; then tap_ok "after the timeout's reset: I/O on $dev"; else tap_fail "after the timeout's reset: I/O on $dev failed"; fi
+    else
+        for t in "a frame never answered" "the timeout reset" "after the timeout: info" "after the timeout: I/O"; do
+            tap_skip "$t" "model without x-hold-dcmd"
+        done
     fi
 fi
 

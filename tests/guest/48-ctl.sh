@@ -58,12 +58,12 @@ pd_json() { lsi3108-ctl --json pds | sed 's/}, {/}\n{/g' | grep "\"id\": $1," ; 
 if [ "${LSI_PDS:-0}" -gt 0 ]; then
     # The firmware keeps the last MiB, the rest is coerced to whole MiB; the
     # INQUIRY product field holds 16 characters.
-    sectors=$(( (1024 * 2048 - 2048) / 2048 * 2048 ))
     want=""
     got=""
     i=0
     while [ "$i" -lt "$LSI_PDS" ]; do
         id=$(pd_field $i id)
+        sectors=$(( ($(pd_field $i mib) * 2048 - 2048) / 2048 * 2048 ))
         [ "$(pd_field $i health)" = failing ] && pf=1 || pf=0
         want="$want$id 252/$(pd_field $i slot) $(pd_field $i state) $(pd_field $i intf) $sectors $(pd_field $i temp) $pf $(pd_field $i product | cut -c1-16) $(pd_field $i serial)|"
         o=$(pd_json "$id")

@@ -15,14 +15,17 @@
 #     each fsync of the block device is a SYNCHRONIZE CACHE the PD counts
 #     (the model's "flushes" property; the driver may not answer it itself);
 #   - the PD leaving JBOD (qom-set state unconfigured-good) removes the disk;
-#     back to JBOD, it returns with its data.
+#     back to JBOD, it returns with its data;
+#   - the disk pulled out of its slot under I/O (device_del: the firmware's
+#     PD_REMOVED event) disappears, the I/O on it ends in errors, not a hang;
+#     put back (device_add: PD_INSERTED) it returns with its data.
 # Both drivers (upstream megaraid_sas is the oracle for the model's system-PD
 # path: it sends them fast-path frames to the RAID map's device handle).
 . /tests/lib.sh
 [ "${LSI_PDS:-0}" -gt 0 ] || skip_test "JBOD" "the bench has no PDs"
 [ "$(qom_get expose-jbod 2>/dev/null)" = true ] ||
     skip_test "JBOD" "the controller does not expose JBODs (expose-jbod=off)"
-plan 18
+plan 21
 time_limit 300
 need_driver
 
@@ -127,7 +130,7 @@ else
     tap_fail "sg_sync: exit $rc ($out), flushes $after -> $now"
 fi
 
-# 14-17: out of JBOD and back
+# 14-16: out of JBOD and back
 sum=$(dev_sha "$dev" 16 8)
 at_finish "host_req qom-set pd$id state jbod >/dev/null"
 host_req qom-set "pd$id" state unconfigured-good >/dev/null || bail "qom-set pd$id state refused"
@@ -148,6 +151,39 @@ if [ -n "$dev" ]; then
 else
     tap_fail "its data is still there: no disk to read"
 fi
+# 17-19: pulled out under I/O, put back
+[ -n "${LSI_PD_JBOD_DEVICE:-}" ] || bail "the runner gave no JBOD device to hot-plug"
+at_finish "host_req hmp device_add '$LSI_PD_JBOD_DEVICE' >/dev/null"
+dev=$(jbod_dev)
+(while dd if="$dev" of=/dev/null bs=64k count=2048 iflag=direct status=none; do :; done) &
+reader=$!
+sleep 1
+out=$(host_req hmp device_del "pd$id")
+if [ -n "$out" ]; then
+    tap_fail "device_del pd$id: $out"
+elif wait_until 30 eval '[ ! -e /sys/class/scsi_device/$hctl ]'; then
+    tap_ok "PD $id pulled out under I/O: $dev removed"
+else
+    tap_fail "PD $id pulled out under I/O: $hctl still there after 30 s"
+fi
+if wait_until 30 pid_gone "$reader"; then
+    tap_ok "the reader of the pulled disk ended (no hang)"
+else
+    kill "$reader" 2>/dev/null
+    tap_fail "the reader of the pulled disk still runs 30 s later"
+fi
+udevadm settle --timeout=20
+out=$(host_req hmp device_add "$LSI_PD_JBOD_DEVICE")
+if [ -n "$out" ]; then
+    tap_fail "device_add of PD $id: $out"
+elif wait_until 30 eval '[ -n "$(jbod_dev)" ]'; then
+    dev=$(jbod_dev)
+    expect_eq "PD $id put back: $dev at $hctl with its data" "$sum" "$(dev_sha "$dev" 16 8)"
+else
+    tap_fail "PD $id put back: no disk at $hctl after 30 s"
+fi
+
+# 20-21
 gone=""
 i=0
 while [ "$i" -lt "$LSI_LDS" ]; do
@@ -156,6 +192,5 @@ while [ "$i" -lt "$LSI_LDS" ]; do
 done
 expect_eq "the LDs are all still there" "" "${gone# }"
 
-# 18
 check_dmesg
 finish

@@ -274,7 +274,7 @@ ld_dev() {
     return 1
 }
 
-# Usage: pd_field <i> id|intf|slot|serial|product|temp|realloc|poh|health|state
+# Usage: pd_field <i> id|intf|slot|serial|product|temp|realloc|poh|health|state|mib
 # — a field of the bench's PD <i> (0..LSI_PDS-1), from its lsi.pd<i> parameter.
 pd_field() {
     local spec n
@@ -282,6 +282,7 @@ pd_field() {
     case "$2" in
         id) n=1 ;; intf) n=2 ;; slot) n=3 ;; serial) n=4 ;; product) n=5 ;;
         temp) n=6 ;; realloc) n=7 ;; poh) n=8 ;; health) n=9 ;; state) n=10 ;;
+        mib) n=11 ;;
         *) echo "unknown PD field $2" >&2; return 1 ;;
     esac
     echo "$spec" | cut -d, -f$n
