@@ -25,7 +25,7 @@
 [ "${LSI_PDS:-0}" -gt 0 ] || skip_test "JBOD" "the bench has no PDs"
 [ "$(qom_get expose-jbod 2>/dev/null)" = true ] ||
     skip_test "JBOD" "the controller does not expose JBODs (expose-jbod=off)"
-plan 21
+if is_lsi3108; then plan 22; else plan 21; fi
 time_limit 300
 need_driver
 
@@ -183,7 +183,11 @@ else
     tap_fail "PD $id put back: no disk at $hctl after 30 s"
 fi
 
-# 20-21
+# 20-22
+if is_lsi3108; then
+    expect_eq "lsi3108-ctl disks: $hctl is the JBOD" "JBOD $id" \
+        "$(lsi3108-ctl disks | awk -v a="$hctl" '$1 == a { print $(NF - 1), $NF }')"
+fi
 gone=""
 i=0
 while [ "$i" -lt "$LSI_LDS" ]; do

@@ -80,6 +80,31 @@ static void lsi_test_ld_addressing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lsi_ld_target(4, 0), (unsigned int)LSI_MAX_LDS);
 }
 
+/* System PDs at megaraid_sas's addresses: channel d / 128, id d % 128. */
+static void lsi_test_pd_addressing(struct kunit *test)
+{
+	unsigned int d, c, i;
+
+	KUNIT_EXPECT_EQ(test, lsi_pd_channel(0), 0U);
+	KUNIT_EXPECT_EQ(test, lsi_pd_id(12), 12U);
+	KUNIT_EXPECT_EQ(test, lsi_pd_channel(12), 0U);
+	KUNIT_EXPECT_EQ(test, lsi_pd_channel(127), 0U);
+	KUNIT_EXPECT_EQ(test, lsi_pd_channel(128), 1U);
+	KUNIT_EXPECT_EQ(test, lsi_pd_id(130), 2U);
+	KUNIT_EXPECT_EQ(test, lsi_pd_channel(255), 1U);
+	for (d = 0; d < LSI_MAX_PDS; d++)
+		KUNIT_EXPECT_EQ(test, lsi_pd_dev_id(lsi_pd_channel(d), lsi_pd_id(d)), d);
+	/* The LDs' channels, ids past 127: no PD there */
+	KUNIT_EXPECT_EQ(test, lsi_pd_dev_id(2, 0), (unsigned int)LSI_MAX_PDS);
+	KUNIT_EXPECT_EQ(test, lsi_pd_dev_id(3, 127), (unsigned int)LSI_MAX_PDS);
+	KUNIT_EXPECT_EQ(test, lsi_pd_dev_id(0, 128), (unsigned int)LSI_MAX_PDS);
+	/* No address is both an LD's and a PD's. */
+	for (c = 0; c < LSI_PD_CHANNELS + LSI_LD_CHANNELS + 1; c++)
+		for (i = 0; i <= LSI_DEV_PER_CHANNEL; i++)
+			KUNIT_EXPECT_FALSE(test, lsi_pd_dev_id(c, i) < LSI_MAX_PDS &&
+					   lsi_ld_target(c, i) < LSI_MAX_LDS);
+}
+
 /* A DCMD as smartctl sends one: one buffer, SGL at the DCMD's sgl. */
 static void lsi_test_ioc_dcmd(struct lsi_ioc_head *h, u32 opcode, u32 *len)
 {
@@ -263,6 +288,65 @@ static void lsi_test_build_non_rw(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lsi_build_ld_io(&f, &req), LSI_REQ_DESC_SCSI_IO);
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(f.control), 0);
 	KUNIT_EXPECT_EQ(test, f.cdb[0], SYNCHRONIZE_CACHE);
+}
+
+/* A system PD: every CDB on the firmware path, sub-type SYSPD, no LD fields. */
+static void lsi_test_build_syspd(struct kunit *test)
+{
+	static const u8 rd[10] = { READ_10, 0, 0, 0, 0x10, 0, 0, 0, 8, 0 };
+	static const u8 sync[16] = { SYNCHRONIZE_CACHE_16 };
+	static const u8 zero_lun[8] = { };
+	struct lsi_io_req req = {
+		.cdb = rd, .cdb_len = 10, .target_id = 12, .lun = 0,
+		.dir = LSI_DIR_READ, .data_len = 4096, .sense_lo = 0x1234560,
+		.timeout_s = 30,
+	};
+	struct lsi_io_frame f;
+
+	memset(&f, 0xa5, sizeof(f));
+	KUNIT_EXPECT_EQ(test, lsi_build_syspd_io(&f, &req), LSI_REQ_DESC_SCSI_IO);
+	KUNIT_EXPECT_EQ(test, f.function, LSI_FUNC_LD_IO);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.dev_handle), 0xffff);
+	KUNIT_EXPECT_EQ(test, f.raid_context.raid_flags, 0x10);
+	KUNIT_EXPECT_EQ(test, f.raid_context.raid_flags &
+			LSI_RAID_FLAGS_IO_SUBTYPE_MASK, LSI_RAID_FLAGS_SYSPD);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.raid_context.ld_target_id), 12);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.raid_context.timeout), 30);
+	/* Nothing of an LD read's: no CUDA type, no lock, no sequence. */
+	KUNIT_EXPECT_EQ(test, f.raid_context.type_nseg, 0);
+	KUNIT_EXPECT_EQ(test, f.raid_context.reg_lock_flags, 0);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(f.raid_context.reg_lock_row_lba), 0);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(f.raid_context.reg_lock_length), 0);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.raid_context.config_seq_num), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(f.lun, zero_lun, sizeof(f.lun)), 0);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.io_flags), 10);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(f.control), LSI_CONTROL_READ);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(f.data_length), 4096);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(f.sense_addr_low), 0x1234560);
+	KUNIT_EXPECT_EQ(test, f.sense_length, LSI_SENSE_BUFFER_SIZE);
+	KUNIT_EXPECT_EQ(test, f.sgl_offset[0], 32);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.sgl_flags), LSI_SGL_FLAGS_64BIT);
+	KUNIT_EXPECT_EQ(test, memcmp(f.cdb, rd, sizeof(rd)), 0);
+	KUNIT_EXPECT_EQ(test, f.raid_context.status, 0);
+
+	/* SYNCHRONIZE CACHE goes to the drive as it is; the longest timeout. */
+	req.cdb = sync;
+	req.cdb_len = 16;
+	req.data_len = 0;
+	req.target_id = 255;
+	req.timeout_s = U16_MAX;
+	KUNIT_EXPECT_EQ(test, lsi_build_syspd_io(&f, &req), LSI_REQ_DESC_SCSI_IO);
+	KUNIT_EXPECT_EQ(test, f.cdb[0], SYNCHRONIZE_CACHE_16);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(f.control), 0);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.raid_context.ld_target_id), 255);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(f.raid_context.timeout), U16_MAX);
+
+	/* An LD frame never carries the SYSPD sub-type. */
+	req.cdb = rd;
+	req.cdb_len = 10;
+	memset(&f, 0xa5, sizeof(f));
+	KUNIT_EXPECT_EQ(test, lsi_build_ld_io(&f, &req), LSI_REQ_DESC_NO_LOCK);
+	KUNIT_EXPECT_EQ(test, f.raid_context.raid_flags, 0);
 }
 
 /* ---- scatter-gather ---- */
@@ -726,6 +810,91 @@ static void lsi_test_ld_lists_bad(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lsi_parse_ld_list(l, 256, present), 1);
 }
 
+/* A PD list of @n device ids. */
+static struct lsi_pd_list *lsi_test_mk_pd_list(struct kunit *test,
+					       const u16 *ids, u32 n)
+{
+	struct lsi_pd_list *l = kunit_kzalloc(test,
+					      LSI_PD_LIST_SIZE(LSI_MAX_PDS),
+					      GFP_KERNEL);
+	u32 i;
+
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	l->count = cpu_to_le32(n);
+	l->size = cpu_to_le32(LSI_PD_LIST_SIZE(n));
+	for (i = 0; i < n; i++)
+		l->addr[i].device_id = cpu_to_le16(ids[i]);
+	return l;
+}
+
+/* PD_LIST_QUERY (exposed): the system PDs, checked whole. */
+static void lsi_test_pd_list(struct kunit *test)
+{
+	static const u16 ids[] = { 12, 0, 255, 128 };
+	static const u16 beyond[] = { 3, 256 };
+	static const u16 twice[] = { 3, 4, 3 };
+	const size_t len = LSI_PD_LIST_SIZE(LSI_MAX_PDS);
+	DECLARE_BITMAP(present, LSI_MAX_PDS);
+	struct lsi_pd_list *l;
+	u32 bad = 77;
+
+	l = lsi_test_mk_pd_list(test, ids, ARRAY_SIZE(ids));
+	KUNIT_EXPECT_EQ(test, lsi_parse_pd_list(l, len, present, &bad), 4);
+	KUNIT_EXPECT_TRUE(test, test_bit(12, present));
+	KUNIT_EXPECT_TRUE(test, test_bit(0, present));
+	KUNIT_EXPECT_TRUE(test, test_bit(255, present));
+	KUNIT_EXPECT_TRUE(test, test_bit(128, present));
+	KUNIT_EXPECT_EQ(test, bitmap_weight(present, LSI_MAX_PDS), 4U);
+
+	l->count = 0;
+	KUNIT_EXPECT_EQ(test, lsi_parse_pd_list(l, len, present, &bad), 0);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(present, LSI_MAX_PDS), 0U);
+
+	/* A count beyond the buffer: refused, the count named. */
+	l->count = cpu_to_le32(LSI_MAX_PDS + 1);
+	KUNIT_EXPECT_EQ(test, lsi_parse_pd_list(l, len, present, &bad), -EPROTO);
+	KUNIT_EXPECT_EQ(test, bad, LSI_MAX_PDS + 1);
+	l->count = cpu_to_le32(3);
+	KUNIT_EXPECT_EQ(test, lsi_parse_pd_list(l, LSI_PD_LIST_SIZE(2), present,
+						&bad), -EPROTO);
+	KUNIT_EXPECT_EQ(test, bad, 3U);
+	KUNIT_EXPECT_EQ(test, lsi_parse_pd_list(l, LSI_PD_LIST_SIZE(3), present,
+						&bad), 3);
+	l->count = cpu_to_le32(0xffffffff);
+	KUNIT_EXPECT_EQ(test, lsi_parse_pd_list(l, len, present, &bad), -EPROTO);
+
+	/* A device id beyond 255, and one listed twice: the entry named. */
+	l = lsi_test_mk_pd_list(test, beyond, ARRAY_SIZE(beyond));
+	KUNIT_EXPECT_EQ(test, lsi_parse_pd_list(l, len, present, &bad), -EPROTO);
+	KUNIT_EXPECT_EQ(test, bad, 1U);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(present, LSI_MAX_PDS), 0U);
+	l = lsi_test_mk_pd_list(test, twice, ARRAY_SIZE(twice));
+	KUNIT_EXPECT_EQ(test, lsi_parse_pd_list(l, len, present, &bad), -EPROTO);
+	KUNIT_EXPECT_EQ(test, bad, 2U);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(present, LSI_MAX_PDS), 0U);
+}
+
+/* Queue depth by interface; the events that re-read the system PDs. */
+static void lsi_test_pd_misc(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, lsi_pd_queue_depth(LSI_PD_INTF_SATA), 32U);
+	KUNIT_EXPECT_EQ(test, lsi_pd_queue_depth(LSI_PD_INTF_SAS), 64U);
+	KUNIT_EXPECT_EQ(test, lsi_pd_queue_depth(LSI_PD_INTF_NVME), 64U);
+	KUNIT_EXPECT_EQ(test, lsi_pd_queue_depth(LSI_PD_INTF_UNKNOWN), 32U);
+	KUNIT_EXPECT_EQ(test, lsi_pd_queue_depth(15), 32U);
+	KUNIT_EXPECT_TRUE(test, lsi_evt_changes_pds(LSI_EVT_PD_INSERTED));
+	KUNIT_EXPECT_TRUE(test, lsi_evt_changes_pds(LSI_EVT_PD_REMOVED));
+	KUNIT_EXPECT_TRUE(test, lsi_evt_changes_pds(LSI_EVT_PD_STATE_CHANGE));
+	KUNIT_EXPECT_TRUE(test, lsi_evt_changes_pds(LSI_EVT_HOST_BUS_SCAN_REQUESTED));
+	KUNIT_EXPECT_TRUE(test, lsi_evt_changes_pds(LSI_EVT_CFG_CLEARED));
+	KUNIT_EXPECT_TRUE(test, lsi_evt_changes_pds(LSI_EVT_FOREIGN_CFG_IMPORTED));
+	KUNIT_EXPECT_TRUE(test, lsi_evt_changes_pds(LSI_EVT_LD_STATE_CHANGE));
+	KUNIT_EXPECT_FALSE(test, lsi_evt_changes_pds(LSI_EVT_BBU_GOOD));
+	KUNIT_EXPECT_FALSE(test, lsi_evt_changes_pds(LSI_EVT_PD_RBLD_PROGRESS));
+	/* A PD event alone leaves the LD list be. */
+	KUNIT_EXPECT_FALSE(test, lsi_evt_changes_lds(LSI_EVT_PD_STATE_CHANGE));
+}
+
 static void lsi_test_events(struct kunit *test)
 {
 	KUNIT_EXPECT_TRUE(test, lsi_evt_seq_plausible(10, 10));
@@ -922,10 +1091,12 @@ static void lsi_test_fw_string(struct kunit *test)
 static struct kunit_case lsi_test_cases[] = {
 	KUNIT_CASE(lsi_test_cdb_classes),
 	KUNIT_CASE(lsi_test_ld_addressing),
+	KUNIT_CASE(lsi_test_pd_addressing),
 	KUNIT_CASE(lsi_test_ioc_check),
 	KUNIT_CASE(lsi_test_build_read10),
 	KUNIT_CASE(lsi_test_build_write16_fua),
 	KUNIT_CASE(lsi_test_build_non_rw),
+	KUNIT_CASE(lsi_test_build_syspd),
 	KUNIT_CASE(lsi_test_sgl_none),
 	KUNIT_CASE(lsi_test_sgl_in_frame),
 	KUNIT_CASE(lsi_test_sgl_chain),
@@ -943,6 +1114,8 @@ static struct kunit_case lsi_test_cases[] = {
 	KUNIT_CASE(lsi_test_ioc_init),
 	KUNIT_CASE(lsi_test_ld_lists),
 	KUNIT_CASE(lsi_test_ld_lists_bad),
+	KUNIT_CASE(lsi_test_pd_list),
+	KUNIT_CASE(lsi_test_pd_misc),
 	KUNIT_CASE(lsi_test_events),
 	KUNIT_CASE(lsi_test_bbu),
 	KUNIT_CASE(lsi_test_flush_mode),
