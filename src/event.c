@@ -159,6 +159,18 @@ static u32 lsi_evt_ring_after(struct lsi_ctrl *ctrl)
 }
 
 /*
+ * Keep @d in the events ring (what the wait and the catch-up share); its
+ * description, as a string, is left in @desc for the caller's log line.
+ */
+static void lsi_evt_keep(struct lsi_ctrl *ctrl, const struct lsi_evt_detail *d,
+			 char *desc, size_t size)
+{
+	lsi_fw_string(desc, size, d->description, sizeof(d->description));
+	lsi_evt_remember(ctrl, le32_to_cpu(d->seq_num), le32_to_cpu(d->code),
+			 (s8)(le32_to_cpu(d->class_locale) >> 24), desc);
+}
+
+/*
  * Keep one event of an EVENT_GET list; false to stop: an event logged after
  * @newest (the wait for newest + 1 delivers it) or one out of order.
  */
@@ -177,10 +189,7 @@ static bool lsi_evt_keep_logged(struct lsi_ctrl *ctrl,
 				     seq, *next);
 		return false;
 	}
-	lsi_fw_string(desc, sizeof(desc), d->description,
-		      sizeof(d->description));
-	lsi_evt_remember(ctrl, seq, le32_to_cpu(d->code),
-			 (s8)(le32_to_cpu(d->class_locale) >> 24), desc);
+	lsi_evt_keep(ctrl, d, desc, sizeof(desc));
 	*next = seq + 1;
 	return true;
 }
@@ -353,10 +362,7 @@ static void lsi_event_consume(struct lsi_ctrl *ctrl)
 				     seq, code, le16_to_cpu(e->args.ld.target_id),
 				     LSI_MAX_LDS - 1);
 	}
-	lsi_fw_string(desc, sizeof(desc), e->description,
-		      sizeof(e->description));
-	lsi_evt_remember(ctrl, seq, code, (s8)(le32_to_cpu(e->class_locale) >> 24),
-			 desc);
+	lsi_evt_keep(ctrl, e, desc, sizeof(desc));
 	lsi_evt_log(ctrl, le32_to_cpu(e->class_locale), seq, code, desc);
 	lsi_ioc_event(ctrl, le32_to_cpu(e->class_locale));
 	if (lsi_evt_changes_lds(code))

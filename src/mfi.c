@@ -325,16 +325,23 @@ int lsi_read_ld_list(struct lsi_ctrl *ctrl)
 	return n;
 }
 
-bool lsi_ld_present(struct lsi_ctrl *ctrl, unsigned int target_id)
+/* Bit @id of one of the device bitmaps ld_lock guards (ld/pd_present). */
+static bool lsi_dev_present(struct lsi_ctrl *ctrl, const unsigned long *map,
+			    unsigned int nbits, unsigned int id)
 {
 	bool present;
 
-	if (target_id >= LSI_MAX_LDS)
+	if (id >= nbits)
 		return false;
 	spin_lock(&ctrl->ld_lock);
-	present = test_bit(target_id, ctrl->ld_present);
+	present = test_bit(id, map);
 	spin_unlock(&ctrl->ld_lock);
 	return present;
+}
+
+bool lsi_ld_present(struct lsi_ctrl *ctrl, unsigned int target_id)
+{
+	return lsi_dev_present(ctrl, ctrl->ld_present, LSI_MAX_LDS, target_id);
 }
 
 /* Firmware that does not know a DCMD, or this query of it. */
@@ -433,14 +440,7 @@ int lsi_read_pd_list(struct lsi_ctrl *ctrl)
 
 bool lsi_syspd_present(struct lsi_ctrl *ctrl, unsigned int dev_id)
 {
-	bool present;
-
-	if (dev_id >= LSI_MAX_PDS)
-		return false;
-	spin_lock(&ctrl->ld_lock);
-	present = test_bit(dev_id, ctrl->pd_present);
-	spin_unlock(&ctrl->ld_lock);
-	return present;
+	return lsi_dev_present(ctrl, ctrl->pd_present, LSI_MAX_PDS, dev_id);
 }
 
 /*
