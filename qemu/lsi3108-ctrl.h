@@ -41,6 +41,8 @@ typedef struct Lsi3108ReplyQueue {
     uint32_t    producer;       /* next slot the firmware writes */
     uint32_t    host_index;     /* next slot the host reads */
     GQueue      backlog;        /* SMIDs waiting for a free slot */
+    uint64_t    posted;         /* replies written, since power-on */
+    uint64_t    masked;         /* of their signals, to a masked vector */
 } Lsi3108ReplyQueue;
 
 /* An entry of the firmware event log. */

@@ -307,6 +307,13 @@ void lsi3108_notify(Lsi3108State *s, unsigned int qi)
     }
     if (!(s->intr_mask & LSI_INTR_REPLY)) {
         if (msix_enabled(d)) {
+            /*
+             * A vector the host did not set up (a reply queue it polls)
+             * is masked: msix_notify() only sets its pending bit.
+             */
+            if (msix_is_masked(d, qi)) {
+                s->queues[qi].masked++;
+            }
             trace_lsi3108_irq("msix", qi);
             msix_notify(d, qi);
         } else if (msi_enabled(d)) {
@@ -538,9 +545,13 @@ static bool lsi3108_write_reply(Lsi3108State *s, unsigned int qi,
                                 uint16_t smid)
 {
     trace_lsi3108_reply_post(qi, s->queues[qi].producer, smid);
-    return lsi3108_ring_store(s, qi, LSI_RPY_TYPE_SCSI_IO_SUCCESS |
-                                     ((uint64_t)qi << 8) |
-                                     ((uint64_t)smid << 16));
+    if (!lsi3108_ring_store(s, qi, LSI_RPY_TYPE_SCSI_IO_SUCCESS |
+                                   ((uint64_t)qi << 8) |
+                                   ((uint64_t)smid << 16))) {
+        return false;
+    }
+    s->queues[qi].posted++;
+    return true;
 }
 
 /* Entries waiting in every ring's backlog (x-reply-backlog). */
@@ -1371,6 +1382,34 @@ static void lsi3108_get_backlog(Object *obj, Visitor *v, const char *name,
     visit_type_uint64(v, name, &n, errp);
 }
 
+/*
+ * x-queue-replies, x-queue-masked: per reply queue of the last IOC INIT,
+ * comma-separated, the replies written to it and how many of their signals
+ * found its MSI-X vector masked (counted since power-on).
+ */
+static char *lsi3108_queue_counts(Lsi3108State *s, bool masked)
+{
+    GString *str = g_string_new("");
+    unsigned int i;
+
+    for (i = 0; i < s->nqueues; i++) {
+        g_string_append_printf(str, "%s%" PRIu64, i ? "," : "",
+                               masked ? s->queues[i].masked :
+                                        s->queues[i].posted);
+    }
+    return g_string_free(str, false);
+}
+
+static char *lsi3108_get_queue_replies(Object *obj, Error **errp)
+{
+    return lsi3108_queue_counts(LSI3108(obj), false);
+}
+
+static char *lsi3108_get_queue_masked(Object *obj, Error **errp)
+{
+    return lsi3108_queue_counts(LSI3108(obj), true);
+}
+
 /* The memory-bound and register-strictness counters (x-..., read only). */
 static void lsi3108_limits_init(Lsi3108State *s)
 {
@@ -1400,6 +1439,12 @@ static void lsi3108_limits_init(Lsi3108State *s)
                         lsi3108_get_backlog, NULL, NULL, NULL);
     object_property_add_uint32_ptr(obj, "x-driver-caps", &s->driver_caps,
                                    OBJ_PROP_FLAG_READ);
+    object_property_add_uint32_ptr(obj, "x-reply-queues", &s->nqueues,
+                                   OBJ_PROP_FLAG_READ);
+    object_property_add_str(obj, "x-queue-replies",
+                            lsi3108_get_queue_replies, NULL);
+    object_property_add_str(obj, "x-queue-masked",
+                            lsi3108_get_queue_masked, NULL);
 }
 
 static void lsi3108_instance_init(Object *obj)

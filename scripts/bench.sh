@@ -7,7 +7,9 @@
 # driver per round, the order rotated each round, so drift in the machine's
 # load hits all alike. Each boot runs tests/guest/bench-fio.sh: the driver's
 # memory footprint after load, then fio (libaio, O_DIRECT) 4k randread QD1 and
-# QD32, 4k randwrite QD32, 128k sequential read QD8; then each workload again
+# QD32, 4k randwrite QD32, 128k sequential read QD8, and 4k randread QD1
+# polled (io_uring --hipri, the driver reloaded with poll_queues=1; skipped
+# where the disk cannot poll); then each workload again
 # with QEMU's TCG plugin (qemu/plugins/insn-count.c) counting the guest's
 # instructions in an INSN_SECONDS window, which scripts/bench-insns.py splits
 # by region (driver, SCSI/block layers, rest of the kernel, user space) and
@@ -20,8 +22,8 @@
 #
 # Environment: ROUNDS (default 4), SECONDS (per workload, default 8; also
 # BENCH_SECONDS), INSN_SECONDS (the counting window, default 3; 0: no
-# instruction counts), BENCH_WORKLOADS (comma list of <rw>-<bs>-qd<n>, fio's
-# rw names), BENCH_DRIVERS (default null_blk,virtio_scsi,megaraid_sas,lsi3108),
+# instruction counts), BENCH_WORKLOADS (comma list of <rw>-<bs>-qd<n>[-poll],
+# fio's rw names), BENCH_DRIVERS (default null_blk,virtio_scsi,megaraid_sas,lsi3108),
 # BENCH_KEEP=1 keeps the runner's work dirs. Logs of the last run stay in
 # build/bench/logs/ (the plugin's raw counts in <round>-<driver>.insn, the driver's
 # functions by instructions per I/O in <round>-<driver>.profile).
@@ -40,7 +42,7 @@ cd "$(dirname "$0")/.."
 explain_exits
 
 rounds=${ROUNDS:-4}
-workloads=${BENCH_WORKLOADS:-randread-4k-qd1,randread-4k-qd32,randwrite-4k-qd32,read-128k-qd8}
+workloads=${BENCH_WORKLOADS:-randread-4k-qd1,randread-4k-qd32,randwrite-4k-qd32,read-128k-qd8,randread-4k-qd1-poll}
 insn_seconds=${INSN_SECONDS:-3}
 IFS=, read -r -a drivers <<<"${BENCH_DRIVERS:-null_blk,virtio_scsi,megaraid_sas,lsi3108}"
 [[ $insn_seconds =~ ^[0-9]+$ ]] || die "INSN_SECONDS must be a number of seconds, got '$insn_seconds'"
@@ -122,18 +124,22 @@ for ((r = 1; r <= rounds; r++)); do
 		# The runner echoes the console for --run; the control channel's
 		# diagnostics are the lines "# [driver] bench: ..." (maybe glued to
 		# the end of an unterminated console line).
-		{ grep -o "# \[$d\] bench: \(RESULT\|MEM\) .*" "$log" || true; } |
+		{ grep -o "# \[$d\] bench: \(RESULT\|MEM\|SKIP\) .*" "$log" || true; } |
 			awk -v d="$d" -v r="$r" -v OFS='\t' '
 			$4 == "RESULT" { for (i = 6; i <= NF; i++) { split($i, kv, "="); print d, r, "fio", $5, kv[1], kv[2] } }
+			$4 == "SKIP" { print d, r, "skip", $5, "skipped", "-" }
 			$4 == "MEM" { for (i = 5; i <= NF; i++) { split($i, kv, "="); print d, r, "mem", kv[1], "kib", kv[2] } }' \
 			>>"$results"
 		if ((insn_seconds > 0)) && [[ -s $insn ]]; then
 			python3 scripts/bench-insns.py "$d" "$r" "$log" "$insn" "$logs/$r-$d.profile" \
 				>>"$results" || rc=$?
 		fi
-		got=$(awk -v d="$d" -v r="$r" '$1 == d && $2 == r && $3 == "fio" && $5 == "iops"' "$results" | wc -l)
+		# A workload the disk cannot run (SKIP: polled, where it cannot poll) counts as run.
+		got=$(awk -v d="$d" -v r="$r" '$1 == d && $2 == r && ($3 == "fio" && $5 == "iops" || $3 == "skip")' \
+			"$results" | wc -l)
 		summary=$(awk -v d="$d" -v r="$r" '$1 == d && $2 == r && $3 == "fio" && $5 == "iops" {
-			printf "%s%s %d", sep, $4, $6; sep = ", " }' "$results")
+			printf "%s%s %d", sep, $4, $6; sep = ", " }
+			$1 == d && $2 == r && $3 == "skip" { printf "%s%s skipped", sep, $4; sep = ", " }' "$results")
 		if ((rc != 0 || got != nwork)); then
 			failed=$((failed + 1))
 			echo "bench: round $r $d FAILED (runner exit $rc, $got of $nwork workloads); log $log" >&2

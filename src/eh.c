@@ -141,9 +141,12 @@ static int lsi_tm_exec(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd, u8 type,
 	/*
 	 * The reply queue of the command the TM is about, as its completion
 	 * (MPI2 lets a high-priority descriptor name one; megaraid_sas names
-	 * 0): firmware that answers on queue 0 regardless is fine too.
+	 * 0): firmware that answers on queue 0 regardless is fine too. Not a
+	 * poll queue: no one may poll it for the TM.
 	 */
 	ic->queue = READ_ONCE(cmd->queue);
+	if (ic->queue >= lsi_irq_queues(ctrl))
+		ic->queue = 0;
 	lsi_build_tm((void *)lsi_frame(ctrl, ic->smid), type, target_id, lun,
 		     task_mid);
 	ret = lsi_icmd_issue(ctrl, ic, LSI_REQ_DESC_HIGH_PRIORITY, timeout);
@@ -193,6 +196,8 @@ static bool lsi_wait_returned(struct lsi_ctrl *ctrl,
 	for (waited = 0; busy(ctrl, data); waited += 20) {
 		if (waited >= LSI_TM_DRAIN_MS)
 			return false;
+		/* A reply on a poll queue may have no poller to take it. */
+		lsi_sweep_poll_queues(ctrl, false);
 		msleep(20);
 	}
 	return true;

@@ -717,8 +717,12 @@ void lsi_map_queues(struct Scsi_Host *shost)
 	struct lsi_ctrl *ctrl = shost_priv(shost);
 	struct blk_mq_queue_map *map = &shost->tag_set.map[HCTX_TYPE_DEFAULT];
 
+	/* The interrupt-driven queues; the poll queues follow (queue.c). */
+	map->nr_queues = lsi_irq_queues(ctrl);
 	if (ctrl->irq_mode == LSI_IRQ_MSIX)
 		blk_mq_pci_map_queues(map, ctrl->pdev, 0);
 	else
 		blk_mq_map_queues(map);
+	if (ctrl->nr_poll_queues)
+		lsi_map_poll_queues(shost);
 }

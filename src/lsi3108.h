@@ -276,7 +276,9 @@ struct lsi_chain {
  * A reply descriptor queue and the vector that signals it. The ring is
  * touched by one context at a time: the hard interrupt handler, or the
  * irq_poll softirq it hands over to with the vector disabled, or (with no
- * handler installed) the thread polling for a DCMD or tearing down.
+ * handler installed) the thread polling for a DCMD or tearing down. A poll
+ * queue (queue.c) has no handler: whoever holds its poll_lock walks it
+ * (blk-mq's poll, a sweep), and only while poll_on says the firmware is up.
  */
 struct lsi_reply_queue {
 	struct lsi_ctrl		*ctrl;
@@ -288,6 +290,11 @@ struct lsi_reply_queue {
 	struct irq_poll		iop;
 	bool			iop_on;		/* irq_poll enabled */
 	bool			polling;	/* vector off, irq_poll owns it */
+	/* Poll queues only: all under poll_lock */
+	spinlock_t		poll_lock;
+	bool			poll_on;	/* the firmware is up: walk it */
+	u32			sweep_index;	/* index at the last idle sweep */
+	unsigned long		polled;		/* replies taken by mq_poll */
 } ____cacheline_aligned_in_smp;
 
 /* Bit numbers in lsi_cmd.flags and lsi_icmd.flags */
@@ -423,6 +430,7 @@ struct lsi_ctrl {
 	/* Interrupts and reply queues (queue.c) */
 	enum lsi_irq_mode	irq_mode;
 	u32			nr_queues;
+	u32			nr_poll_queues;	/* the last of nr_queues: no IRQ */
 	bool			combined;	/* supplemental host index registers */
 	struct lsi_reply_queue	*queues;
 
@@ -614,6 +622,12 @@ static inline u32 lsi_host_index_value(u32 vector, u32 index, bool combined)
 	       (index & LSI_REPLY_HOST_INDEX_MASK);
 }
 
+/* Reply queues 0 .. this - 1 take interrupts; the poll queues follow. */
+static inline u32 lsi_irq_queues(const struct lsi_ctrl *ctrl)
+{
+	return ctrl->nr_queues - ctrl->nr_poll_queues;
+}
+
 static inline u32 lsi_fw_state(u32 pad0)
 {
 	return (pad0 & LSI_FW_STATE_MASK) >> LSI_FW_STATE_SHIFT;
@@ -742,6 +756,10 @@ void lsi_irqs_quiet(struct lsi_ctrl *ctrl);
 void lsi_irqs_resume(struct lsi_ctrl *ctrl);
 void lsi_reset_reply_queues(struct lsi_ctrl *ctrl);
 void lsi_reap_replies(struct lsi_ctrl *ctrl);
+int lsi_mq_poll(struct Scsi_Host *shost, unsigned int queue_num);
+void lsi_sweep_poll_queues(struct lsi_ctrl *ctrl, bool idle_only);
+void lsi_map_poll_queues(struct Scsi_Host *shost);
+unsigned long lsi_poll_completions(struct lsi_ctrl *ctrl);
 
 /* io.c */
 int lsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd);

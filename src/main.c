@@ -30,6 +30,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/blk-mq.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/sizes.h>
@@ -290,6 +291,8 @@ static void lsi_set_host_limits(struct lsi_ctrl *ctrl)
 	shost->sg_tablesize = ctrl->max_sge;
 	shost->max_sectors = max_sectors;
 	shost->nr_hw_queues = ctrl->nr_queues;
+	/* Poll queues: the last hardware queues, HCTX_TYPE_POLL (queue.c). */
+	shost->nr_maps = ctrl->nr_poll_queues ? HCTX_MAX_TYPES : 1;
 	shost->max_channel = LSI_PD_CHANNELS + LSI_LD_CHANNELS - 1;
 	shost->max_id = LSI_DEV_PER_CHANNEL;
 	shost->max_lun = 1;
@@ -335,6 +338,7 @@ static struct scsi_host_template lsi_sht = {
 	.slave_destroy		= lsi_slave_destroy,
 	.change_queue_depth	= scsi_change_queue_depth,
 	.map_queues		= lsi_map_queues,
+	.mq_poll		= lsi_mq_poll,
 	.eh_timed_out		= lsi_eh_timed_out,
 	.eh_abort_handler	= lsi_eh_abort,
 	.eh_device_reset_handler = lsi_eh_device_reset,

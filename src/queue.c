@@ -19,18 +19,40 @@
  * INTx). The handlers (lsi_isr, lsi_irqpoll: the fast path, io.c) are
  * installed at probe before IOC INIT and act only while the state says the
  * firmware is up. Quieting them (resets, teardown) and freeing them is here.
+ *
+ * Poll queues (module parameter poll_queues, MSI-X only). The firmware is
+ * given that many more reply queues, after the interrupt-driven ones; their
+ * MSI-X vectors are never allocated, so they stay masked in the table and a
+ * reply there raises nothing (the device only sets the vector's pending
+ * bit). blk-mq maps them as its HCTX_TYPE_POLL queues: hardware queue i is
+ * reply queue i, so a command names its queue as any other does, and
+ * lsi_mq_poll() walks the ring with the walker the interrupt handlers use,
+ * under the queue's poll_lock. The same one-way-down and one-way-up quiet
+ * and resume them (poll_on) with the handlers, and the teardown takes what
+ * is left on them with the rest.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/blk-mq.h>
 #include <linux/dma-mapping.h>
 #include <linux/dmapool.h>
 #include <linux/interrupt.h>
+#include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <scsi/scsi_host.h>
 
 #include "compat.h"
 #include "lsi3108.h"
+
+/*
+ * Any value loads: lsi_poll_queue_count() says what it uses instead of one
+ * it cannot use. Read at probe.
+ */
+static int lsi_poll_queues;
+module_param_named(poll_queues, lsi_poll_queues, int, 0444);
+MODULE_PARM_DESC(poll_queues,
+		 "reply queues completed by polling (io_uring IOPOLL) beside the interrupt-driven ones: MSI-X only, at most one per CPU and the firmware's queues less one (default 0)");
 
 int lsi_set_dma_masks(struct lsi_ctrl *ctrl)
 {
@@ -151,6 +173,8 @@ int lsi_alloc_memory(struct lsi_ctrl *ctrl)
 			       GFP_KERNEL);
 	if (!ctrl->queues)
 		ret = -ENOMEM;
+	for (i = 0; !ret && i < ctrl->nr_queues; i++)
+		spin_lock_init(&ctrl->queues[i].poll_lock);
 	for (i = 0; !ret && i < ARRAY_SIZE(bufs); i++)
 		ret = lsi_dma_alloc(ctrl, bufs[i].buf, bufs[i].size,
 				    bufs[i].what);
@@ -190,26 +214,81 @@ void lsi_reap_replies(struct lsi_ctrl *ctrl)
 
 /* ---- interrupts ---- */
 
+/* Reply queues MSI-X can have: the firmware's, within the MSI-X table. */
+static u32 lsi_msix_room(struct lsi_ctrl *ctrl)
+{
+	int table = pci_msix_vec_count(ctrl->pdev);
+
+	if (!ctrl->fw_msix || table <= 0)
+		return 0;
+	return min_t(u32, ctrl->fw_queues, table);
+}
+
 /*
- * One reply queue per MSI-X vector, spread over the CPUs; else a single
- * queue on MSI or INTx.
+ * Poll queues, of the @room reply queues MSI-X can have: what poll_queues
+ * asks, but at most one per CPU, and one queue at least is left for
+ * interrupts (internal commands complete on queue 0). A value it cannot use
+ * is said once, with what is used instead.
+ */
+static u32 lsi_poll_queue_count(struct lsi_ctrl *ctrl, u32 room)
+{
+	int asked = lsi_poll_queues;
+	u32 cpus = num_possible_cpus();
+
+	if (asked < 0) {
+		dev_warn(ctrl->dev, "poll_queues=%d is negative: using 0\n",
+			 asked);
+		return 0;
+	}
+	if (!asked)
+		return 0;
+	if (room < 2) {
+		dev_info(ctrl->dev, "poll_queues=%d: using 0: %s\n", asked,
+			 room ? "the one reply queue takes interrupts" :
+				"no MSI-X");
+		return 0;
+	}
+	if (asked > cpus && cpus < room) {
+		dev_warn(ctrl->dev, "poll_queues=%d is more than the %u CPUs: using %u\n",
+			 asked, cpus, cpus);
+		return cpus;
+	}
+	if (asked >= room) {
+		dev_info(ctrl->dev, "poll_queues=%d: using %u: room for %u reply queues (firmware %u, MSI-X table %d), one at least takes interrupts\n",
+			 asked, room - 1, room, ctrl->fw_queues,
+			 pci_msix_vec_count(ctrl->pdev));
+		return room - 1;
+	}
+	return asked;
+}
+
+/*
+ * One reply queue per MSI-X vector, spread over the CPUs, and the poll
+ * queues after them; else a single queue on MSI or INTx, and no poll queue.
  */
 int lsi_alloc_vectors(struct lsi_ctrl *ctrl)
 {
 	struct irq_affinity affd = { };
-	u32 want = min_t(u32, ctrl->fw_queues, num_possible_cpus());
+	u32 room = lsi_msix_room(ctrl);
+	u32 poll = lsi_poll_queue_count(ctrl, room);
+	u32 want = min_t(u32, room - poll, num_possible_cpus());
 	int n = -ENODEV;
 
-	if (ctrl->fw_msix)
+	if (room)
 		n = pci_alloc_irq_vectors_affinity(ctrl->pdev, 1, want,
 						   PCI_IRQ_MSIX | PCI_IRQ_AFFINITY,
 						   &affd);
 	if (n > 0) {
 		ctrl->irq_mode = LSI_IRQ_MSIX;
-		ctrl->nr_queues = n;
+		ctrl->nr_queues = n + poll;
+		ctrl->nr_poll_queues = poll;
 		ctrl->combined = ctrl->fw_queues > 8;
 		return 0;
 	}
+	if (poll)
+		dev_info(ctrl->dev, "poll_queues=%d: using 0: no MSI-X vector (%d)\n",
+			 lsi_poll_queues, n);
+	ctrl->nr_poll_queues = 0;
 	n = pci_alloc_irq_vectors(ctrl->pdev, 1, 1, PCI_IRQ_MSI | PCI_IRQ_INTX);
 	if (n < 0) {
 		dev_err(ctrl->dev, "no usable interrupt (MSI-X, MSI, INTx): %d\n", n);
@@ -226,7 +305,7 @@ int lsi_request_irqs(struct lsi_ctrl *ctrl)
 	u32 i;
 	int ret;
 
-	for (i = 0; i < ctrl->nr_queues; i++) {
+	for (i = 0; i < lsi_irq_queues(ctrl); i++) {
 		struct lsi_reply_queue *rq = &ctrl->queues[i];
 
 		irq_poll_init(&rq->iop, LSI_REPLY_BUDGET, lsi_irqpoll);
@@ -243,10 +322,21 @@ int lsi_request_irqs(struct lsi_ctrl *ctrl)
 			return ret;
 		}
 	}
-	dev_info(ctrl->dev, "%u reply queue(s) on %s\n", ctrl->nr_queues,
+	dev_info(ctrl->dev, "%u reply queue(s) on %s, %u polled\n",
+		 ctrl->nr_queues,
 		 ctrl->irq_mode == LSI_IRQ_MSIX ? "MSI-X" :
-		 ctrl->irq_mode == LSI_IRQ_MSI ? "MSI" : "INTx");
+		 ctrl->irq_mode == LSI_IRQ_MSI ? "MSI" : "INTx",
+		 ctrl->nr_poll_queues);
 	return 0;
+}
+
+/* Poll queue @rq walked or not from now on; a walk under way has ended. */
+static void lsi_poll_queue_switch(struct lsi_reply_queue *rq, bool on)
+{
+	spin_lock(&rq->poll_lock);
+	rq->poll_on = on;
+	rq->sweep_index = rq->index;
+	spin_unlock(&rq->poll_lock);
 }
 
 /*
@@ -262,6 +352,8 @@ void lsi_irqs_quiet(struct lsi_ctrl *ctrl)
 	for (i = 0; ctrl->queues && i < ctrl->nr_queues; i++) {
 		struct lsi_reply_queue *rq = &ctrl->queues[i];
 
+		if (i >= lsi_irq_queues(ctrl))
+			lsi_poll_queue_switch(rq, false);
 		if (!rq->irq)
 			continue;
 		synchronize_irq(rq->irq);
@@ -291,6 +383,8 @@ void lsi_irqs_resume(struct lsi_ctrl *ctrl)
 			irq_poll_enable(&rq->iop);
 			rq->iop_on = true;
 		}
+		if (i >= lsi_irq_queues(ctrl))
+			lsi_poll_queue_switch(rq, true);
 	}
 	lsi_intr_unmask(ctrl);
 }
@@ -312,4 +406,83 @@ void lsi_free_irqs(struct lsi_ctrl *ctrl)
 	if (ctrl->irq_mode != LSI_IRQ_NONE)
 		pci_free_irq_vectors(ctrl->pdev);
 	ctrl->irq_mode = LSI_IRQ_NONE;
+}
+
+/* ---- poll queues ---- */
+
+/*
+ * blk-mq's poll of hardware queue @queue_num, which is reply queue
+ * @queue_num: the interrupt handlers' walker, under the queue's poll_lock.
+ * A poller that finds another walking returns at once (that one takes what
+ * is there); so does one while the queue is quiet (a reset, a teardown).
+ * Returns the replies taken.
+ */
+int lsi_mq_poll(struct Scsi_Host *shost, unsigned int queue_num)
+{
+	struct lsi_ctrl *ctrl = shost_priv(shost);
+	struct lsi_reply_queue *rq;
+	int done = 0;
+
+	if (queue_num < lsi_irq_queues(ctrl) || queue_num >= ctrl->nr_queues)
+		return 0;
+	rq = &ctrl->queues[queue_num];
+	if (!spin_trylock(&rq->poll_lock))
+		return 0;
+	if (rq->poll_on) {
+		done = lsi_process_replies(rq, LSI_REPLY_BUDGET);
+		WRITE_ONCE(rq->polled, rq->polled + done);
+	}
+	spin_unlock(&rq->poll_lock);
+	return done;
+}
+
+/*
+ * Take the replies waiting on the poll queues that no poller will come for:
+ * the firmware may complete any command on any queue it was given (a
+ * non-polled command's reply, a command a task management request ended).
+ * @idle_only (the watchdog, every second): only from a queue no one took a
+ * reply from since the last such sweep; else (after a TM) from all.
+ */
+void lsi_sweep_poll_queues(struct lsi_ctrl *ctrl, bool idle_only)
+{
+	u32 i;
+
+	for (i = lsi_irq_queues(ctrl); i < ctrl->nr_queues; i++) {
+		struct lsi_reply_queue *rq = &ctrl->queues[i];
+
+		if (!spin_trylock(&rq->poll_lock))
+			continue;
+		if (rq->poll_on && (!idle_only || rq->index == rq->sweep_index))
+			lsi_process_replies(rq, ctrl->reply_depth);
+		rq->sweep_index = rq->index;
+		spin_unlock(&rq->poll_lock);
+	}
+}
+
+/*
+ * blk-mq's maps when there are poll queues: HCTX_TYPE_DEFAULT holds the
+ * interrupt queues (lsi_map_queues), HCTX_TYPE_READ none, HCTX_TYPE_POLL
+ * the poll queues after them, spread over the CPUs (they have no vector
+ * and so no affinity).
+ */
+void lsi_map_poll_queues(struct Scsi_Host *shost)
+{
+	struct lsi_ctrl *ctrl = shost_priv(shost);
+	struct blk_mq_queue_map *map = &shost->tag_set.map[HCTX_TYPE_POLL];
+
+	shost->tag_set.map[HCTX_TYPE_READ].nr_queues = 0;
+	map->nr_queues = ctrl->nr_poll_queues;
+	map->queue_offset = lsi_irq_queues(ctrl);
+	blk_mq_map_queues(map);
+}
+
+/* Replies mq_poll took, all poll queues together (sysfs). */
+unsigned long lsi_poll_completions(struct lsi_ctrl *ctrl)
+{
+	unsigned long n = 0;
+	u32 i;
+
+	for (i = lsi_irq_queues(ctrl); ctrl->queues && i < ctrl->nr_queues; i++)
+		n += READ_ONCE(ctrl->queues[i].polled);
+	return n;
 }

@@ -273,6 +273,7 @@ static void lsi_watchdog_fn(struct work_struct *work)
 			lsi_request_reset(ctrl, "firmware FAULT");
 		else if (lsi_fw_state(pad0) != LSI_FW_STATE_OPERATIONAL)
 			lsi_request_reset(ctrl, "firmware restarted by itself");
+		lsi_sweep_poll_queues(ctrl, true);
 	}
 	lsi_watchdog_start(ctrl);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Scsi_Host attributes: /sys/class/scsi_host/hostN/{product, serial,
- * fw_version, fw_package, fw_state, ctrl_state, sync_cache_mode} and the
+ * fw_version, fw_package, fw_state, ctrl_state, sync_cache_mode,
+ * reply_queues, poll_queues, poll_completion_count} and the
  * recovery counters {reset_count, abort_count, lun_reset_count,
  * target_reset_count, bad_reply_count, other_queue_reply_count,
  * bad_event_count, event_count, bbu}; writing 1 to rescan re-reads the LD
@@ -90,6 +91,31 @@ static ssize_t bbu_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(bbu);
 
+/* Reply queues the firmware was given; of them, the last poll_queues polled. */
+static ssize_t reply_queues_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", lsi_dev_ctrl(dev)->nr_queues);
+}
+static DEVICE_ATTR_RO(reply_queues);
+
+static ssize_t poll_queues_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", lsi_dev_ctrl(dev)->nr_poll_queues);
+}
+static DEVICE_ATTR_RO(poll_queues);
+
+/* Replies blk-mq's polling took from the poll queues (queue.c). */
+static ssize_t poll_completion_count_show(struct device *dev,
+					  struct device_attribute *attr,
+					  char *buf)
+{
+	return sysfs_emit(buf, "%lu\n",
+			  lsi_poll_completions(lsi_dev_ctrl(dev)));
+}
+static DEVICE_ATTR_RO(poll_completion_count);
+
 /* The last firmware events taken, oldest first (event.c). */
 static ssize_t events_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
@@ -175,6 +201,9 @@ static struct attribute *lsi_host_attrs[] = {
 	&dev_attr_ctrl_state.attr,
 	&dev_attr_sync_cache_mode.attr,
 	&dev_attr_bbu.attr,
+	&dev_attr_reply_queues.attr,
+	&dev_attr_poll_queues.attr,
+	&dev_attr_poll_completion_count.attr,
 	&dev_attr_events.attr,
 	&dev_attr_pds.attr,
 	&dev_attr_rescan.attr,

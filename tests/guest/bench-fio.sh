@@ -8,7 +8,11 @@
 #    /proc/meminfo before and after loading $LSI_DRIVER (and its disk
 #    appearing), plus the module's size from /proc/modules;
 # 2. fio (libaio, O_DIRECT, time based, 1 s ramp) on the LD, each workload
-#    for lsi.bench_seconds (default 8).
+#    for lsi.bench_seconds (default 8). A workload named ...-poll runs with
+#    io_uring --hipri (completions polled): lsi3108 and megaraid_sas are
+#    reloaded with poll_queues=1 for it (and without for the others, the
+#    driver's map reported again); a disk that cannot poll then (io_poll 0:
+#    virtio_scsi, megaraid_sas on 2 CPUs) skips it (SKIP line).
 #
 # 3. with lsi.bench_insn=<seconds> (QEMU runs qemu/plugins/insn-count.c):
 #    per workload, fio again, and in its steady state one counting window of
@@ -27,12 +31,13 @@
 #   TAP # bench: IDLE <start>-<end>,... (the idle loop's text, likewise)
 #   TAP # bench: SYMS <function>:<address>,... (the driver module's text symbols)
 #   TAP # bench: INSN <workload> window=<n> ios=<n> reads=<n> writes=<n> ms=<n>
+#   TAP # bench: SKIP <workload> <why>
 # and one TAP result per step (a failing fio or driver load is `not ok`).
 . /tests/lib.sh
 export LSI_TEST=bench
 seconds=${LSI_BENCH_SECONDS:-8}
 insn_seconds=${LSI_BENCH_INSN:-0}
-workloads=${LSI_BENCH_WORKLOADS:-randread-4k-qd1,randread-4k-qd32,randwrite-4k-qd32,read-128k-qd8}
+workloads=${LSI_BENCH_WORKLOADS:-randread-4k-qd1,randread-4k-qd32,randwrite-4k-qd32,read-128k-qd8,randread-4k-qd1-poll}
 
 # "<key> <KiB>" for the meminfo fields the memory report uses, and PcpFree:
 # free pages parked on the per-cpu lists (/proc/zoneinfo), which MemFree
@@ -119,6 +124,51 @@ done
 
 # --- fio ------------------------------------------------------------------
 dev=$bench_dev
+
+# Sets rw, bs, qd, engine (fio's options) and poll (1 or 0) from a workload
+# <rw>-<bs>-qd<n>[-poll].
+parse_workload() {
+    local w=$1
+    poll=0
+    engine=--ioengine=libaio
+    case "$w" in
+    *-poll)
+        poll=1
+        engine="--ioengine=io_uring --hipri"
+        w=${w%-poll} ;;
+    esac
+    rw=${w%%-*}
+    rest=${w#*-}
+    bs=${rest%%-*}
+    qd=${rest#*-qd}
+}
+
+# The driver's module parameters for polled (1) or interrupt (0) completions.
+poll_params() {
+    case "$LSI_DRIVER:$1" in
+    lsi3108:1 | megaraid_sas:1) echo poll_queues=1 ;;
+    esac
+}
+
+# Usage: poll_mode 0|1 — reload lsi3108 or megaraid_sas with or without
+# poll_queues=1 when it has the other (then reports the new module's map
+# with $1 = "map"); 1 if the disk then cannot poll but should ($why says so).
+mode=0
+poll_mode() {
+    local out
+    if [ "$1" != "$mode" ] && [ -n "$(poll_params 1)" ]; then
+        out=$(unload_driver) || bail "rmmod $LSI_DRIVER for poll mode $1: $out"
+        # shellcheck disable=SC2046 # no parameter, or one
+        out=$(modprobe "$LSI_DRIVER" $(poll_params "$1") 2>&1) ||
+            bail "modprobe $LSI_DRIVER $(poll_params "$1"): $out"
+        out=$(load_driver) || bail "driver $LSI_DRIVER (poll mode $1): $out"
+        dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD has no disk after the reload"
+        mode=$1
+        [ "${2:-}" = map ] && report_map
+    fi
+    why="$dev cannot poll (queue/io_poll $(cat "/sys/block/${dev#/dev/}/queue/io_poll"))"
+    [ "$1" = 0 ] || [ "$(cat "/sys/block/${dev#/dev/}/queue/io_poll")" = 1 ]
+}
 tap_diag "$dev: queue_depth=$(cat /sys/block/${dev#/dev/}/device/queue_depth 2>/dev/null || echo -)" \
     "nr_requests=$(cat /sys/block/${dev#/dev/}/queue/nr_requests)" \
     "hw_queues=$(ls /sys/block/${dev#/dev/}/mq | wc -l)" \
@@ -126,13 +176,15 @@ tap_diag "$dev: queue_depth=$(cat /sys/block/${dev#/dev/}/device/queue_depth 2>/
     "max_sectors_kb=$(cat /sys/block/${dev#/dev/}/queue/max_sectors_kb)"
 
 for w in $(echo "$workloads" | tr ',' ' '); do
-    # <rw>-<bs>-qd<n>
-    rw=${w%%-*}
-    rest=${w#*-}
-    bs=${rest%%-*}
-    qd=${rest#*-qd}
+    parse_workload "$w"
+    if ! poll_mode "$poll"; then
+        tap_diag "SKIP $w $why"
+        tap_skip "fio $w" "$why"
+        continue
+    fi
+    # shellcheck disable=SC2086 # $engine: one or two options
     fio --name="$w" --filename="$dev" --rw="$rw" --bs="$bs" --iodepth="$qd" \
-        --ioengine=libaio --direct=1 --time_based --runtime="$seconds" --ramp_time=1 \
+        $engine --direct=1 --time_based --runtime="$seconds" --ramp_time=1 \
         --norandommap --randrepeat=0 \
         --output-format=terse --terse-version=3 >/tmp/fio.terse 2>/tmp/fio.err
     rc=$?
@@ -154,9 +206,19 @@ done
 # --- guest instructions per I/O (the TCG plugin) ---------------------------
 [ "$insn_seconds" -gt 0 ] 2>/dev/null || finish
 # Where the code ran: the kernel's _text (KASLR moves it; the host has
-# System.map) and every module's core (name:address:size).
-tap_diag "MAP text=0x$(awk '$3 == "_text" { print $1 }' /proc/kallsyms)" \
-    "mods=$(awk '{ printf "%s%s:%s:%s", sep, $1, $6, $2; sep = "," }' /proc/modules)"
+# System.map) and every module's core (name:address:size); and the driver
+# module's functions (name:address), for a per-function profile. Again after
+# each reload (poll_mode): the host takes every module range it was told of.
+report_map() {
+    tap_diag "MAP text=0x$(awk '$3 == "_text" { print $1 }' /proc/kallsyms)" \
+        "mods=$(awk '{ printf "%s%s:%s:%s", sep, $1, $6, $2; sep = "," }' /proc/modules)"
+    awk -v m="[$LSI_DRIVER]" '$4 == m && $2 ~ /^[tT]$/ {
+        printf "%s:%s%s", $3, $1, (++n % 40) ? "," : "\n" }
+        END { printf "\n" }' /proc/kallsyms | sed 's/,$//' | grep . | while read -r syms; do
+        tap_diag "SYMS $syms"
+    done
+}
+report_map
 # The block layer is built in: its code is found by name in /proc/kallsyms,
 # as runs of consecutive text symbols, <start>-<end> offsets from _text
 # (hex); 100 runs a line. So is the idle loop (do_idle, cpuidle, the nohz
@@ -200,21 +262,14 @@ done
 text_runs "$idle_re" | while read -r runs; do
     tap_diag "IDLE $runs"
 done
-# The driver module's functions (name:address), for a per-function profile.
-awk -v m="[$LSI_DRIVER]" '$4 == m && $2 ~ /^[tT]$/ {
-    printf "%s:%s%s", $3, $1, (++n % 40) ? "," : "\n" }
-    END { printf "\n" }' /proc/kallsyms | sed 's/,$//' | grep . | while read -r syms; do
-    tap_diag "SYMS $syms"
-done
 window=0
 for w in $(echo "$workloads" | tr ',' ' '); do
-    rw=${w%%-*}
-    rest=${w#*-}
-    bs=${rest%%-*}
-    qd=${rest#*-qd}
+    parse_workload "$w"
+    poll_mode "$poll" map || continue
     # fio runs 2 s before the window (warm, in its steady state) and 2 s after it
+    # shellcheck disable=SC2086 # $engine: one or two options
     fio --name="$w" --filename="$dev" --rw="$rw" --bs="$bs" --iodepth="$qd" \
-        --ioengine=libaio --direct=1 --time_based --runtime=$((insn_seconds + 4)) \
+        $engine --direct=1 --time_based --runtime=$((insn_seconds + 4)) \
         --norandommap --randrepeat=0 --output-format=terse >/dev/null 2>/tmp/fio.err &
     fio_pid=$!
     sleep 2
