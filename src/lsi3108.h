@@ -756,6 +756,17 @@ void lsi_irqs_quiet(struct lsi_ctrl *ctrl);
 void lsi_irqs_resume(struct lsi_ctrl *ctrl);
 void lsi_reset_reply_queues(struct lsi_ctrl *ctrl);
 void lsi_reap_replies(struct lsi_ctrl *ctrl);
+/* What bounded the poll queues lsi_poll_queues_fit() gives. */
+enum lsi_poll_bound {
+	LSI_POLL_AS_ASKED,
+	LSI_POLL_NEGATIVE,	/* poll_queues < 0 */
+	LSI_POLL_NO_ROOM,	/* no MSI-X, or one reply queue in all */
+	LSI_POLL_CPUS,		/* one per CPU */
+	LSI_POLL_ROOM,		/* the reply queues less one */
+};
+
+u32 lsi_poll_queues_fit(int asked, u32 cpus, u32 room,
+			enum lsi_poll_bound *bound);
 int lsi_mq_poll(struct Scsi_Host *shost, unsigned int queue_num);
 void lsi_sweep_poll_queues(struct lsi_ctrl *ctrl, bool idle_only);
 void lsi_map_poll_queues(struct Scsi_Host *shost);

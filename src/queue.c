@@ -225,41 +225,65 @@ static u32 lsi_msix_room(struct lsi_ctrl *ctrl)
 }
 
 /*
- * Poll queues, of the @room reply queues MSI-X can have: what poll_queues
- * asks, but at most one per CPU, and one queue at least is left for
- * interrupts (internal commands complete on queue 0). A value it cannot use
- * is said once, with what is used instead.
+ * Poll queues for poll_queues=@asked, of the @room reply queues MSI-X can
+ * have: at most one per CPU, and one queue at least is left for interrupts
+ * (internal commands complete on queue 0). *@bound says what bounded them.
  */
+u32 lsi_poll_queues_fit(int asked, u32 cpus, u32 room,
+			enum lsi_poll_bound *bound)
+{
+	*bound = LSI_POLL_AS_ASKED;
+	if (asked < 0)
+		*bound = LSI_POLL_NEGATIVE;
+	if (asked <= 0)
+		return 0;
+	if (room < 2) {
+		*bound = LSI_POLL_NO_ROOM;
+		return 0;
+	}
+	if ((u32)asked > cpus && cpus < room) {
+		*bound = LSI_POLL_CPUS;
+		return cpus;
+	}
+	if ((u32)asked >= room) {
+		*bound = LSI_POLL_ROOM;
+		return room - 1;
+	}
+	return asked;
+}
+EXPORT_SYMBOL_IF_LSI_TEST(lsi_poll_queues_fit);
+
+/* Poll queues for the module parameter; one line for a value not used as is. */
 static u32 lsi_poll_queue_count(struct lsi_ctrl *ctrl, u32 room)
 {
 	int asked = lsi_poll_queues;
 	u32 cpus = num_possible_cpus();
+	enum lsi_poll_bound bound;
+	u32 n = lsi_poll_queues_fit(asked, cpus, room, &bound);
 
-	if (asked < 0) {
+	switch (bound) {
+	case LSI_POLL_AS_ASKED:
+		break;
+	case LSI_POLL_NEGATIVE:
 		dev_warn(ctrl->dev, "poll_queues=%d is negative: using 0\n",
 			 asked);
-		return 0;
-	}
-	if (!asked)
-		return 0;
-	if (room < 2) {
+		break;
+	case LSI_POLL_NO_ROOM:
 		dev_info(ctrl->dev, "poll_queues=%d: using 0: %s\n", asked,
 			 room ? "the one reply queue takes interrupts" :
 				"no MSI-X");
-		return 0;
-	}
-	if (asked > cpus && cpus < room) {
+		break;
+	case LSI_POLL_CPUS:
 		dev_warn(ctrl->dev, "poll_queues=%d is more than the %u CPUs: using %u\n",
-			 asked, cpus, cpus);
-		return cpus;
-	}
-	if (asked >= room) {
+			 asked, cpus, n);
+		break;
+	case LSI_POLL_ROOM:
 		dev_info(ctrl->dev, "poll_queues=%d: using %u: room for %u reply queues (firmware %u, MSI-X table %d), one at least takes interrupts\n",
-			 asked, room - 1, room, ctrl->fw_queues,
+			 asked, n, room, ctrl->fw_queues,
 			 pci_msix_vec_count(ctrl->pdev));
-		return room - 1;
+		break;
 	}
-	return asked;
+	return n;
 }
 
 /*

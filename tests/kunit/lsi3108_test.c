@@ -1088,6 +1088,45 @@ static void lsi_test_fw_string(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, small, "WX");
 }
 
+/* poll_queues against the CPUs and the reply queues MSI-X can have. */
+static void lsi_test_poll_queues_fit(struct kunit *test)
+{
+	static const struct {
+		int			asked;
+		u32			cpus, room, want;
+		enum lsi_poll_bound	bound;
+	} cases[] = {
+		{ 0, 2, 8, 0, LSI_POLL_AS_ASKED },
+		{ 1, 2, 8, 1, LSI_POLL_AS_ASKED },
+		{ 2, 2, 8, 2, LSI_POLL_AS_ASKED },
+		{ -1, 2, 8, 0, LSI_POLL_NEGATIVE },
+		{ 1000, 2, 8, 2, LSI_POLL_CPUS },
+		{ 3, 2, 3, 2, LSI_POLL_CPUS },
+		/* one queue at least keeps its interrupt */
+		{ 2, 4, 2, 1, LSI_POLL_ROOM },
+		{ 7, 16, 8, 7, LSI_POLL_AS_ASKED },
+		{ 8, 16, 8, 7, LSI_POLL_ROOM },
+		{ 1000, 16, 8, 7, LSI_POLL_ROOM },
+		{ 1, 2, 1, 0, LSI_POLL_NO_ROOM },	/* one reply queue */
+		{ 1, 2, 0, 0, LSI_POLL_NO_ROOM },	/* no MSI-X */
+		{ -5, 2, 0, 0, LSI_POLL_NEGATIVE },
+	};
+	enum lsi_poll_bound bound;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		u32 n = lsi_poll_queues_fit(cases[i].asked, cases[i].cpus,
+					    cases[i].room, &bound);
+
+		KUNIT_EXPECT_EQ_MSG(test, n, cases[i].want,
+				    "poll_queues=%d, %u CPUs, room %u",
+				    cases[i].asked, cases[i].cpus, cases[i].room);
+		KUNIT_EXPECT_EQ_MSG(test, bound, cases[i].bound,
+				    "poll_queues=%d, %u CPUs, room %u",
+				    cases[i].asked, cases[i].cpus, cases[i].room);
+	}
+}
+
 static struct kunit_case lsi_test_cases[] = {
 	KUNIT_CASE(lsi_test_cdb_classes),
 	KUNIT_CASE(lsi_test_ld_addressing),
@@ -1123,6 +1162,7 @@ static struct kunit_case lsi_test_cases[] = {
 	KUNIT_CASE(lsi_test_raid_map),
 	KUNIT_CASE(lsi_test_raid_map_bad),
 	KUNIT_CASE(lsi_test_fw_string),
+	KUNIT_CASE(lsi_test_poll_queues_fit),
 	{}
 };
 
