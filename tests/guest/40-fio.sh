@@ -1,12 +1,13 @@
 #!/bin/sh
-# 40-fio: 256 MiB of 4k random writes at QD32 (libaio, O_DIRECT) with crc32c
-# verify headers, then fio reads everything back and verifies it.
+# 40-fio: 256 MiB (LSI_FIO_MIB) of 4k random writes at QD32 (libaio,
+# O_DIRECT) with crc32c verify headers, then fio reads everything back and
+# verifies it.
 . /tests/lib.sh
 plan 4
 need_driver
 
 dev=$(ld_dev "$(ld_index fs)") || bail "fs LD has no disk"
-size=$((256 * 1024 * 1024))
+size=$((${LSI_FIO_MIB:-256} * 1024 * 1024))
 fio --name=verify --filename="$dev" --rw=randwrite --bs=4k --iodepth=32 \
     --ioengine=libaio --direct=1 --size="$size" --verify=crc32c --do_verify=1 \
     --verify_fatal=1 --verify_state_save=0 --output-format=json --output=/tmp/fio.json

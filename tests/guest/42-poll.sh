@@ -159,21 +159,11 @@ polled_fio 1 0
 polled_fio 16 64
 
 # --- a controller reset under polled I/O -------------------------------------
-resets() {
-    if is_lsi3108; then
-        lsi_counter reset_count
-    else
-        dmesg | grep -c 'Reset successful'
-    fi
-}
-recovered() {
-    [ "$(resets)" -gt "$before" ] && ctrl_up || return 1
-    probe_io "$dev" 20
-}
+recovered() { reset_recovered "$before" "$dev"; }
 inject x-completion-delay-us 2000 || bail "cannot set x-completion-delay-us"
 io_start pollocr "$dev" 128 16 --ioengine=io_uring --hipri
 n=$(wait_inflight "$dev" 10)
-before=$(resets)
+before=$(reset_count)
 t0=$(now_ms)
 out=$(qom_set x-fault $((0x142))) || bail "the model refused the fault: $out"
 # The poll queue took replies since $r0 (polled I/O after the reset).

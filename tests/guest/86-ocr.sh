@@ -22,22 +22,11 @@ skip_unless_inject "FAULT -> online controller reset under fio" "this controller
 start_on_scratch $((ROUNDS + 4)) $((180 + ROUNDS * 90))    # $dev: the scratch LD
 need_qom x-fault x-fw-state x-completion-delay-us
 
-# Resets completed so far: lsi3108's counter, or upstream's log lines.
-resets() {
-    if is_lsi3108; then
-        lsi_counter reset_count
-    else
-        dmesg | grep -c 'Reset successful'
-    fi
-}
-recovered() {
-    [ "$(resets)" != missing ] && [ "$(resets)" -gt "$before" ] && ctrl_up || return 1
-    probe_io "$dev" 20
-}
+recovered() { reset_recovered "$before" "$dev"; }
 
 is_lsi3108 && [ "$(lsi_counter reset_count)" = missing ] &&
     bail "lsi3108 has no reset_count in /sys/class/scsi_host (needs a newer driver)"
-start_resets=$(resets)
+start_resets=$(reset_count)
 ref_write ocr "$dev" 400 8 || bail "O_DIRECT write of 8 MiB to $dev failed"
 inject x-completion-delay-us 5000 || bail "cannot set x-completion-delay-us"
 io_start ocr "$dev" 0 16
@@ -47,15 +36,15 @@ t_all=$(now_ms)
 while [ "$k" -le "$ROUNDS" ]; do
     io_running ocr || tap_diag "round $k: the fio loop is not running any more"
     n=$(wait_inflight "$dev" 10)
-    before=$(resets)
+    before=$(reset_count)
     t0=$(now_ms)
     out=$(qom_set x-fault $((0x100 + k))) || bail "OCR $k/$ROUNDS: the model refused the fault: $out"
     if wait_until 60 recovered; then
-        tap_ok "OCR $k/$ROUNDS: FAULT with $n command(s) in flight recovered in $(ms_since "$t0") ms (resets $before -> $(resets), 4 KiB read in $RUN_MS ms)"
+        tap_ok "OCR $k/$ROUNDS: FAULT with $n command(s) in flight recovered in $(ms_since "$t0") ms (resets $before -> $(reset_count), 4 KiB read in $RUN_MS ms)"
         sleep 1     # let fio run a while between faults
     else
         # The I/O is stuck behind a controller that will not come back.
-        wedged "OCR $k/$ROUNDS: not recovered within 60 s: firmware $(qom_get x-fw-state), resets $before -> $(resets), ctrl_state $(lsi_counter ctrl_state)"
+        wedged "OCR $k/$ROUNDS: not recovered within 60 s: firmware $(qom_get x-fw-state), resets $before -> $(reset_count), ctrl_state $(lsi_counter ctrl_state)"
     fi
     k=$((k + 1))
 done
@@ -70,11 +59,11 @@ if ref_intact ocr "$dev"; then
 else
     tap_fail "8 MiB written before the faults changed: lost from the controller cache or not reissued"
 fi
-state="firmware $(qom_get x-fw-state), resets $start_resets -> $(resets)"
+state="firmware $(qom_get x-fw-state), resets $start_resets -> $(reset_count)"
 is_lsi3108 && state="$state, ctrl_state $(lsi_counter ctrl_state)"
 want="firmware OPERATIONAL, resets $start_resets -> $((start_resets + ROUNDS))"
 is_lsi3108 && want="$want, ctrl_state live"
-if ctrl_up && [ "$(resets)" -ge $((start_resets + ROUNDS)) ]; then
+if ctrl_up && [ "$(reset_count)" -ge $((start_resets + ROUNDS)) ]; then
     tap_ok "after $ROUNDS faults: $state"
 else
     tap_fail "after $ROUNDS faults: want $want (or more resets), got $state"

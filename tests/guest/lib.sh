@@ -456,6 +456,25 @@ fw_operational() { [ "$(qom_get x-fw-state)" = OPERATIONAL ]; }
 # OPERATIONAL and, with lsi3108, ctrl_state live.
 ctrl_up() { fw_operational && { ! is_lsi3108 || [ "$(lsi_counter ctrl_state)" = live ]; }; }
 
+# Usage: reset_count — the controller resets completed so far: lsi3108's
+# reset_count ("missing" without it), or upstream's "Reset successful" lines.
+reset_count() {
+    if is_lsi3108; then
+        lsi_counter reset_count
+    else
+        dmesg | grep -c 'Reset successful'
+    fi
+}
+
+# Usage: reset_recovered <resets before> <dev> — a reset has completed since
+# the count given, the controller is up and a 4 KiB read of dev works (20 s).
+reset_recovered() {
+    local n
+    n=$(reset_count)
+    [ "$n" != missing ] && [ "$n" -gt "$1" ] && ctrl_up || return 1
+    probe_io "$2" 20
+}
+
 # Usage: ctrl_states — "firmware <state>[, ctrl_state <state>]" for results.
 ctrl_states() {
     if is_lsi3108; then
