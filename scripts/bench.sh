@@ -24,9 +24,11 @@
 # BENCH_SECONDS), INSN_SECONDS (the counting window, default 3; 0: no
 # instruction counts), BENCH_WORKLOADS (comma list of <rw>-<bs>-qd<n>[-poll],
 # fio's rw names), BENCH_DRIVERS (default null_blk,virtio_scsi,megaraid_sas,lsi3108),
+# BENCH_CPUS (comma list of vCPU counts, each 1, 2 or 4; default 2: the whole
+# bench runs once per count, and with more than one a scaling table follows),
 # BENCH_KEEP=1 keeps the runner's work dirs. Logs of the last run stay in
-# build/bench/logs/ (the plugin's raw counts in <round>-<driver>.insn, the driver's
-# functions by instructions per I/O in <round>-<driver>.profile).
+# build/bench/logs/<n>cpu/ (the plugin's raw counts in <round>-<driver>.insn, the
+# driver's functions by instructions per I/O in <round>-<driver>.profile).
 #
 # SECONDS is bash's own clock: an override is only taken from the
 # environment (make bench SECONDS=5, or SECONDS=5 make bench).
@@ -50,6 +52,13 @@ for d in "${drivers[@]}"; do
 	case $d in
 	null_blk | virtio_scsi | megaraid_sas | lsi3108) ;;
 	*) die "BENCH_DRIVERS: unknown driver '$d'" ;;
+	esac
+done
+IFS=, read -r -a cpu_counts <<<"${BENCH_CPUS:-2}"
+for c in "${cpu_counts[@]}"; do
+	case $c in
+	1 | 2 | 4) ;;
+	*) die "BENCH_CPUS: a vCPU count is 1, 2 or 4, got '$c'" ;;
 	esac
 done
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer, got '$rounds'"
@@ -90,73 +99,83 @@ echo "bench: built in ${SECONDS} s; ${rounds} round(s), ${bench_seconds} s per w
 	"$workloads" >&2
 
 # --- runs -------------------------------------------------------------------
-logs=$out/logs
-rm -rf "$logs"
-mkdir -p "$logs"
-results=$logs/results.tsv	# driver round kind name key value
-: >"$results"
+logs_top=$out/logs
+rm -rf "$logs_top"
+mkdir -p "$logs_top"
 nwork=$(tr ',' '\n' <<<"$workloads" | wc -l)
 timeout=$((240 + nwork * (bench_seconds + 1) * 3 + nwork * (insn_seconds + 6) * 4))
 failed=0
 keep=()
 [ -n "${BENCH_KEEP:-}" ] && keep=(--keep)
 
-for ((r = 1; r <= rounds; r++)); do
-	# rotated: each driver goes first in one round of every len(drivers)
-	n=${#drivers[@]}
-	order=()
-	for ((i = 0; i < n; i++)); do
-		order+=("${drivers[(i + r - 1) % n]}")
+# run_cpus <n>: every round of every driver on an n-vCPU guest (the runner's
+# machine variant smp<n>; 2 is the bench's own), logs and results.tsv in
+# $logs_top/<n>cpu/.
+run_cpus() {
+	local c=$1 variant=none r n i d order
+	[[ $c == 2 ]] || variant=smp$c
+	logs=$logs_top/${c}cpu
+	mkdir -p "$logs"
+	results=$logs/results.tsv	# driver round kind name key value
+	: >"$results"
+	for ((r = 1; r <= rounds; r++)); do
+		# rotated: each driver goes first in one round of every len(drivers)
+		n=${#drivers[@]}
+		order=()
+		for ((i = 0; i < n; i++)); do
+			order+=("${drivers[(i + r - 1) % n]}")
+		done
+		for d in "${order[@]}"; do
+			log=$logs/$r-$d.log
+			insn=$PWD/$logs/$r-$d.insn
+			ctrl=lsi3108
+			[[ $d == virtio_scsi ]] && ctrl=virtio-scsi
+			t0=$SECONDS
+			rc=0
+			BENCH_INSN_OUT=$( ((insn_seconds > 0)) && echo "$insn") \
+			python3 tests/runner.py --kver "$KVER" --kernel-dir "$KDIR" --initrd "$initrd" \
+				--qemu "$PWD/$out/qemu-system-x86_64" --layout bench --run bench-fio.sh \
+				--controller "$ctrl" --driver "$d" --timeout "$timeout" --machine-variant "$variant" \
+				--append "lsi.bench_seconds=$bench_seconds" --append "lsi.bench_insn=$insn_seconds" \
+				--append "lsi.bench_workloads=$workloads" "${keep[@]}" >"$log" 2>&1 || rc=$?
+			# The runner echoes the console for --run; the control channel's
+			# diagnostics are the lines "# [driver] bench: ..." (maybe glued to
+			# the end of an unterminated console line).
+			{ grep -o "# \[$d\] bench: \(RESULT\|MEM\|SKIP\) .*" "$log" || true; } |
+				awk -v d="$d" -v r="$r" -v OFS='\t' '
+				$4 == "RESULT" { for (i = 6; i <= NF; i++) { split($i, kv, "="); print d, r, "fio", $5, kv[1], kv[2] } }
+				$4 == "SKIP" { print d, r, "skip", $5, "skipped", "-" }
+				$4 == "MEM" { for (i = 5; i <= NF; i++) { split($i, kv, "="); print d, r, "mem", kv[1], "kib", kv[2] } }' \
+				>>"$results"
+			if ((insn_seconds > 0)) && [[ -s $insn ]]; then
+				python3 scripts/bench-insns.py "$d" "$r" "$log" "$insn" "$logs/$r-$d.profile" \
+					>>"$results" || rc=$?
+			fi
+			# A workload the disk cannot run (SKIP: polled, where it cannot poll) counts as run.
+			got=$(awk -v d="$d" -v r="$r" '$1 == d && $2 == r && ($3 == "fio" && $5 == "iops" || $3 == "skip")' \
+				"$results" | wc -l)
+			summary=$(awk -v d="$d" -v r="$r" '$1 == d && $2 == r && $3 == "fio" && $5 == "iops" {
+				printf "%s%s %d", sep, $4, $6; sep = ", " }
+				$1 == d && $2 == r && $3 == "skip" { printf "%s%s skipped", sep, $4; sep = ", " }' "$results")
+			if ((rc != 0 || got != nwork)); then
+				failed=$((failed + 1))
+				echo "bench: $c vCPU(s) round $r $d FAILED (runner exit $rc, $got of $nwork workloads); log $log" >&2
+				grep -E "^not ok [0-9]+ - \[$d\]|^# .*(timeout|died)" "$log" | head -n 5 | sed 's/^/  | /' >&2 || true
+			else
+				echo "bench: $c vCPU(s) round $r $d: $summary IOPS ($((SECONDS - t0)) s)" >&2
+			fi
+		done
 	done
-	for d in "${order[@]}"; do
-		log=$logs/$r-$d.log
-		insn=$PWD/$logs/$r-$d.insn
-		ctrl=lsi3108
-		[[ $d == virtio_scsi ]] && ctrl=virtio-scsi
-		t0=$SECONDS
-		rc=0
-		BENCH_INSN_OUT=$( ((insn_seconds > 0)) && echo "$insn") \
-		python3 tests/runner.py --kver "$KVER" --kernel-dir "$KDIR" --initrd "$initrd" \
-			--qemu "$PWD/$out/qemu-system-x86_64" --layout bench --run bench-fio.sh \
-			--controller "$ctrl" --driver "$d" --timeout "$timeout" \
-			--append "lsi.bench_seconds=$bench_seconds" --append "lsi.bench_insn=$insn_seconds" \
-			--append "lsi.bench_workloads=$workloads" "${keep[@]}" >"$log" 2>&1 || rc=$?
-		# The runner echoes the console for --run; the control channel's
-		# diagnostics are the lines "# [driver] bench: ..." (maybe glued to
-		# the end of an unterminated console line).
-		{ grep -o "# \[$d\] bench: \(RESULT\|MEM\|SKIP\) .*" "$log" || true; } |
-			awk -v d="$d" -v r="$r" -v OFS='\t' '
-			$4 == "RESULT" { for (i = 6; i <= NF; i++) { split($i, kv, "="); print d, r, "fio", $5, kv[1], kv[2] } }
-			$4 == "SKIP" { print d, r, "skip", $5, "skipped", "-" }
-			$4 == "MEM" { for (i = 5; i <= NF; i++) { split($i, kv, "="); print d, r, "mem", kv[1], "kib", kv[2] } }' \
-			>>"$results"
-		if ((insn_seconds > 0)) && [[ -s $insn ]]; then
-			python3 scripts/bench-insns.py "$d" "$r" "$log" "$insn" "$logs/$r-$d.profile" \
-				>>"$results" || rc=$?
-		fi
-		# A workload the disk cannot run (SKIP: polled, where it cannot poll) counts as run.
-		got=$(awk -v d="$d" -v r="$r" '$1 == d && $2 == r && ($3 == "fio" && $5 == "iops" || $3 == "skip")' \
-			"$results" | wc -l)
-		summary=$(awk -v d="$d" -v r="$r" '$1 == d && $2 == r && $3 == "fio" && $5 == "iops" {
-			printf "%s%s %d", sep, $4, $6; sep = ", " }
-			$1 == d && $2 == r && $3 == "skip" { printf "%s%s skipped", sep, $4; sep = ", " }' "$results")
-		if ((rc != 0 || got != nwork)); then
-			failed=$((failed + 1))
-			echo "bench: round $r $d FAILED (runner exit $rc, $got of $nwork workloads); log $log" >&2
-			grep -E "^not ok [0-9]+ - \[$d\]|^# .*(timeout|died)" "$log" | head -n 5 | sed 's/^/  | /' >&2 || true
-		else
-			echo "bench: round $r $d: $summary IOPS ($((SECONDS - t0)) s)" >&2
-		fi
-	done
-done
+}
 
-# --- report -----------------------------------------------------------------
-python3 - "$results" "$workloads" "$rounds" "$bench_seconds" "$insn_seconds" "${drivers[@]}" <<'EOF'
+# report <results.tsv> <vCPUs>: the tables of one vCPU count.
+report() {
+	python3 - "$1" "$workloads" "$rounds" "$bench_seconds" "$insn_seconds" "$2" "${drivers[@]}" <<'EOF'
 import statistics
 import sys
 
-path, workloads, rounds, seconds, insn_seconds = sys.argv[1:6]
-drivers = sys.argv[6:]
+path, workloads, rounds, seconds, insn_seconds, cpus = sys.argv[1:7]
+drivers = sys.argv[7:]
 rows = [line.rstrip("\n").split("\t") for line in open(path) if line.strip()]
 data = {}
 for driver, _round, kind, name, key, value in rows:
@@ -196,7 +215,8 @@ def rate_key(w):
     return ("kib_s", "MiB/s", 1024.0) if seq else ("iops", "IOPS", 1.0)
 
 
-print(f"\nmake bench: lsi3108 model, one null-co write-through LD; {rounds} round(s) per driver, "
+print(f"\nmake bench: lsi3108 model, one null-co write-through LD, {cpus} vCPU(s); "
+      f"{rounds} round(s) per driver, "
       f"{seconds} s per workload; median over the rounds (min-max)\n")
 lines = []
 for w in workloads.split(","):
@@ -258,8 +278,65 @@ if base in drivers and ours in drivers:
     table("memory after load, KiB (caches dropped before and after; lower is better)",
           ["", base, ours, f"{ours}/{base}"], lines)
 EOF
+}
 
-echo "bench: ${SECONDS} s in all; logs in $logs" >&2
+for c in "${cpu_counts[@]}"; do
+	run_cpus "$c"
+done
+for c in "${cpu_counts[@]}"; do
+	report "$logs_top/${c}cpu/results.tsv" "$c"
+done
+if ((${#cpu_counts[@]} > 1)); then
+	python3 - "$logs_top" "$workloads" "${cpu_counts[*]}" "${drivers[@]}" <<'EOF'
+import statistics
+import sys
+
+top, workloads, cpus = sys.argv[1], sys.argv[2].split(","), sys.argv[3].split()
+drivers = sys.argv[4:]
+data = {}
+for c in cpus:
+    for line in open(f"{top}/{c}cpu/results.tsv"):
+        f = line.rstrip("\n").split("\t")
+        if len(f) != 6:
+            continue
+        try:
+            data.setdefault((c, f[0], f[2], f[3], f[4]), []).append(float(f[5]))
+        except ValueError:
+            pass
+
+
+def med(*key):
+    vals = data.get(key)
+    return statistics.median(vals) if vals else None
+
+
+def fmt(v):
+    return "-" if v is None else f"{v:.0f}"
+
+
+# Per workload and driver: the rate and the instructions per I/O (total /
+# driver) at each vCPU count, and the rate's growth over the first count.
+print(f"scaling over {', '.join(cpus)} vCPU(s), medians; x: the rate over {cpus[0]} vCPU(s)")
+header = (["workload", "driver"] + [f"{c} cpu rate" for c in cpus] +
+          [f"{c} cpu x" for c in cpus[1:]] + [f"{c} cpu insn total/driver" for c in cpus])
+lines = []
+for w in workloads:
+    key = "iops" if w.split("-")[0].startswith("rand") else "kib_s"
+    for d in drivers:
+        rates = [med(c, d, "fio", w, key) for c in cpus]
+        grow = [f"{r / rates[0]:.2f}" if r and rates[0] else "-" for r in rates[1:]]
+        insns = [f"{fmt(med(c, d, 'insn', w, 'total'))}/{fmt(med(c, d, 'insn', w, 'driver'))}"
+                 for c in cpus]
+        lines.append([w, d] + [fmt(r) for r in rates] + grow + insns)
+widths = [max(len(str(x)) for x in col) for col in zip(header, *lines)]
+for line in [header] + lines:
+    print("  " + "  ".join(str(x).rjust(wd) if i else str(x).ljust(wd)
+                           for i, (x, wd) in enumerate(zip(line, widths))))
+print()
+EOF
+fi
+
+echo "bench: ${SECONDS} s in all; logs in $logs_top" >&2
 if ((failed)); then
 	echo "bench: $failed run(s) failed" >&2
 	exit 1

@@ -72,7 +72,7 @@ def parse_args(argv):
                    help="also run the Debian system's journey (tests/system/: a debootstrapped "
                         "Debian booting from an LD; scripts/debian-image.sh); --tests none "
                         "runs only that")
-    p.add_argument("--machine-variant", choices=["none", "iommu", "swiotlb", "intx", "smp4"],
+    p.add_argument("--machine-variant", choices=["none", "iommu", "swiotlb", "intx", "smp1", "smp4"],
                    default="none")
     p.add_argument("--expect", action="append", default=[], metavar="KEY=VALUE",
                    help="override an expectation passed to the guest, e.g. expect_unflushed=any")
