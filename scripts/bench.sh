@@ -24,11 +24,13 @@
 # BENCH_SECONDS), INSN_SECONDS (the counting window, default 3; 0: no
 # instruction counts), BENCH_WORKLOADS (comma list of <rw>-<bs>-qd<n>[-poll],
 # fio's rw names), BENCH_DRIVERS (default null_blk,virtio_scsi,megaraid_sas,lsi3108),
-# BENCH_CPUS (comma list of vCPU counts, each 1, 2 or 4; default 2: the whole
-# bench runs once per count, and with more than one a scaling table follows),
+# BENCH_CPUS (comma list of vCPU counts, each 1, 2 or 4; default 2) and
+# BENCH_LDS (comma list of LD counts, 1 or 8; default 1: with 8, every workload
+# runs on 8 LDs at once, each at the workload's depth): the whole bench runs
+# once per combination, and with more than one a scaling table follows.
 # BENCH_KEEP=1 keeps the runner's work dirs. Logs of the last run stay in
-# build/bench/logs/<n>cpu/ (the plugin's raw counts in <round>-<driver>.insn, the
-# driver's functions by instructions per I/O in <round>-<driver>.profile).
+# build/bench/logs/<n>cpu-<m>ld/ (the plugin's raw counts in <round>-<driver>.insn,
+# the driver's functions by instructions per I/O in <round>-<driver>.profile).
 #
 # SECONDS is bash's own clock: an override is only taken from the
 # environment (make bench SECONDS=5, or SECONDS=5 make bench).
@@ -59,6 +61,13 @@ for c in "${cpu_counts[@]}"; do
 	case $c in
 	1 | 2 | 4) ;;
 	*) die "BENCH_CPUS: a vCPU count is 1, 2 or 4, got '$c'" ;;
+	esac
+done
+IFS=, read -r -a ld_counts <<<"${BENCH_LDS:-1}"
+for l in "${ld_counts[@]}"; do
+	case $l in
+	1 | 8) ;;
+	*) die "BENCH_LDS: an LD count is 1 or 8, got '$l'" ;;
 	esac
 done
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer, got '$rounds'"
@@ -108,13 +117,14 @@ failed=0
 keep=()
 [ -n "${BENCH_KEEP:-}" ] && keep=(--keep)
 
-# run_cpus <n>: every round of every driver on an n-vCPU guest (the runner's
-# machine variant smp<n>; 2 is the bench's own), logs and results.tsv in
-# $logs_top/<n>cpu/.
-run_cpus() {
-	local c=$1 variant=none r n i d order
+# run_config <n> <m>: every round of every driver on an n-vCPU guest (the
+# runner's machine variant smp<n>; 2 is the bench's own) with m LDs (layout
+# bench or bench8), logs and results.tsv in $logs_top/<n>cpu-<m>ld/.
+run_config() {
+	local c=$1 l=$2 variant=none layout=bench r n i d order
 	[[ $c == 2 ]] || variant=smp$c
-	logs=$logs_top/${c}cpu
+	[[ $l == 1 ]] || layout=bench$l
+	logs=$logs_top/${c}cpu-${l}ld
 	mkdir -p "$logs"
 	results=$logs/results.tsv	# driver round kind name key value
 	: >"$results"
@@ -134,7 +144,7 @@ run_cpus() {
 			rc=0
 			BENCH_INSN_OUT=$( ((insn_seconds > 0)) && echo "$insn") \
 			python3 tests/runner.py --kver "$KVER" --kernel-dir "$KDIR" --initrd "$initrd" \
-				--qemu "$PWD/$out/qemu-system-x86_64" --layout bench --run bench-fio.sh \
+				--qemu "$PWD/$out/qemu-system-x86_64" --layout "$layout" --run bench-fio.sh \
 				--controller "$ctrl" --driver "$d" --timeout "$timeout" --machine-variant "$variant" \
 				--append "lsi.bench_seconds=$bench_seconds" --append "lsi.bench_insn=$insn_seconds" \
 				--append "lsi.bench_workloads=$workloads" "${keep[@]}" >"$log" 2>&1 || rc=$?
@@ -159,23 +169,23 @@ run_cpus() {
 				$1 == d && $2 == r && $3 == "skip" { printf "%s%s skipped", sep, $4; sep = ", " }' "$results")
 			if ((rc != 0 || got != nwork)); then
 				failed=$((failed + 1))
-				echo "bench: $c vCPU(s) round $r $d FAILED (runner exit $rc, $got of $nwork workloads); log $log" >&2
+				echo "bench: $c vCPU(s), $l LD(s), round $r $d FAILED (runner exit $rc, $got of $nwork workloads); log $log" >&2
 				grep -E "^not ok [0-9]+ - \[$d\]|^# .*(timeout|died)" "$log" | head -n 5 | sed 's/^/  | /' >&2 || true
 			else
-				echo "bench: $c vCPU(s) round $r $d: $summary IOPS ($((SECONDS - t0)) s)" >&2
+				echo "bench: $c vCPU(s), $l LD(s), round $r $d: $summary IOPS ($((SECONDS - t0)) s)" >&2
 			fi
 		done
 	done
 }
 
-# report <results.tsv> <vCPUs>: the tables of one vCPU count.
+# report <results.tsv> <vCPUs> <LDs>: the tables of one combination.
 report() {
-	python3 - "$1" "$workloads" "$rounds" "$bench_seconds" "$insn_seconds" "$2" "${drivers[@]}" <<'EOF'
+	python3 - "$1" "$workloads" "$rounds" "$bench_seconds" "$insn_seconds" "$2" "$3" "${drivers[@]}" <<'EOF'
 import statistics
 import sys
 
-path, workloads, rounds, seconds, insn_seconds, cpus = sys.argv[1:7]
-drivers = sys.argv[7:]
+path, workloads, rounds, seconds, insn_seconds, cpus, lds = sys.argv[1:8]
+drivers = sys.argv[8:]
 rows = [line.rstrip("\n").split("\t") for line in open(path) if line.strip()]
 data = {}
 for driver, _round, kind, name, key, value in rows:
@@ -215,7 +225,9 @@ def rate_key(w):
     return ("kib_s", "MiB/s", 1024.0) if seq else ("iops", "IOPS", 1.0)
 
 
-print(f"\nmake bench: lsi3108 model, one null-co write-through LD, {cpus} vCPU(s); "
+what = "one null-co write-through LD" if lds == "1" else \
+    f"{lds} null-co write-through LDs (fio on all at once, the depth per LD)"
+print(f"\nmake bench: lsi3108 model, {what}, {cpus} vCPU(s); "
       f"{rounds} round(s) per driver, "
       f"{seconds} s per workload; median over the rounds (min-max)\n")
 lines = []
@@ -280,22 +292,28 @@ if base in drivers and ours in drivers:
 EOF
 }
 
+configs=()
 for c in "${cpu_counts[@]}"; do
-	run_cpus "$c"
+	for l in "${ld_counts[@]}"; do
+		configs+=("${c}cpu-${l}ld")
+		run_config "$c" "$l"
+	done
 done
 for c in "${cpu_counts[@]}"; do
-	report "$logs_top/${c}cpu/results.tsv" "$c"
+	for l in "${ld_counts[@]}"; do
+		report "$logs_top/${c}cpu-${l}ld/results.tsv" "$c" "$l"
+	done
 done
-if ((${#cpu_counts[@]} > 1)); then
-	python3 - "$logs_top" "$workloads" "${cpu_counts[*]}" "${drivers[@]}" <<'EOF'
+if ((${#configs[@]} > 1)); then
+	python3 - "$logs_top" "$workloads" "${configs[*]}" "${drivers[@]}" <<'EOF'
 import statistics
 import sys
 
 top, workloads, cpus = sys.argv[1], sys.argv[2].split(","), sys.argv[3].split()
 drivers = sys.argv[4:]
 data = {}
-for c in cpus:
-    for line in open(f"{top}/{c}cpu/results.tsv"):
+for c in cpus:      # each a configuration, <n>cpu-<m>ld
+    for line in open(f"{top}/{c}/results.tsv"):
         f = line.rstrip("\n").split("\t")
         if len(f) != 6:
             continue
@@ -316,9 +334,9 @@ def fmt(v):
 
 # Per workload and driver: the rate and the instructions per I/O (total /
 # driver) at each vCPU count, and the rate's growth over the first count.
-print(f"scaling over {', '.join(cpus)} vCPU(s), medians; x: the rate over {cpus[0]} vCPU(s)")
-header = (["workload", "driver"] + [f"{c} cpu rate" for c in cpus] +
-          [f"{c} cpu x" for c in cpus[1:]] + [f"{c} cpu insn total/driver" for c in cpus])
+print(f"scaling over {', '.join(cpus)}, medians; x: the rate over {cpus[0]}'s")
+header = (["workload", "driver"] + [f"{c} rate" for c in cpus] +
+          [f"{c} x" for c in cpus[1:]] + [f"{c} insn total/driver" for c in cpus])
 lines = []
 for w in workloads:
     key = "iops" if w.split("-")[0].startswith("rand") else "kib_s"
@@ -328,6 +346,27 @@ for w in workloads:
         insns = [f"{fmt(med(c, d, 'insn', w, 'total'))}/{fmt(med(c, d, 'insn', w, 'driver'))}"
                  for c in cpus]
         lines.append([w, d] + [fmt(r) for r in rates] + grow + insns)
+widths = [max(len(str(x)) for x in col) for col in zip(header, *lines)]
+for line in [header] + lines:
+    print("  " + "  ".join(str(x).rjust(wd) if i else str(x).ljust(wd)
+                           for i, (x, wd) in enumerate(zip(line, widths))))
+print()
+
+# Memory: the drop in free memory after load per configuration, and per LD
+# (the growth from 1 to m LDs at the same vCPU count, over m - 1).
+print("memory after load, KiB: the free memory drop per configuration; per LD: "
+      "(m LDs - 1 LD) / (m - 1) at the same vCPU count")
+lines = []
+for d in drivers:
+    used = {c: med(c, d, "mem", "used", "kib") for c in cpus}
+    per_ld = []
+    for c in cpus:
+        n, m = c.split("-")
+        one = used.get(f"{n}-1ld")
+        if m != "1ld" and used[c] is not None and one is not None:
+            per_ld.append(f"{c}: {(used[c] - one) / (int(m[:-2]) - 1):.0f}")
+    lines.append([d] + [fmt(used[c]) for c in cpus] + ["; ".join(per_ld) or "-"])
+header = ["driver"] + cpus + ["per LD"]
 widths = [max(len(str(x)) for x in col) for col in zip(header, *lines)]
 for line in [header] + lines:
     print("  " + "  ".join(str(x).rjust(wd) if i else str(x).ljust(wd)

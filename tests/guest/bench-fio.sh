@@ -2,7 +2,9 @@
 # bench-fio: one boot's worth of `make bench` (not part of the suite: no NN-
 # prefix, so /init only runs it as `lsi.run=bench-fio.sh`). scripts/bench.sh
 # starts it with `tests/runner.py --layout bench --run bench-fio.sh`: one
-# write-through LD on a null-co backend.
+# write-through LD on a null-co backend (--layout bench8: eight, lsi.lds=8,
+# and every workload runs on all of them at once: one fio job per disk at the
+# workload's depth, reported as one group).
 #
 # 1. memory: with scsi_mod, sd_mod and sg already loaded and caches dropped,
 #    /proc/meminfo before and after loading $LSI_DRIVER (and its disk
@@ -74,18 +76,32 @@ awk '{ print $1 }' /proc/modules >/tmp/mods.before
 load_bench_driver() {
     case "$LSI_DRIVER" in
     null_blk)
-        modprobe null_blk nr_devices=1 || bail "modprobe null_blk failed"
+        modprobe null_blk nr_devices="$LSI_LDS" || bail "modprobe null_blk failed"
+        bench_devs=
+        for i in $(seq 0 $((LSI_LDS - 1))); do
+            [ -b "/dev/nullb$i" ] || bail "null_blk loaded but /dev/nullb$i is missing"
+            bench_devs="$bench_devs/dev/nullb$i "
+        done
         bench_dev=/dev/nullb0
-        [ -b "$bench_dev" ] || bail "null_blk loaded but $bench_dev is missing"
         return ;;
     virtio_scsi)
         modprobe virtio_pci || bail "modprobe virtio_pci failed" ;;
     esac
     out=$(load_driver) || bail "driver $LSI_DRIVER: $out"
-    bench_dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD has no disk"
+    bench_disks
+}
+# bench_devs: every LD's disk (LSI_LDS of them), bench_dev: the first's.
+bench_disks() {
+    local i d
+    bench_devs=
+    for i in $(seq 0 $((LSI_LDS - 1))); do
+        d=$(ld_dev "$i") || bail "LD $i has no disk"
+        bench_devs="$bench_devs$d "
+    done
+    bench_dev=${bench_devs%% *}
 }
 load_bench_driver
-tap_ok "driver $LSI_DRIVER loaded, disk $bench_dev"
+tap_ok "driver $LSI_DRIVER loaded, disk(s) $bench_devs"
 quiesce
 meminfo >/tmp/mem.after
 awk '{ print $1 }' /proc/modules >/tmp/mods.after
@@ -123,7 +139,17 @@ for h in $(driver_hosts); do
 done
 
 # --- fio ------------------------------------------------------------------
-dev=$bench_dev
+dev=$bench_dev devs=$bench_devs
+
+# fio's job list: one job per disk (options before the first --name are
+# global), reported as one group.
+fio_jobs() {
+    local i=0 d
+    for d in $devs; do
+        echo "--name=$1-$i --filename=$d"
+        i=$((i + 1))
+    done
+}
 
 # Sets rw, bs, qd, engine (fio's options) and poll (1 or 0) from a workload
 # <rw>-<bs>-qd<n>[-poll].
@@ -162,7 +188,8 @@ poll_mode() {
         out=$(modprobe "$LSI_DRIVER" $(poll_params "$1") 2>&1) ||
             bail "modprobe $LSI_DRIVER $(poll_params "$1"): $out"
         out=$(load_driver) || bail "driver $LSI_DRIVER (poll mode $1): $out"
-        dev=$(ld_dev "$(ld_index scratch)") || bail "scratch LD has no disk after the reload"
+        bench_disks
+        dev=$bench_dev devs=$bench_devs
         mode=$1
         [ "${2:-}" = map ] && report_map
     fi
@@ -183,9 +210,10 @@ for w in $(echo "$workloads" | tr ',' ' '); do
         continue
     fi
     # shellcheck disable=SC2086 # $engine: one or two options
-    fio --name="$w" --filename="$dev" --rw="$rw" --bs="$bs" --iodepth="$qd" \
+    # shellcheck disable=SC2046 # the job list: words
+    fio --rw="$rw" --bs="$bs" --iodepth="$qd" \
         $engine --direct=1 --time_based --runtime="$seconds" --ramp_time=1 \
-        --norandommap --randrepeat=0 \
+        --norandommap --randrepeat=0 --group_reporting $(fio_jobs "$w") \
         --output-format=terse --terse-version=3 >/tmp/fio.terse 2>/tmp/fio.err
     rc=$?
     # terse v3: 5 error; read 7 KiB/s, 8 IOPS, 40 mean lat (us); write 48,
@@ -268,13 +296,16 @@ for w in $(echo "$workloads" | tr ',' ' '); do
     poll_mode "$poll" map || continue
     # fio runs 2 s before the window (warm, in its steady state) and 2 s after it
     # shellcheck disable=SC2086 # $engine: one or two options
-    fio --name="$w" --filename="$dev" --rw="$rw" --bs="$bs" --iodepth="$qd" \
+    # shellcheck disable=SC2046 # the job list: words
+    fio --rw="$rw" --bs="$bs" --iodepth="$qd" \
         $engine --direct=1 --time_based --runtime=$((insn_seconds + 4)) \
-        --norandommap --randrepeat=0 --output-format=terse >/dev/null 2>/tmp/fio.err &
+        --norandommap --randrepeat=0 --group_reporting $(fio_jobs "$w") \
+        --output-format=terse >/dev/null 2>/tmp/fio.err &
     fio_pid=$!
     sleep 2
     window=$((window + 1))
-    counted=$(insn-window "$insn_seconds" "${dev#/dev/}" 2>&1)
+    # shellcheck disable=SC2046 # the disks' names: words
+    counted=$(insn-window "$insn_seconds" $(for d in $devs; do echo "${d#/dev/}"; done) 2>&1)
     rc=$?
     wait "$fio_pid"
     frc=$?
