@@ -178,120 +178,9 @@ run_config() {
 	done
 }
 
-# report <results.tsv> <vCPUs> <LDs>: the tables of one combination.
-report() {
-	python3 - "$1" "$workloads" "$rounds" "$bench_seconds" "$insn_seconds" "$2" "$3" "${drivers[@]}" <<'EOF'
-import statistics
-import sys
 
-path, workloads, rounds, seconds, insn_seconds, cpus, lds = sys.argv[1:8]
-drivers = sys.argv[8:]
-rows = [line.rstrip("\n").split("\t") for line in open(path) if line.strip()]
-data = {}
-for driver, _round, kind, name, key, value in rows:
-    try:
-        data.setdefault((kind, name, key, driver), []).append(float(value))
-    except ValueError:
-        pass
-
-
-def cell(kind, name, key, driver, scale=1.0):
-    vals = [v / scale for v in data.get((kind, name, key, driver), [])]
-    if not vals:
-        return None, "-"
-    med = statistics.median(vals)
-    text = f"{med:.0f}"
-    if len(vals) > 1:
-        text += f" ({min(vals):.0f}-{max(vals):.0f})"
-    return med, text
-
-
-def ratio(a, b):
-    # a delta at or below zero is noise: no ratio
-    return f"{b / a:.2f}" if a is not None and b is not None and a > 0 and b > 0 else "-"
-
-
-def table(title, header, lines):
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *lines)]
-    print(title)
-    for line in [header] + lines:
-        print("  " + "  ".join(str(x).rjust(w) if i else str(x).ljust(w)
-                               for i, (x, w) in enumerate(zip(line, widths))))
-    print()
-
-
-def rate_key(w):
-    seq = not w.split("-")[0].startswith("rand")
-    return ("kib_s", "MiB/s", 1024.0) if seq else ("iops", "IOPS", 1.0)
-
-
-what = "one null-co write-through LD" if lds == "1" else \
-    f"{lds} null-co write-through LDs (fio on all at once, the depth per LD)"
-print(f"\nmake bench: lsi3108 model, {what}, {cpus} vCPU(s); "
-      f"{rounds} round(s) per driver, "
-      f"{seconds} s per workload; median over the rounds (min-max)\n")
-lines = []
-for w in workloads.split(","):
-    key, unit, scale = rate_key(w)
-    lines.append([w, unit] + [cell("fio", w, key, d, scale)[1] for d in drivers])
-    lines.append(["", "mean lat us"] + [cell("fio", w, "lat_us", d)[1] for d in drivers])
-table("throughput (higher is better; latency lower is better)",
-      ["workload", "metric"] + drivers, lines)
-
-# Each driver's rate over each anchor's (medians): a fraction of the ceiling,
-# and the ratio to virtio-scsi and to upstream.
-anchors = [a for a in ("null_blk", "virtio_scsi", "megaraid_sas") if a in drivers]
-lines = []
-for w in workloads.split(","):
-    key, _unit, scale = rate_key(w)
-    for d in drivers:
-        if d == "null_blk":
-            continue
-        mine = cell("fio", w, key, d, scale)[0]
-        lines.append([w, d] + [ratio(cell("fio", w, key, a, scale)[0], mine) if a != d else ""
-                               for a in anchors])
-if lines and anchors:
-    table("rate ratios (IOPS, MiB/s for sequential), medians: the driver's over the anchor's",
-          ["workload", "driver"] + [f"/{a}" for a in anchors], lines)
-
-regions = [("total", "total"), ("driver", "driver"), ("scsi_block", "SCSI+block"),
-           ("kernel", "other kernel"), ("user", "user"), ("idle", "idle (not in total)")]
-if int(insn_seconds) > 0:
-    lines = []
-    for w in workloads.split(","):
-        for d in drivers:
-            lines.append([w, d] + [cell("insn", w, k, d)[1] for k, _ in regions] +
-                         [cell("insn", w, "ios", d)[1]])
-    table(f"guest instructions per I/O (TCG plugin, {insn_seconds} s window in fio's steady "
-          f"state; lower is better)", ["workload", "driver"] + [label for _, label in regions] +
-          ["I/Os counted"], lines)
-    if "megaraid_sas" in drivers and "lsi3108" in drivers:
-        lines = []
-        for w in workloads.split(","):
-            lines.append([w] + [ratio(cell("insn", w, k, "megaraid_sas")[0],
-                                      cell("insn", w, k, "lsi3108")[0]) for k, _ in regions])
-        table("instructions per I/O, lsi3108/megaraid_sas", ["workload"] +
-              [label for _, label in regions], lines)
-
-mem_rows = [("module", "module size (/proc/modules)"),
-            ("deps", "modules it pulled in"),
-            ("used", "free memory drop after load"),
-            ("sunreclaim", "  Slab, unreclaimable"),
-            ("percpu", "  Percpu"),
-            ("vmalloc", "  VmallocUsed (module text too)"),
-            ("pages", "  other pages (DMA memory ...)")]
-base, ours = "megaraid_sas", "lsi3108"
-if base in drivers and ours in drivers:
-    lines = []
-    for key, label in mem_rows:
-        a, at = cell("mem", key, "kib", base)
-        b, bt = cell("mem", key, "kib", ours)
-        lines.append([label, at, bt, ratio(a, b)])
-    table("memory after load, KiB (caches dropped before and after; lower is better)",
-          ["", base, ours, f"{ours}/{base}"], lines)
-EOF
-}
-
+# Every combination of vCPUs and LDs, then each one's tables
+# (scripts/bench-report.py) and, with more than one, the scaling table.
 configs=()
 for c in "${cpu_counts[@]}"; do
 	for l in "${ld_counts[@]}"; do
@@ -299,80 +188,13 @@ for c in "${cpu_counts[@]}"; do
 		run_config "$c" "$l"
 	done
 done
-for c in "${cpu_counts[@]}"; do
-	for l in "${ld_counts[@]}"; do
-		report "$logs_top/${c}cpu-${l}ld/results.tsv" "$c" "$l"
-	done
+for cfg in "${configs[@]}"; do
+	c=${cfg%%cpu-*} l=${cfg#*cpu-}
+	python3 scripts/bench-report.py one "$logs_top/$cfg/results.tsv" "$workloads" "$rounds" \
+		"$bench_seconds" "$insn_seconds" "$c" "${l%ld}" "${drivers[@]}"
 done
 if ((${#configs[@]} > 1)); then
-	python3 - "$logs_top" "$workloads" "${configs[*]}" "${drivers[@]}" <<'EOF'
-import statistics
-import sys
-
-top, workloads, cpus = sys.argv[1], sys.argv[2].split(","), sys.argv[3].split()
-drivers = sys.argv[4:]
-data = {}
-for c in cpus:      # each a configuration, <n>cpu-<m>ld
-    for line in open(f"{top}/{c}/results.tsv"):
-        f = line.rstrip("\n").split("\t")
-        if len(f) != 6:
-            continue
-        try:
-            data.setdefault((c, f[0], f[2], f[3], f[4]), []).append(float(f[5]))
-        except ValueError:
-            pass
-
-
-def med(*key):
-    vals = data.get(key)
-    return statistics.median(vals) if vals else None
-
-
-def fmt(v):
-    return "-" if v is None else f"{v:.0f}"
-
-
-# Per workload and driver: the rate and the instructions per I/O (total /
-# driver) at each vCPU count, and the rate's growth over the first count.
-print(f"scaling over {', '.join(cpus)}, medians; x: the rate over {cpus[0]}'s")
-header = (["workload", "driver"] + [f"{c} rate" for c in cpus] +
-          [f"{c} x" for c in cpus[1:]] + [f"{c} insn total/driver" for c in cpus])
-lines = []
-for w in workloads:
-    key = "iops" if w.split("-")[0].startswith("rand") else "kib_s"
-    for d in drivers:
-        rates = [med(c, d, "fio", w, key) for c in cpus]
-        grow = [f"{r / rates[0]:.2f}" if r and rates[0] else "-" for r in rates[1:]]
-        insns = [f"{fmt(med(c, d, 'insn', w, 'total'))}/{fmt(med(c, d, 'insn', w, 'driver'))}"
-                 for c in cpus]
-        lines.append([w, d] + [fmt(r) for r in rates] + grow + insns)
-widths = [max(len(str(x)) for x in col) for col in zip(header, *lines)]
-for line in [header] + lines:
-    print("  " + "  ".join(str(x).rjust(wd) if i else str(x).ljust(wd)
-                           for i, (x, wd) in enumerate(zip(line, widths))))
-print()
-
-# Memory: the drop in free memory after load per configuration, and per LD
-# (the growth from 1 to m LDs at the same vCPU count, over m - 1).
-print("memory after load, KiB: the free memory drop per configuration; per LD: "
-      "(m LDs - 1 LD) / (m - 1) at the same vCPU count")
-lines = []
-for d in drivers:
-    used = {c: med(c, d, "mem", "used", "kib") for c in cpus}
-    per_ld = []
-    for c in cpus:
-        n, m = c.split("-")
-        one = used.get(f"{n}-1ld")
-        if m != "1ld" and used[c] is not None and one is not None:
-            per_ld.append(f"{c}: {(used[c] - one) / (int(m[:-2]) - 1):.0f}")
-    lines.append([d] + [fmt(used[c]) for c in cpus] + ["; ".join(per_ld) or "-"])
-header = ["driver"] + cpus + ["per LD"]
-widths = [max(len(str(x)) for x in col) for col in zip(header, *lines)]
-for line in [header] + lines:
-    print("  " + "  ".join(str(x).rjust(wd) if i else str(x).ljust(wd)
-                           for i, (x, wd) in enumerate(zip(line, widths))))
-print()
-EOF
+	python3 scripts/bench-report.py scaling "$logs_top" "$workloads" "${configs[*]}" "${drivers[@]}"
 fi
 
 echo "bench: ${SECONDS} s in all; logs in $logs_top" >&2

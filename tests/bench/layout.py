@@ -259,8 +259,8 @@ DEBUG_CHECK_ROWS = [
 ]
 ROW_DRIVERS = {DEBUG_CHECK_LABEL: ("lsi3108",)}
 # Under KASAN a 4k I/O costs several times the production kernel's, and CI's
-# machine can be twice as slow as ours: 256 MiB of fio took 187 s here and
-# ran into the runner's 600 s limit in CI. The checkers look at every path
+# machine can be twice as slow as ours: 256 MiB of fio took 187 s here and,
+# by CI's result counts, ran into the runner's 600 s limit there. The checkers look at every path
 # once per command; 64 MiB and 6 resets run each path thousands of times.
 ROW_EXPECT[DEBUG_CHECK_LABEL] = ("fio_mib=64", "ocr_rounds=6")
 CHECK_DEBUG_KERNELS = [(DEBUG_SERIES, DEBUG_ROWS)]
