@@ -231,6 +231,15 @@ struct Lsi3108State {
     bool            combined;       /* combined reply-queue mode */
     Lsi3108ReplyQueue queues[LSI_MAX_MSIX_VECTORS];
     unsigned long   *smid_busy;
+    /*
+     * The inbound request FIFO: descriptors taken at the queue port whose
+     * frames the firmware has not read yet (SMID | reply queue << 16). Each
+     * names a busy SMID, so it never holds more than max_cmds entries.
+     */
+    uint32_t        *inbound;
+    uint32_t        inbound_head;
+    uint32_t        inbound_count;
+    QEMUBH          *inbound_bh;
 
     /* MFI commands the firmware holds (EVENT_WAIT, map sync) */
     QTAILQ_HEAD(, Lsi3108Mfi) held;

@@ -363,6 +363,8 @@ static void lsi3108_drop_work(Lsi3108State *s)
     s->nqueues = 0;
     s->reply_depth = 0;
     s->desc_low_valid = false;
+    s->inbound_head = 0;
+    s->inbound_count = 0;
     bitmap_zero(s->smid_busy, s->max_cmds);
 }
 
@@ -883,6 +885,50 @@ static void lsi3108_process_frame(Lsi3108State *s, uint16_t smid, uint8_t qi)
     }
 }
 
+/*
+ * The inbound request FIFO. A write to the request queue port is a posted
+ * write into the chip's FIFO: it returns to the host before the firmware has
+ * even read the frame, and the firmware takes the frames in arrival order on
+ * its own processor. So here: the descriptor is checked and its SMID marked
+ * busy at the write (a descriptor naming a busy SMID is refused there, as
+ * before), and a bottom half of the main loop reads and starts the frames.
+ * Only a running firmware takes them; work dropped by a reset, a fault or a
+ * power cut empties the FIFO with everything else (lsi3108_drop_work()).
+ */
+static void lsi3108_inbound_run(void *opaque)
+{
+    Lsi3108State *s = opaque;
+
+    if (s->in_mmio) {
+        return;         /* a nested event loop: lsi3108_mmio_write() reruns it */
+    }
+    while (s->inbound_count && lsi3108_running(s)) {
+        uint32_t e = s->inbound[s->inbound_head];
+
+        s->inbound_head = (s->inbound_head + 1) % s->max_cmds;
+        s->inbound_count--;
+        s->in_mmio = true;      /* a frame's DMA into our BAR is refused */
+        lsi3108_process_frame(s, e & 0xffff, e >> 16);
+        s->in_mmio = false;
+    }
+}
+
+/* Queue the frame of busy @smid, replying on @qi; false if the FIFO is full. */
+static bool lsi3108_inbound_push(Lsi3108State *s, uint16_t smid, uint8_t qi)
+{
+    uint32_t tail = (s->inbound_head + s->inbound_count) % s->max_cmds;
+
+    /* one entry per busy SMID: never more than max_cmds - 1 */
+    if (s->inbound_count >= s->max_cmds) {
+        lsi3108_guest_error("inbound FIFO full", smid, s->inbound_count);
+        return false;
+    }
+    s->inbound[tail] = smid | (uint32_t)qi << 16;
+    s->inbound_count++;
+    qemu_bh_schedule(s->inbound_bh);
+    return true;
+}
+
 /* A complete 64-bit request descriptor arrived at the queue port. */
 static void lsi3108_post_request(Lsi3108State *s, uint64_t desc)
 {
@@ -929,8 +975,9 @@ static void lsi3108_post_request(Lsi3108State *s, uint64_t desc)
         trace_lsi3108_bad_msix(smid, qi, s->nqueues);
         qi = 0;
     }
-    set_bit(smid, s->smid_busy);
-    lsi3108_process_frame(s, smid, qi);
+    if (lsi3108_inbound_push(s, smid, qi)) {
+        set_bit(smid, s->smid_busy);
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -1177,6 +1224,9 @@ static void lsi3108_mmio_write(void *opaque, hwaddr addr, uint64_t val,
         lsi3108_reg_write(s, addr, val);
     }
     s->in_mmio = false;
+    if (s->inbound_count) {
+        qemu_bh_schedule(s->inbound_bh);
+    }
 }
 
 static const MemoryRegionOps lsi3108_mmio_ops = {
@@ -1649,6 +1699,8 @@ static void lsi3108_realize(PCIDevice *d, Error **errp)
     s->chain_size = lsi3108_pad_chain_size(s);
     s->cache.max_bytes = s->cache_size;
     s->smid_busy = bitmap_new(s->max_cmds);
+    s->inbound = g_new0(uint32_t, s->max_cmds);
+    s->inbound_bh = qemu_bh_new(lsi3108_inbound_run, s);
     s->limits.bounce_bh = qemu_bh_new(lsi3108_bounce_run, s);
     s->boot_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
     lsi3108_inject_realize(s);
@@ -1673,6 +1725,10 @@ static void lsi3108_exit(PCIDevice *d)
     lsi3108_drop_work(s);
     g_free(s->smid_busy);
     s->smid_busy = NULL;
+    g_free(s->inbound);
+    s->inbound = NULL;
+    qemu_bh_delete(s->inbound_bh);
+    s->inbound_bh = NULL;
     qemu_bh_delete(s->limits.bounce_bh);
     s->limits.bounce_bh = NULL;
     lsi3108_inject_exit(s);

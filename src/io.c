@@ -442,11 +442,12 @@ static int lsi_flush_result(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd,
 	return lsi_map_flush_status(status);
 }
 
-/* The firmware is done with the frame: clear it, hand the command back. */
-static void lsi_end_scmd(struct lsi_ctrl *ctrl, struct scsi_cmnd *scmd,
-			 int result)
+/*
+ * The firmware is done with the frame: hand the command back. The frame is
+ * left as it is; every builder clears a frame before filling it.
+ */
+static void lsi_end_scmd(struct scsi_cmnd *scmd, int result)
 {
-	memset(lsi_frame(ctrl, lsi_scmd_smid(scmd)), 0, LSI_FRAME_SIZE);
 	scmd->result = result;
 	scsi_dma_unmap(scmd);
 	scsi_done(scmd);
@@ -463,20 +464,17 @@ static void lsi_complete_scsi(struct lsi_ctrl *ctrl, u32 smid, u32 queue)
 		return;
 	}
 	cmd = scsi_cmd_priv(scmd);
-	if (!test_bit(LSI_CMD_INFLIGHT, &cmd->flags)) {
-		lsi_bad_reply(ctrl, smid, queue, "command not outstanding");
-		return;
-	}
-	lsi_note_reply_queue(ctrl, READ_ONCE(cmd->queue), queue);
+	/* Whoever clears INFLIGHT completes the command (a reset may race). */
 	if (!test_and_clear_bit(LSI_CMD_INFLIGHT, &cmd->flags)) {
 		lsi_bad_reply(ctrl, smid, queue, "command not outstanding");
 		return;
 	}
+	lsi_note_reply_queue(ctrl, READ_ONCE(cmd->queue), queue);
 	if (cmd->kind == LSI_CMD_FLUSH)
 		result = lsi_flush_result(ctrl, scmd, smid);
 	else
 		result = lsi_io_result(ctrl, scmd, smid);
-	lsi_end_scmd(ctrl, scmd, result);
+	lsi_end_scmd(scmd, result);
 }
 
 /* ---- the reply queue walk ---- */
@@ -619,7 +617,7 @@ static bool lsi_cancel_one(struct scsi_cmnd *scmd, void *data)
 	struct lsi_cmd *cmd = scsi_cmd_priv(scmd);
 
 	if (test_and_clear_bit(LSI_CMD_INFLIGHT, &cmd->flags))
-		lsi_end_scmd(c->ctrl, scmd, c->host_byte << 16);
+		lsi_end_scmd(scmd, c->host_byte << 16);
 	return true;
 }
 
