@@ -254,6 +254,18 @@ static const enum lsi_data_dir lsi_dma_dirs[] = {
 };
 
 /*
+ * Once per command, when the tag set is made. Every field of struct lsi_cmd
+ * is written before the firmware sees the command, and INFLIGHT is clear
+ * whenever the midlayer owns it, so the area needs no clearing before each
+ * command (the midlayer clears it per command for a host without this hook).
+ */
+int lsi_init_cmd_priv(struct Scsi_Host *shost, struct scsi_cmnd *scmd)
+{
+	memset(scsi_cmd_priv(scmd), 0, sizeof(struct lsi_cmd));
+	return 0;
+}
+
+/*
  * Map, build and post a command for @dev. Inlined into its two callers with
  * @syspd a constant: each has its own builder and no test of its own.
  */

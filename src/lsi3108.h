@@ -774,6 +774,7 @@ unsigned long lsi_poll_completions(struct lsi_ctrl *ctrl);
 
 /* io.c */
 int lsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd);
+int lsi_init_cmd_priv(struct Scsi_Host *shost, struct scsi_cmnd *scmd);
 irqreturn_t lsi_isr(int irq, void *data);
 int lsi_irqpoll(struct irq_poll *iop, int budget);
 int lsi_process_replies(struct lsi_reply_queue *rq, int budget);

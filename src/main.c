@@ -333,6 +333,7 @@ static struct scsi_host_template lsi_sht = {
 	.name			= "LSI MegaRAID SAS3108",
 	.proc_name		= KBUILD_MODNAME,
 	.queuecommand		= lsi_queuecommand,
+	.init_cmd_priv		= lsi_init_cmd_priv,
 	.slave_alloc		= lsi_slave_alloc,
 	.slave_configure	= lsi_slave_configure,
 	.slave_destroy		= lsi_slave_destroy,
