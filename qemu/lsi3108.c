@@ -925,8 +925,7 @@ static bool lsi3108_inbound_push(Lsi3108State *s, uint16_t smid, uint8_t qi)
     }
     s->inbound[tail] = smid | (uint32_t)qi << 16;
     s->inbound_count++;
-    qemu_bh_schedule(s->inbound_bh);
-    return true;
+    return true;        /* lsi3108_mmio_write() schedules the bottom half */
 }
 
 /* A complete 64-bit request descriptor arrived at the queue port. */
@@ -1224,6 +1223,7 @@ static void lsi3108_mmio_write(void *opaque, hwaddr addr, uint64_t val,
         lsi3108_reg_write(s, addr, val);
     }
     s->in_mmio = false;
+    /* frames this write queued, or left by a nested event loop */
     if (s->inbound_count) {
         qemu_bh_schedule(s->inbound_bh);
     }

@@ -77,12 +77,7 @@ load_bench_driver() {
     case "$LSI_DRIVER" in
     null_blk)
         modprobe null_blk nr_devices="$LSI_LDS" || bail "modprobe null_blk failed"
-        bench_devs=
-        for i in $(seq 0 $((LSI_LDS - 1))); do
-            [ -b "/dev/nullb$i" ] || bail "null_blk loaded but /dev/nullb$i is missing"
-            bench_devs="$bench_devs/dev/nullb$i "
-        done
-        bench_dev=/dev/nullb0
+        bench_disks
         return ;;
     virtio_scsi)
         modprobe virtio_pci || bail "modprobe virtio_pci failed" ;;
@@ -90,12 +85,20 @@ load_bench_driver() {
     out=$(load_driver) || bail "driver $LSI_DRIVER: $out"
     bench_disks
 }
-# bench_devs: every LD's disk (LSI_LDS of them), bench_dev: the first's.
+# The disk of bench LD <i>: null_blk's /dev/nullb<i>, else LD <i>'s.
+bench_disk() {
+    if [ "$LSI_DRIVER" = null_blk ]; then
+        [ -b "/dev/nullb$1" ] && echo "/dev/nullb$1"
+    else
+        ld_dev "$1"
+    fi
+}
+# bench_devs: every bench disk (LSI_LDS of them), bench_dev: the first.
 bench_disks() {
     local i d
     bench_devs=
     for i in $(seq 0 $((LSI_LDS - 1))); do
-        d=$(ld_dev "$i") || bail "LD $i has no disk"
+        d=$(bench_disk "$i") || bail "$LSI_DRIVER loaded but disk $i of $LSI_LDS is missing"
         bench_devs="$bench_devs$d "
     done
     bench_dev=${bench_devs%% *}
